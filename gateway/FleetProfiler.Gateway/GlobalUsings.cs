@@ -1,0 +1,3 @@
+global using Grpc.Core;
+global using Microsoft.Extensions.Logging;
+global using Orleans;

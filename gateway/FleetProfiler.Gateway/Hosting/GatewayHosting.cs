@@ -1,0 +1,69 @@
+using System.Net;
+using FleetProfiler.Gateway.Status;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FleetProfiler.Gateway.Hosting;
+
+/// <summary>
+/// Adds the gateway (gRPC services, health, reflection, the two Kestrel ports) to a web application,
+/// whether it runs as an Orleans client (cluster mode) or co-hosted with the silo (single-node mode).
+/// </summary>
+public static class GatewayHosting
+{
+    public static GatewayEndpointOptions AddFleetGateway(this WebApplicationBuilder builder, ClusterDescription cluster)
+    {
+        var options = builder.Configuration.GetSection(GatewayEndpointOptions.Section).Get<GatewayEndpointOptions>() ?? new GatewayEndpointOptions();
+        if (!IPAddress.TryParse(options.BindAddress, out var bind))
+            throw new StartupException($"{GatewayEndpointOptions.Section}:BindAddress: '{options.BindAddress}' is not an IP address.");
+        if (options.GrpcPort == options.HttpPort && options.GrpcPort != 0)
+            throw new StartupException($"{GatewayEndpointOptions.Section}:GrpcPort and HttpPort must differ (both {options.GrpcPort}): gRPC needs an HTTP/2-only port.");
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(cluster);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(bind, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+            k.Listen(bind, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+            // Agents send batches up to the ingest limit; anything larger is refused by gRPC with a clear status.
+            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+        });
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans");
+        return options;
+    }
+
+    public static WebApplication MapFleetGateway(this WebApplication app)
+    {
+        app.MapGrpcService<StatusService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapGet("/healthz", async (HealthCheckService health) =>
+        {
+            var report = await health.CheckHealthAsync();
+            return report.Status == HealthStatus.Healthy ? Microsoft.AspNetCore.Http.Results.Ok("healthy") : Microsoft.AspNetCore.Http.Results.Problem(report.Status.ToString(), statusCode: 503);
+        });
+        return app;
+    }
+
+    /// <summary>The URLs a person needs, for the start-up banner.</summary>
+    public static string DescribeUrls(GatewayEndpointOptions o, string? dashboardPath) =>
+        $"gRPC gateway   http://{o.BindAddress}:{o.GrpcPort}  (HTTP/2; reflection and health on)\n" +
+        $"web / JSON     http://{o.BindAddress}:{o.HttpPort}/healthz" +
+        (dashboardPath is null ? "" : $"\ndashboard      http://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
+}
+
+/// <summary>What the gateway reports about the cluster it serves.</summary>
+public sealed record ClusterDescription(string Mode, string ClusterId, string ServiceId);
+
+/// <summary>A start-up failure with one message that names the setting to fix.</summary>
+public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);

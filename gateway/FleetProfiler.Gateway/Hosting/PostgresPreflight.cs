@@ -1,0 +1,51 @@
+using Npgsql;
+
+namespace FleetProfiler.Gateway.Hosting;
+
+/// <summary>
+/// Checks, before Orleans starts, that PostgreSQL answers and holds our schema, so that a bad setting
+/// stops start-up with one message instead of a provider's stack trace minutes later.
+/// </summary>
+public static class PostgresPreflight
+{
+    public const string ConnectionStringKey = "FleetProfiler:PostgreSql:ConnectionString";
+
+    /// <summary>Query keys that must be present for the given providers (a sample of each, enough to detect a missing schema file).</summary>
+    public static readonly string[] ClusteringKeys = ["MembershipReadAllKey", "GatewaysQueryKey", "CleanupDefunctSiloEntriesKey"];
+    public static readonly string[] StorageKeys = ["ReadFromStorageKey", "WriteToStorageKey"];
+    public static readonly string[] ReminderKeys = ["ReadReminderRowsKey", "UpsertReminderRowKey"];
+
+    public static async Task CheckAsync(string? connectionString, IEnumerable<string> requiredKeys, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new StartupException($"{ConnectionStringKey} is not set; cluster mode needs a PostgreSQL connection string (e.g. Host=127.0.0.1;Port=5432;Database=fleetprofiler;Username=fleet).");
+        NpgsqlConnectionStringBuilder csb;
+        try { csb = new NpgsqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException e) { throw new StartupException($"{ConnectionStringKey} is not a valid connection string: {e.Message}"); }
+        if (csb.Timeout > 10) csb.Timeout = 10;
+
+        await using var conn = new NpgsqlConnection(csb.ConnectionString);
+        try { await conn.OpenAsync(ct); }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new StartupException($"{ConnectionStringKey}: cannot connect to PostgreSQL at {csb.Host}:{csb.Port} database '{csb.Database}': {e.Message}");
+        }
+
+        var required = requiredKeys.ToArray();
+        await using var cmd = new NpgsqlCommand("select querykey from orleansquery where querykey = any(@keys)", conn);
+        cmd.Parameters.AddWithValue("keys", required);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) present.Add(reader.GetString(0));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' has no FleetProfiler schema (table OrleansQuery is missing); apply it with deploy/scripts/create-db.sh.");
+        }
+        var missing = required.Where(k => !present.Contains(k)).ToArray();
+        if (missing.Length > 0)
+            throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks Orleans query keys {string.Join(", ", missing)}; re-apply the schema with deploy/scripts/create-db.sh.");
+    }
+}

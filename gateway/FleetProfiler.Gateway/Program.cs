@@ -1,0 +1,34 @@
+// Stand-alone gateway: an Orleans client of a PostgreSQL-clustered silo set (cluster mode).
+// In single-node mode the silo process hosts the gateway itself; see silo/FleetProfiler.Silo.
+using FleetProfiler.Gateway.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    var settings = ClusterSettings.Read(builder.Configuration);
+    if (settings.Mode != ClusterSettings.Cluster)
+        throw new StartupException($"{ClusterSettings.Section}:Mode: the stand-alone gateway runs only in '{ClusterSettings.Cluster}' mode; in '{settings.Mode}' mode the silo hosts the gateway (dotnet run --project silo/FleetProfiler.Silo).");
+    var connectionString = builder.Configuration[PostgresPreflight.ConnectionStringKey];
+    await PostgresPreflight.CheckAsync(connectionString, PostgresPreflight.ClusteringKeys);
+
+    var gateway = builder.AddFleetGateway(settings.Describe());
+    builder.UseOrleansClient(client =>
+    {
+        client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
+        client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = connectionString; });
+    });
+
+    var app = builder.Build();
+    app.MapFleetGateway();
+    await app.StartAsync();
+    Console.WriteLine("FleetProfiler gateway (cluster mode) is up\n" + GatewayHosting.DescribeUrls(gateway, null));
+    await app.WaitForShutdownAsync();
+    return 0;
+}
+catch (StartupException e)
+{
+    Console.Error.WriteLine("fleetprofiler-gateway: " + e.Message);
+    return 2;
+}

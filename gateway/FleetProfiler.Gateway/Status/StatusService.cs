@@ -1,0 +1,54 @@
+using FleetProfiler.Abstractions.Fleet;
+using FleetProfiler.Abstractions.Services;
+using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Gateway.Protos;
+using Google.Protobuf.WellKnownTypes;
+using Orleans.Runtime;
+
+namespace FleetProfiler.Gateway.Status;
+
+/// <summary>Reads cluster state from grains: silos from the management grain, services and hosts from the fleet directory.</summary>
+public sealed class StatusService(IGrainFactory grains, ClusterDescription cluster) : Protos.Status.StatusBase
+{
+    private const int DefaultHostsPerService = 100;
+    private const int MaxHostsPerService = 10_000;
+
+    public override async Task<StatusReply> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        if (request.MaxHostsPerService < 0)
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "max_hosts_per_service must not be negative"));
+        var limit = request.MaxHostsPerService == 0 ? DefaultHostsPerService : Math.Min(request.MaxHostsPerService, MaxHostsPerService);
+
+        var reply = new StatusReply
+        {
+            Mode = cluster.Mode,
+            ClusterId = cluster.ClusterId,
+            ServiceId = cluster.ServiceId,
+            GatewayVersion = typeof(StatusService).Assembly.GetName().Version?.ToString() ?? "",
+        };
+
+        var silos = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        foreach (var silo in silos.OrderBy(s => s.SiloAddress.ToString(), StringComparer.Ordinal))
+        {
+            reply.Silos.Add(new Protos.SiloStatus
+            {
+                Address = silo.SiloAddress.Endpoint.ToString(),
+                Generation = silo.SiloAddress.Generation,
+                Name = silo.SiloName ?? "",
+                Status = silo.Status.ToString(),
+                StartedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(silo.StartTime, DateTimeKind.Utc)),
+            });
+        }
+
+        var services = await grains.GetGrain<IFleetGrain>(IFleetGrain.Key).GetServicesAsync();
+        var lists = await Task.WhenAll(services.Select(s => grains.GetGrain<IServiceGrain>(s).GetHostsAsync()));
+        for (var i = 0; i < services.Count; i++)
+        {
+            var s = new ServiceStatus { Name = services[i], HostCount = lists[i].Count };
+            if (request.IncludeHosts) s.Hosts.AddRange(lists[i].Take(limit));
+            reply.Services.Add(s);
+            reply.HostCount += lists[i].Count;
+        }
+        return reply;
+    }
+}

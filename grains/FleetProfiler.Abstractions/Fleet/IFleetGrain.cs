@@ -1,0 +1,17 @@
+namespace FleetProfiler.Abstractions.Fleet;
+
+/// <summary>
+/// The fleet directory (a single activation keyed <see cref="Key"/>): the services that have reported.
+/// Services register once per service activation, so this grain sees little traffic.
+/// </summary>
+public interface IFleetGrain : IGrainWithStringKey
+{
+    /// <summary>The key of the one fleet directory.</summary>
+    const string Key = "fleet";
+
+    /// <summary>Adds a service (idempotent).</summary>
+    Task AddServiceAsync(string service);
+
+    /// <summary>The services that have reported, sorted.</summary>
+    Task<IReadOnlyList<string>> GetServicesAsync();
+}

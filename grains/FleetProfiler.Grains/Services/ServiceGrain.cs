@@ -1,0 +1,65 @@
+using FleetProfiler.Abstractions.Fleet;
+using FleetProfiler.Abstractions.Services;
+
+namespace FleetProfiler.Grains.Services;
+
+public sealed class ServiceGrain(
+    [PersistentState("service", StorageNames.Fleet)] IPersistentState<ServiceState> state,
+    TimeProvider clock,
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain, IRemindable
+{
+    internal const string ScheduleReminder = "profiling-schedule";
+
+    /// <summary>Bound on the host list: beyond it new hosts are refused with a log line, never silently.</summary>
+    internal const int MaxHosts = 20_000;
+
+    public async Task AddHostAsync(string host)
+    {
+        var hosts = state.State.Hosts;
+        if (hosts.Contains(host)) return;
+        if (hosts.Count >= MaxHosts)
+        {
+            logger.LogWarning("Service {Service} already has {Max} hosts; host {Host} is not listed", this.GetPrimaryKeyString(), MaxHosts, host);
+            return;
+        }
+        var isFirst = hosts.Count == 0;
+        hosts.Add(host);
+        await state.WriteStateAsync();
+        if (isFirst)
+            await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).AddServiceAsync(this.GetPrimaryKeyString());
+    }
+
+    public Task<IReadOnlyList<string>> GetHostsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.Hosts]);
+
+    public async Task ScheduleAsync(ProfilingSchedule schedule)
+    {
+        if (schedule.Period <= TimeSpan.Zero)
+            throw new ArgumentException("The schedule period must be positive.", nameof(schedule));
+        await this.RegisterOrUpdateReminder(ScheduleReminder, schedule.FirstDue, schedule.Period);
+        if (state.State.Schedule == schedule) return;
+        state.State.Schedule = schedule;
+        await state.WriteStateAsync();
+    }
+
+    public Task<ScheduleStatus> GetScheduleStatusAsync() =>
+        Task.FromResult(new ScheduleStatus(state.State.Schedule, state.State.Ticks, state.State.LastTick));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ScheduleReminder) return;
+        state.State.Ticks++;
+        state.State.LastTick = clock.GetUtcNow();
+        await state.WriteStateAsync();
+    }
+}
+
+/// <summary>Persisted service state. Stored as JSON: keep member names stable.</summary>
+[GenerateSerializer]
+public sealed class ServiceState
+{
+    [Id(0)] public SortedSet<string> Hosts { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public ProfilingSchedule? Schedule { get; set; }
+    [Id(2)] public long Ticks { get; set; }
+    [Id(3)] public DateTimeOffset? LastTick { get; set; }
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Silo.Schedules;
+using FleetProfiler.Silo.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+
+namespace FleetProfiler.Silo.Hosting;
+
+/// <summary>Configures one silo process for the chosen storage mode; validates settings before Orleans starts.</summary>
+public sealed class SiloHosting
+{
+    private const string Invariant = "Npgsql";
+
+    private readonly ClusterSettings _cluster;
+    private readonly SiloSettings _silo;
+    private readonly GatewayEndpointOptions? _gateway;
+    private readonly string? _sqlitePath;
+
+    private SiloHosting(ClusterSettings cluster, SiloSettings silo, GatewayEndpointOptions? gateway, string? sqlitePath)
+    {
+        _cluster = cluster;
+        _silo = silo;
+        _gateway = gateway;
+        _sqlitePath = sqlitePath;
+    }
+
+    public static async Task<SiloHosting> ConfigureAsync(WebApplicationBuilder builder)
+    {
+        var cluster = ClusterSettings.Read(builder.Configuration);
+        var silo = SiloSettings.Read(builder.Configuration);
+        var singleNode = cluster.Mode == ClusterSettings.SingleNode;
+        var connectionString = builder.Configuration[PostgresPreflight.ConnectionStringKey];
+        if (!singleNode)
+            await PostgresPreflight.CheckAsync(connectionString,
+                [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys]);
+
+        string? sqlitePath = null;
+        if (singleNode)
+        {
+            var dir = Path.GetFullPath(silo.DataDirectory);
+            try { Directory.CreateDirectory(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StartupException($"{ClusterSettings.Section}:DataDirectory: cannot create '{dir}': {e.Message}");
+            }
+            sqlitePath = Path.Combine(dir, "grains.db");
+        }
+
+        builder.Services.AddSingleton(silo);
+        var hostGateway = silo.HostGateway ?? singleNode;
+        GatewayEndpointOptions? gateway = null;
+        if (hostGateway)
+            gateway = builder.AddFleetGateway(cluster.Describe());
+        else if (silo.Dashboard.Enabled)
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(silo.Silo.AdvertisedIP), silo.Dashboard.Port, l => l.Protocols = HttpProtocols.Http1));
+        else
+            builder.WebHost.ConfigureKestrel(k => { }); // no HTTP endpoint needed; Kestrel still wants one, see UseUrls below
+        if (!hostGateway && !silo.Dashboard.Enabled)
+            builder.WebHost.UseUrls($"http://{silo.Silo.AdvertisedIP}:0");
+
+        builder.UseOrleans(o =>
+        {
+            o.Configure<ClusterOptions>(c => { c.ClusterId = cluster.ClusterId; c.ServiceId = cluster.ServiceId; });
+            o.Configure<SiloOptions>(s => s.SiloName = silo.Silo.Name ?? $"{Environment.MachineName}-{silo.Silo.SiloPort}");
+            o.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection($"{ClusterSettings.Section}:Membership"));
+            o.Configure<ReminderOptions>(r => r.MinimumReminderPeriod = silo.Reminders.MinimumReminderPeriod);
+            var ip = IPAddress.Parse(silo.Silo.AdvertisedIP);
+            if (singleNode)
+            {
+                o.UseLocalhostClustering(silo.Silo.SiloPort, silo.Silo.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+                o.Configure<EndpointOptions>(e => { e.AdvertisedIPAddress = ip; });
+                o.UseInMemoryReminderService();
+                var options = new SqliteStorageOptions { DatabasePath = sqlitePath!, Synchronous = silo.Sqlite.Synchronous };
+                o.Services.AddGrainStorage(StorageNames.Fleet, (sp, name) =>
+                    new SqliteGrainStorage(name, options, sp.GetRequiredService<IGrainStorageSerializer>()));
+            }
+            else
+            {
+                o.ConfigureEndpoints(ip, silo.Silo.SiloPort, silo.Silo.GatewayPort);
+                o.UseAdoNetClustering(c => { c.Invariant = Invariant; c.ConnectionString = connectionString; });
+                o.AddAdoNetGrainStorage(StorageNames.Fleet, s => { s.Invariant = Invariant; s.ConnectionString = connectionString; });
+                o.UseAdoNetReminderService(r => { r.Invariant = Invariant; r.ConnectionString = connectionString; });
+            }
+            if (silo.Dashboard.Enabled) o.AddDashboard();
+            o.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleBootstrap>();
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        return new SiloHosting(cluster, silo, gateway, sqlitePath);
+    }
+
+    public void Map(WebApplication app)
+    {
+        if (_gateway is not null) app.MapFleetGateway();
+        if (_silo.Dashboard.Enabled) app.MapOrleansDashboard(_silo.Dashboard.Path);
+    }
+
+    public string Banner()
+    {
+        var lines = new List<string>
+        {
+            $"FleetProfiler silo is up: mode {_cluster.Mode}, cluster '{_cluster.ClusterId}', silo {_silo.Silo.AdvertisedIP}:{_silo.Silo.SiloPort}, client gateway port {_silo.Silo.GatewayPort}",
+        };
+        if (_sqlitePath is not null) lines.Add($"grain state    {_sqlitePath}");
+        var dashboardPath = _silo.Dashboard.Enabled ? _silo.Dashboard.Path : null;
+        if (_gateway is not null) lines.Add(GatewayHosting.DescribeUrls(_gateway, dashboardPath));
+        else if (dashboardPath is not null) lines.Add($"dashboard      http://{_silo.Silo.AdvertisedIP}:{_silo.Dashboard.Port}{dashboardPath}");
+        return string.Join('\n', lines);
+    }
+}

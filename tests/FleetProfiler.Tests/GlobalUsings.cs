@@ -1,0 +1,4 @@
+global using FleetProfiler.Abstractions;
+global using FleetProfiler.Tests.Infrastructure;
+global using Orleans;
+global using Xunit;

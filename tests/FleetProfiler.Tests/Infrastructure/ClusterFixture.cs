@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace FleetProfiler.Tests.Infrastructure;
+
+/// <summary>One in-process TestCluster shared by the grain tests of a collection (memory storage, in-memory reminders).</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public Task InitializeAsync() => Cluster.DeployAsync();
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    private sealed class Configurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Fleet);
+            silo.UseInMemoryReminderService();
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.AddSingleton(TimeProvider.System);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

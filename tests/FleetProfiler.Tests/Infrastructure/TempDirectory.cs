@@ -1,0 +1,13 @@
+namespace FleetProfiler.Tests.Infrastructure;
+
+public sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fleetprofiler-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
