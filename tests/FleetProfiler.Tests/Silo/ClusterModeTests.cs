@@ -46,7 +46,8 @@ public sealed class ClusterModeTests
             if (stats.Any(s => s.GrainId.Key.ToString() == key && s.SiloAddress.Endpoint.Port == b.SiloPort)) onB = key;
         }
         Assert.NotNull(onB);
-        Assert.Equal(1, await TestPostgres.CountAsync("select count(*) from orleansstorage where serviceid = @s", ("s", cluster)) > 0 ? 1 : 0);
+        Assert.True(await TestPostgres.CountAsync("select count(*) from orleans_grain_state where service_id = @s and grain_id_extension = @k", ("s", cluster), ("k", onB)) == 1,
+            "the host's state row is in PostgreSQL");
 
         await b.KillAsync();
 
@@ -59,7 +60,7 @@ public sealed class ClusterModeTests
         // A reminder registered now lives in PostgreSQL and fires on the survivor.
         var service = client.Client.GetGrain<IServiceGrain>("api");
         await service.ScheduleAsync(new ProfilingSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
-        Assert.Equal(1, await TestPostgres.CountAsync("select count(*) from orleansremindersTable where serviceid = @s and remindername = 'profiling-schedule'", ("s", cluster)));
+        Assert.Equal(1, await TestPostgres.CountAsync("select count(*) from orleans_reminder where service_id = @s and reminder_name = 'profiling-schedule'", ("s", cluster)));
         var status = await Eventually.Until(service.GetScheduleStatusAsync, s => s.Ticks >= 1, TimeSpan.FromSeconds(60), "the schedule reminder fires");
         Assert.NotNull(status.LastTick);
     }
