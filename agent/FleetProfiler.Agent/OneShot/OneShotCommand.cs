@@ -1,0 +1,54 @@
+namespace FleetProfiler.Agent.OneShot;
+
+/// <summary>Runs the one-shot mode: one window, folded stacks on stdout (sorted by value, biggest first), logs on stderr.</summary>
+public sealed class OneShotCommand(
+    WindowCollector collector,
+    IOptions<OneShotOptions> oneShot,
+    IOptions<AgentOptions> agent,
+    ILogger<OneShotCommand> logger)
+{
+    public async Task<int> RunAsync(TextWriter output, CancellationToken ct)
+    {
+        var request = oneShot.Value;
+        var problems = request.Check();
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine($"fleetprofiler-agent: {string.Join("; ", problems)}");
+            Console.Error.WriteLine(Usage);
+            return ExitCodes.Usage;
+        }
+
+        var kind = ProfileKindNames.Parse(request.Kind);
+        var seconds = request.Seconds > 0 ? request.Seconds : agent.Value.WindowSeconds;
+        ProfileWindow window;
+        try
+        {
+            window = await collector.CollectAsync(request.Pid, kind, TimeSpan.FromSeconds(seconds), ct);
+        }
+        catch (TargetUnavailableException e)
+        {
+            Console.Error.WriteLine($"fleetprofiler-agent: {e.Message}");
+            return ExitCodes.TargetUnavailable;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("fleetprofiler-agent: interrupted; the session was stopped");
+            return ExitCodes.Interrupted;
+        }
+
+        foreach (var line in FoldedStacks.Render(window, kind))
+        {
+            await output.WriteLineAsync(line);
+        }
+        await output.FlushAsync(CancellationToken.None);
+
+        logger.LogInformation("Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window",
+            AgentResources.PeakResidentBytes() / 1048576.0, window.Diagnostics.AgentCpuTime.TotalSeconds);
+        return ExitCodes.Success;
+    }
+
+    public const string Usage =
+        "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc [--seconds <n>]   (one window, folded stacks on stdout)\n" +
+        "       FleetProfiler.Agent [--Agent:Kinds cpu,alloc] [--Agent:Include <glob|re:regex>] ...  (daemon: windows on a schedule)\n" +
+        "exit codes: 0 ok, 1 failure, 2 target not profilable (not found / not .NET / socket not accessible), 64 usage or configuration, 130 interrupted";
+}

@@ -1,0 +1,47 @@
+namespace FleetProfiler.Agent.Profiles;
+
+/// <summary>
+/// One collection window of one process: what the agent will send upstream.
+/// </summary>
+/// <param name="SamplingInterval">Sample-profiler interval observed in this window (median over threads of the
+/// mean gap between a thread's samples); null when the window had no thread samples.</param>
+/// <param name="Samples">Aggregated by stack (and allocated type); unordered.</param>
+public sealed record ProfileWindow(
+    int ProcessId,
+    string Service,
+    DateTime StartUtc,
+    DateTime EndUtc,
+    ProfileKinds Kinds,
+    TimeSpan? SamplingInterval,
+    IReadOnlyList<StackSample> Samples,
+    WindowDiagnostics Diagnostics)
+{
+    public SampleValues Totals => Samples.Aggregate(default(SampleValues), (sum, s) => sum + s.Values);
+}
+
+/// <summary>Where allocation samples came from.</summary>
+public enum AllocationSource
+{
+    None,
+
+    /// <summary>.NET 10+ <c>AllocationSampled</c>: randomized, unbiased after weighting.</summary>
+    AllocationSampled,
+
+    /// <summary>Older runtimes: <c>GCAllocationTick</c> every ~100 KB, attributed to the object that crossed the threshold (biased).</summary>
+    GCAllocationTick,
+}
+
+/// <summary>How the window went: for logs, tests and the overhead budget.</summary>
+public sealed record WindowDiagnostics(
+    string? RuntimeVersion,
+    AllocationSource AllocationSource,
+    bool TargetExited,
+    int EventsLost,
+    long FrameCount,
+    long ResolvedFrameCount,
+    IReadOnlyList<string> ModulesWithoutPdb,
+    long TraceBytes,
+    TimeSpan AgentCpuTime)
+{
+    public double ResolvedFrameRatio => FrameCount == 0 ? 1 : (double)ResolvedFrameCount / FrameCount;
+}

@@ -1,0 +1,88 @@
+namespace FleetProfiler.Agent.Sessions;
+
+/// <summary>
+/// The agent's collection entry point: one window of one process, from EventPipe session to symbolized,
+/// aggregated <see cref="ProfileWindow"/>. Windows of one collector may run concurrently for different processes.
+/// </summary>
+public sealed class WindowCollector(
+    ProcessDiscovery discovery,
+    TraceSymbolizer symbolizer,
+    IOptions<AgentOptions> options,
+    ILogger<WindowCollector> logger)
+{
+    /// <summary>Profiles <paramref name="processId"/> for <paramref name="duration"/>.</summary>
+    /// <exception cref="TargetUnavailableException">The process is gone, not .NET, or its diagnostics socket is out of reach.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> fired; the session is stopped first.</exception>
+    public Task<ProfileWindow> CollectAsync(int processId, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default) =>
+        CollectAsync(discovery.Describe(processId), kinds, duration, ct);
+
+    public async Task<ProfileWindow> CollectAsync(TargetProcess target, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default)
+    {
+        var agentOptions = options.Value;
+        var cpuBefore = CurrentCpuTime();
+        var plan = SessionPlan.For(kinds, target.RuntimeVersion, agentOptions.AllocationEvent);
+        var basePath = Path.Combine(
+            agentOptions.EffectiveTempDirectory,
+            $"fleetprofiler-{target.ProcessId}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var tracePath = basePath + ".nettrace";
+        var etlxPath = basePath + ".etlx";
+
+        logger.LogInformation(
+            "Profiling {Service} (pid {Pid}, runtime {Runtime}) for {Seconds:F0} s: {Kinds}{Alloc}",
+            target.ServiceName, target.ProcessId, target.RuntimeVersion?.ToString() ?? "unknown", duration.TotalSeconds,
+            ProfileKindNames.Format(kinds), plan.AllocationSource == AllocationSource.None ? "" : $" (alloc via {plan.AllocationSource})");
+        try
+        {
+            var trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct);
+            if (trace.TargetExited)
+            {
+                logger.LogWarning(
+                    "Process {Pid} exited {Seconds:F1} s into the window; keeping what was collected (methods jitted before the window may be unnamed: no rundown)",
+                    target.ProcessId, (trace.EndUtc - trace.StartUtc).TotalSeconds);
+            }
+
+            // Symbolization is synchronous and CPU-bound: keep it off the caller's context.
+            var window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan), ct);
+            window = window with { Diagnostics = window.Diagnostics with { AgentCpuTime = CurrentCpuTime() - cpuBefore } };
+            logger.LogInformation(
+                "Window of pid {Pid}: {Stacks} stacks, {Cpu} cpu / {Wall} wall samples, {AllocMB:F1} MB allocated (est.), interval {Interval}, frames resolved {Resolved:P2}, trace {TraceKB} KB, agent CPU {AgentCpu:F2} s, agent peak RSS {PeakMB:F0} MB",
+                target.ProcessId, window.Samples.Count, window.Totals.CpuSamples, window.Totals.WallSamples,
+                window.Totals.AllocBytes / 1048576.0, window.SamplingInterval is { } i ? $"{i.TotalMilliseconds:F2} ms" : "n/a",
+                window.Diagnostics.ResolvedFrameRatio, trace.Bytes / 1024, window.Diagnostics.AgentCpuTime.TotalSeconds,
+                AgentResources.PeakResidentBytes() / 1048576.0);
+            return window;
+        }
+        finally
+        {
+            // A window leaves ~10 MB of dead TraceLog data; collect it now rather than carry it into the next window.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            if (!agentOptions.KeepTraceFiles)
+            {
+                TryDelete(tracePath);
+                TryDelete(etlxPath);
+            }
+            else
+            {
+                logger.LogInformation("Kept trace files {Trace} and {Etlx}", tracePath, etlxPath);
+            }
+        }
+    }
+
+    private static TimeSpan CurrentCpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogDebug("Could not delete {Path}: {Message}", path, e.Message);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Microsoft.Diagnostics.Tracing.Etlx;
+using Microsoft.Diagnostics.Tracing.EventPipe;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+namespace FleetProfiler.Agent.Symbolization;
+
+/// <summary>
+/// Reads a recorded window (.nettrace) through TraceLog (which resolves addresses to methods using the trace's
+/// method and rundown events) and aggregates its thread and allocation samples by stack into a <see cref="ProfileWindow"/>.
+/// </summary>
+/// <remarks>
+/// The spike measured 99.7% of frames resolved, including ReadyToRun framework code; on the demo service 98.6–98.9%
+/// (the rest: ReadyToRun P/Invoke stubs in System.Net.Sockets, which the rundown does not list, named by module).
+/// </remarks>
+public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
+{
+    // One line per module for the agent's lifetime, not one per window.
+    private readonly ConcurrentDictionary<string, bool> _reportedMissingPdbs = new(StringComparer.Ordinal);
+
+    public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan)
+    {
+        var eventsLost = 0;
+        logger.LogDebug("Symbolizing {Trace}: {Memory}", trace.Path, AgentResources.Describe());
+        try
+        {
+            TraceLog.CreateFromEventPipeDataFile(trace.Path, etlxPath, new TraceLogOptions
+            {
+                ContinueOnError = true,
+                ConversionLog = TextWriter.Null,
+                LocalSymbolsOnly = true,
+                ShouldResolveSymbols = _ => false,
+                OnLostEvents = (_, lost, _) => eventsLost = lost,
+            });
+        }
+        catch (Exception e) when (trace.TargetExited && e is not OutOfMemoryException)
+        {
+            // A target that died early can leave a file too short to read: an empty window, not a failure.
+            logger.LogWarning("Trace of exited process {Pid} is unreadable ({Message}); the window is empty", target.ProcessId, e.Message);
+            return Empty(trace, target, plan);
+        }
+
+        // The conversion's garbage is dead now: collect it so reading the .etlx reuses that memory instead of
+        // growing the heap (peak RSS is the agent's budget, not throughput).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        logger.LogDebug("Converted to {Etlx} ({EtlxKB} KB): {Memory}", etlxPath, new FileInfo(etlxPath).Length / 1024, AgentResources.Describe());
+        using var log = new TraceLog(etlxPath);
+        // Local portable PDBs only (embedded, beside the module, or at its recorded path), never a symbol server.
+        using var lines = new SourceLineReader();
+
+        var stacks = new Dictionary<(CallStackIndex Stack, string? Type), Tally>();
+        var interval = new SamplingIntervalEstimator();
+        void Add(CallStackIndex stack, string? type, double cpu, double wall, double bytes, double count)
+        {
+            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type), out _);
+            tally.Add(cpu, wall, bytes, count);
+        }
+
+        using var source = log.Events.GetSource();
+        if ((plan.Kinds & (ProfileKinds.Cpu | ProfileKinds.Wall)) != 0)
+        {
+            new SampleProfilerTraceEventParser(source).ThreadSample += e =>
+            {
+                interval.Add(e.ThreadID, e.TimeStampRelativeMSec);
+                Add(e.CallStackIndex(), null, e.Type == ClrThreadSampleType.Managed ? 1 : 0, 1, 0, 0);
+            };
+        }
+        if (plan.AllocationSource == AllocationSource.AllocationSampled)
+        {
+            source.Clr.AllocationSampling += e =>
+            {
+                var (bytes, count) = AllocationEstimate.FromAllocationSampled(e.ObjectSize);
+                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), 0, 0, bytes, count);
+            };
+        }
+        else if (plan.AllocationSource == AllocationSource.GCAllocationTick)
+        {
+            source.Clr.GCAllocationTick += e =>
+            {
+                var (bytes, count) = AllocationEstimate.FromAllocationTick(e.AllocationAmount64, e.ObjectSize);
+                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), 0, 0, bytes, count);
+            };
+        }
+        source.Process();
+        logger.LogDebug("Read {Stacks} distinct stacks: {Memory}", stacks.Count, AgentResources.Describe());
+
+        var resolver = new FrameResolver(log, lines, trace.Modules);
+        var merged = new Dictionary<StackKey, SampleValues>();
+        long frameCount = 0, resolvedCount = 0;
+        foreach (var ((stack, type), tally) in stacks)
+        {
+            var frames = resolver.ResolveStack(stack);
+            var resolvedFrames = frames.Count(f => f.IsResolved);
+            frameCount += (long)frames.Length * tally.Events;
+            resolvedCount += (long)resolvedFrames * tally.Events;
+
+            var key = new StackKey(frames, type);
+            merged[key] = merged.GetValueOrDefault(key) + tally.ToValues();
+        }
+
+        logger.LogDebug("Resolved {Merged} stacks: {Memory}", merged.Count, AgentResources.Describe());
+        ReportMissingPdbs(lines.ModulesWithoutPdb);
+        var samples = merged.Select(m => new StackSample(m.Key.Frames, m.Value, m.Key.AllocatedType)).ToList();
+        return new ProfileWindow(
+            target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, interval.Estimate(), samples,
+            new WindowDiagnostics(
+                target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, eventsLost,
+                frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero));
+    }
+
+    private static string TypeNameOrUnknown(string? typeName) => string.IsNullOrEmpty(typeName) ? "?" : typeName;
+
+    private static ProfileWindow Empty(RecordedTrace trace, TargetProcess target, SessionPlan plan) =>
+        new(target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, null, [],
+            new WindowDiagnostics(target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, 0, 0, 0, [], trace.Bytes, TimeSpan.Zero));
+
+    private void ReportMissingPdbs(IEnumerable<string> modules)
+    {
+        var fresh = modules.Where(m => _reportedMissingPdbs.TryAdd(m, true)).ToList();
+        if (fresh.Count > 0)
+        {
+            logger.LogWarning("No PDB found for {Modules}: their frames have method names but no file:line", string.Join(", ", fresh));
+        }
+    }
+
+    /// <summary>Per-stack sums while the trace is read; doubles because allocation estimates are fractional.</summary>
+    private struct Tally
+    {
+        private double _cpu, _wall, _bytes, _count;
+
+        public long Events { get; private set; }
+
+        public void Add(double cpu, double wall, double bytes, double count)
+        {
+            _cpu += cpu;
+            _wall += wall;
+            _bytes += bytes;
+            _count += count;
+            Events++;
+        }
+
+        public readonly SampleValues ToValues() =>
+            new((long)_cpu, (long)_wall, (long)Math.Round(_bytes), (long)Math.Round(_count));
+    }
+
+    /// <summary>Frames (by value) plus allocated type: distinct code addresses on the same lines merge.</summary>
+    private sealed class StackKey(ProfileFrame[] frames, string? allocatedType) : IEquatable<StackKey>
+    {
+        private readonly int _hash = frames.Aggregate(allocatedType?.GetHashCode() ?? 0, (h, f) => HashCode.Combine(h, f));
+
+        public ProfileFrame[] Frames { get; } = frames;
+        public string? AllocatedType { get; } = allocatedType;
+
+        public bool Equals(StackKey? other) =>
+            other is not null && _hash == other._hash && AllocatedType == other.AllocatedType && Frames.AsSpan().SequenceEqual(other.Frames);
+
+        public override bool Equals(object? obj) => Equals(obj as StackKey);
+
+        public override int GetHashCode() => _hash;
+    }
+}
