@@ -1,4 +1,6 @@
 using System.Net;
+using FleetProfiler.Gateway.Ingest;
+using FleetProfiler.Gateway.Query;
 using FleetProfiler.Gateway.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,7 +25,11 @@ public static class GatewayHosting
         if (options.GrpcPort == options.HttpPort && options.GrpcPort != 0)
             throw new StartupException($"{GatewayEndpointOptions.Section}:GrpcPort and HttpPort must differ (both {options.GrpcPort}): gRPC needs an HTTP/2-only port.");
 
+        var ingest = builder.Configuration.GetSection(IngestOptions.Section).Get<IngestOptions>() ?? new IngestOptions();
+        ingest.Validate();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(ingest);
+        builder.Services.AddSingleton<AgentAuthenticator>();
         builder.Services.AddSingleton(cluster);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -35,7 +41,7 @@ public static class GatewayHosting
         builder.Services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
-            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            o.MaxReceiveMessageSize = IngestLimits.TransportMaxMessageBytes;
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans");
@@ -45,6 +51,8 @@ public static class GatewayHosting
     public static WebApplication MapFleetGateway(this WebApplication app)
     {
         app.MapGrpcService<StatusService>();
+        app.MapGrpcService<IngestService>();
+        app.MapGrpcService<QueryService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", async (HealthCheckService health) =>

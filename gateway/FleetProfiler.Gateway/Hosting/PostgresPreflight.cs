@@ -15,7 +15,10 @@ public static class PostgresPreflight
     public static readonly string[] StorageKeys = ["ReadFromStorageKey", "WriteToStorageKey"];
     public static readonly string[] ReminderKeys = ["ReadReminderRowsKey", "UpsertReminderRowKey"];
 
-    public static async Task CheckAsync(string? connectionString, IEnumerable<string> requiredKeys, CancellationToken ct = default)
+    /// <summary>Our own tables the silo needs (deploy/sql/10-*.sql and later).</summary>
+    public static readonly string[] ProfileStoreTables = ["profile_window"];
+
+    public static async Task CheckAsync(string? connectionString, IEnumerable<string> requiredKeys, IEnumerable<string>? requiredTables = null, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new StartupException($"{ConnectionStringKey} is not set; cluster mode needs a PostgreSQL connection string (e.g. Host=127.0.0.1;Port=5432;Database=fleetprofiler;Username=fleet).");
@@ -47,5 +50,12 @@ public static class PostgresPreflight
         var missing = required.Where(k => !present.Contains(k)).ToArray();
         if (missing.Length > 0)
             throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks Orleans query keys {string.Join(", ", missing)}; re-apply the schema with deploy/scripts/create-db.sh.");
+        foreach (var table in requiredTables ?? [])
+        {
+            await using var check = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
+            check.Parameters.AddWithValue("t", table);
+            if (await check.ExecuteScalarAsync(ct) is not true)
+                throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks table {table}; re-apply the schema with deploy/scripts/create-db.sh.");
+        }
     }
 }

@@ -1,8 +1,11 @@
+using FleetProfiler.Abstractions.Profiles;
+
 namespace FleetProfiler.Abstractions.Hosts;
 
 /// <summary>
 /// One profiled host of one service, keyed <c>service/host</c> (see <see cref="HostKey"/>).
-/// It records which agent reports for the host and when it was last heard from.
+/// It records which agent reports for the host, persists the windows the agent uploads, exactly once per
+/// agent sequence.
 /// </summary>
 public interface IHostGrain : IGrainWithStringKey
 {
@@ -11,6 +14,18 @@ public interface IHostGrain : IGrainWithStringKey
 
     /// <summary>The host's identity, agent and liveness, or null when no agent ever registered.</summary>
     Task<HostInfo?> GetInfoAsync();
+
+    /// <summary>Attaches the gateway connection of the host's agent, replacing any earlier one.</summary>
+    Task AttachAgentAsync(IAgentConnection connection);
+
+    /// <summary>Detaches the connection if it is still the attached one.</summary>
+    Task DetachAgentAsync(IAgentConnection connection);
+
+    /// <summary>Sends a command to the host's agent; false when no agent is connected.</summary>
+    Task<bool> SendCommandAsync(AgentCommand command);
+
+    /// <summary>Persists a window unless this agent's sequence was persisted before. Returns only once it is durable.</summary>
+    Task<ApplyOutcome> ApplyWindowAsync(ProfileWindowUpload upload);
 }
 
 /// <summary>What an agent tells about itself when it connects.</summary>
@@ -29,4 +44,7 @@ public sealed record HostInfo(
     [property: Id(3)] string AgentVersion,
     [property: Id(4)] DateTimeOffset FirstSeen,
     [property: Id(5)] DateTimeOffset LastSeen,
-    [property: Id(6)] int Registrations);
+    [property: Id(6)] int Registrations,
+    [property: Id(7)] long WindowsApplied = 0,
+    [property: Id(8)] long DuplicatesIgnored = 0,
+    [property: Id(9)] long WindowsDroppedByAgent = 0);

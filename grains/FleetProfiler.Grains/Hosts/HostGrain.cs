@@ -1,12 +1,73 @@
 using FleetProfiler.Abstractions.Hosts;
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
+using FleetProfiler.Grains.Storage;
 
 namespace FleetProfiler.Grains.Hosts;
 
 public sealed class HostGrain(
     [PersistentState("host", StorageNames.Fleet)] IPersistentState<HostState> state,
-    TimeProvider clock) : Grain, IHostGrain
+    IProfileStore store,
+    TimeProvider clock,
+    ILogger<HostGrain> logger) : Grain, IHostGrain
 {
+    // Since activation; the durable record of what was applied is the profile store itself.
+    private long _applied, _duplicates, _droppedByAgent;
+
+    private IAgentConnection? _agent;
+
+    public Task AttachAgentAsync(IAgentConnection connection)
+    {
+        _agent = connection;
+        return Task.CompletedTask;
+    }
+
+    public Task DetachAgentAsync(IAgentConnection connection)
+    {
+        if (Equals(_agent, connection)) _agent = null;
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> SendCommandAsync(AgentCommand command)
+    {
+        if (_agent is null) return false;
+        try
+        {
+            await _agent.SendAsync(command);
+            return true;
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            // The gateway holding the stream is gone; the agent reattaches when it reconnects.
+            logger.LogInformation("Agent connection of {Host} is gone: {Error}", this.GetPrimaryKeyString(), e.Message);
+            _agent = null;
+            return false;
+        }
+    }
+
+    public async Task<ApplyOutcome> ApplyWindowAsync(ProfileWindowUpload upload)
+    {
+        var (service, host) = HostKey.Parse(this.GetPrimaryKeyString());
+        if (upload.WindowEnd < upload.WindowStart)
+            throw new ArgumentException("window_end is before window_start", nameof(upload));
+        var window = new StoredWindow(service, host, upload.AgentId, upload.Sequence, upload.ProcessId, upload.ProcessName,
+            upload.WindowStart, upload.WindowEnd, upload.Kinds, upload.SamplingIntervalMs, upload.Tree);
+        // The store's unique (agent, sequence) key is the dedupe: a resend after a lost ack finds its row.
+        var inserted = await store.TryAddWindowAsync(window);
+        if (upload.DroppedWindows > 0)
+        {
+            _droppedByAgent += upload.DroppedWindows;
+            logger.LogWarning("Agent {Agent} of {Host} dropped {Count} window(s): its spool was full", upload.AgentId, this.GetPrimaryKeyString(), upload.DroppedWindows);
+        }
+        if (!inserted)
+        {
+            _duplicates++;
+            return ApplyOutcome.Duplicate;
+        }
+        _applied++;
+        return ApplyOutcome.Applied;
+    }
+
     public async Task<HostInfo> RegisterAgentAsync(AgentRegistration registration)
     {
         var (service, host) = HostKey.Parse(this.GetPrimaryKeyString());
@@ -29,8 +90,8 @@ public sealed class HostGrain(
     public Task<HostInfo?> GetInfoAsync() =>
         Task.FromResult(state.State.Registrations == 0 ? null : ToInfo(state.State));
 
-    private static HostInfo ToInfo(HostState s) =>
-        new(s.Service, s.Host, s.AgentId, s.AgentVersion, s.FirstSeen, s.LastSeen, s.Registrations);
+    private HostInfo ToInfo(HostState s) =>
+        new(s.Service, s.Host, s.AgentId, s.AgentVersion, s.FirstSeen, s.LastSeen, s.Registrations, _applied, _duplicates, _droppedByAgent);
 }
 
 /// <summary>Persisted host state. Stored as JSON: keep member names stable.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Grains.Storage;
 using FleetProfiler.Silo.Schedules;
 using FleetProfiler.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -36,7 +37,7 @@ public sealed class SiloHosting
         var connectionString = builder.Configuration[PostgresPreflight.ConnectionStringKey];
         if (!singleNode)
             await PostgresPreflight.CheckAsync(connectionString,
-                [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys]);
+                [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys], PostgresPreflight.ProfileStoreTables);
 
         string? sqlitePath = null;
         if (singleNode)
@@ -77,6 +78,7 @@ public sealed class SiloHosting
                 var options = new SqliteStorageOptions { DatabasePath = sqlitePath!, Synchronous = silo.Sqlite.Synchronous };
                 o.Services.AddGrainStorage(StorageNames.Fleet, (sp, name) =>
                     new SqliteGrainStorage(name, options, sp.GetRequiredService<IGrainStorageSerializer>()));
+                o.Services.AddSingleton<IProfileStore>(new SqliteProfileStore(Path.Combine(Path.GetDirectoryName(sqlitePath)!, "profiles.db"), silo.Sqlite.Synchronous));
             }
             else
             {
@@ -84,6 +86,8 @@ public sealed class SiloHosting
                 o.UseAdoNetClustering(c => { c.Invariant = Invariant; c.ConnectionString = connectionString; });
                 o.AddAdoNetGrainStorage(StorageNames.Fleet, s => { s.Invariant = Invariant; s.ConnectionString = connectionString; });
                 o.UseAdoNetReminderService(r => { r.Invariant = Invariant; r.ConnectionString = connectionString; });
+                o.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString!));
+                o.Services.AddSingleton<IProfileStore, PostgresProfileStore>();
             }
             if (silo.Dashboard.Enabled) o.AddDashboard();
             o.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleBootstrap>();
@@ -104,7 +108,7 @@ public sealed class SiloHosting
         {
             $"FleetProfiler silo is up: mode {_cluster.Mode}, cluster '{_cluster.ClusterId}', silo {_silo.Silo.AdvertisedIP}:{_silo.Silo.SiloPort}, client gateway port {_silo.Silo.GatewayPort}",
         };
-        if (_sqlitePath is not null) lines.Add($"grain state    {_sqlitePath}");
+        if (_sqlitePath is not null) lines.Add($"data           {Path.GetDirectoryName(_sqlitePath)} (grains.db, profiles.db)");
         var dashboardPath = _silo.Dashboard.Enabled ? _silo.Dashboard.Path : null;
         if (_gateway is not null) lines.Add(GatewayHosting.DescribeUrls(_gateway, dashboardPath));
         else if (dashboardPath is not null) lines.Add($"dashboard      http://{_silo.Silo.AdvertisedIP}:{_silo.Dashboard.Port}{dashboardPath}");

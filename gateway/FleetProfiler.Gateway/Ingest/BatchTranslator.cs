@@ -1,0 +1,44 @@
+using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Profiles;
+
+namespace FleetProfiler.Gateway.Ingest;
+
+/// <summary>Turns a validated wire batch into a call tree (the gateway does this, so silos only store and merge).</summary>
+public static class BatchTranslator
+{
+    /// <summary>Prefix of the leaf pseudo-frame that names an allocated type, as the agent's folded output shows it.</summary>
+    public const string AllocatedTypePrefix = "[alloc] ";
+
+    public static CallTree ToTree(Batch b)
+    {
+        var tree = new CallTree();
+        var frames = tree.Frames;
+        var locationFrames = new int[b.Locations.Count];
+        for (var i = 0; i < b.Locations.Count; i++)
+        {
+            var location = b.Locations[i];
+            var function = b.Functions[(int)location.Function];
+            var file = function.File == 0 ? null : b.Strings[(int)function.File];
+            locationFrames[i] = frames.Intern(b.Strings[(int)function.Name], file, (int)location.Line);
+        }
+        var typeFrames = new Dictionary<uint, int>();
+        var rented = new int[64];
+        foreach (var sample in b.Samples)
+        {
+            var stack = b.Stacks[(int)sample.Stack].Locations;
+            var length = stack.Count + (sample.AllocatedType == 0 ? 0 : 1);
+            if (rented.Length < length) rented = new int[Math.Max(length, rented.Length * 2)];
+            for (var i = 0; i < stack.Count; i++) rented[i] = locationFrames[stack[i]];
+            if (sample.AllocatedType != 0)
+            {
+                if (!typeFrames.TryGetValue(sample.AllocatedType, out var typeFrame))
+                    typeFrames[sample.AllocatedType] = typeFrame = frames.Intern(AllocatedTypePrefix + b.Strings[(int)sample.AllocatedType]);
+                rented[stack.Count] = typeFrame;
+            }
+            tree.Add(rented.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount));
+        }
+        return tree;
+    }
+
+    public static byte[] ToEncodedTree(Batch b) => CallTreeCodec.Serialize(ToTree(b));
+}

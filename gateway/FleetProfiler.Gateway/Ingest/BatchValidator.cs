@@ -1,0 +1,74 @@
+using FleetProfiler.Gateway.Protos;
+
+namespace FleetProfiler.Gateway.Ingest;
+
+/// <summary>
+/// Checks one batch against the limits and its own tables before anything of it is applied.
+/// Returns null when the batch is acceptable, else a message naming the limit or field.
+/// </summary>
+public static class BatchValidator
+{
+    public static readonly string[] KnownKinds = ["cpu", "wall", "alloc"];
+
+    public static string? Validate(Batch b, BatchLimits limits)
+    {
+        var size = b.CalculateSize();
+        if (size > limits.MaxBatchBytes) return $"batch is {size} bytes, over max_batch_bytes ({limits.MaxBatchBytes})";
+        if (b.Sequence == 0) return "sequence must be positive";
+        if (string.IsNullOrWhiteSpace(b.Service)) return "service is required";
+        if (b.Service.Contains('/')) return "service may not contain '/'";
+        if (b.Service.Length > limits.MaxStringLength) return $"service is longer than max_string_length ({limits.MaxStringLength})";
+        if (b.ProcessName.Length > limits.MaxStringLength) return $"process_name is longer than max_string_length ({limits.MaxStringLength})";
+        if (b.WindowStart is null || b.WindowEnd is null) return "window_start and window_end are required";
+        var start = b.WindowStart.ToDateTimeOffset();
+        var end = b.WindowEnd.ToDateTimeOffset();
+        if (end < start) return "window_end is before window_start";
+        if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
+        if (b.Kinds.Count == 0) return "kinds is empty";
+        foreach (var k in b.Kinds)
+            if (Array.IndexOf(KnownKinds, k) < 0) return $"unknown kind '{Truncate(k)}' (expected cpu, wall or alloc)";
+        if (double.IsNaN(b.SamplingIntervalMs) || b.SamplingIntervalMs < 0) return "sampling_interval_ms must be a non-negative number";
+
+        if (b.Strings.Count > limits.MaxStrings) return $"{b.Strings.Count} strings, over max_strings ({limits.MaxStrings})";
+        if (b.Strings.Count == 0) return "strings is empty (index 0 must be the empty string)";
+        if (b.Strings[0].Length != 0) return "strings[0] must be the empty string";
+        for (var i = 0; i < b.Strings.Count; i++)
+            if (b.Strings[i].Length > limits.MaxStringLength) return $"strings[{i}] is longer than max_string_length ({limits.MaxStringLength})";
+
+        var strings = (uint)b.Strings.Count;
+        for (var i = 0; i < b.Functions.Count; i++)
+        {
+            var f = b.Functions[i];
+            if (f.Name == 0 || f.Name >= strings) return $"functions[{i}].name is not a string index";
+            if (f.File >= strings) return $"functions[{i}].file is not a string index";
+        }
+        var functions = (uint)b.Functions.Count;
+        for (var i = 0; i < b.Locations.Count; i++)
+            if (b.Locations[i].Function >= functions) return $"locations[{i}].function is not a function index";
+
+        if (b.Stacks.Count > limits.MaxStacks) return $"{b.Stacks.Count} stacks, over max_stacks ({limits.MaxStacks})";
+        var locations = (uint)b.Locations.Count;
+        for (var i = 0; i < b.Stacks.Count; i++)
+        {
+            var s = b.Stacks[i].Locations;
+            if (s.Count > limits.MaxFramesPerStack) return $"stacks[{i}] has {s.Count} frames, over max_frames_per_stack ({limits.MaxFramesPerStack})";
+            foreach (var l in s)
+                if (l >= locations) return $"stacks[{i}] refers to location {l}, not in locations";
+        }
+
+        if (b.Samples.Count > limits.MaxSamples) return $"{b.Samples.Count} samples, over max_samples ({limits.MaxSamples})";
+        var stacks = (uint)b.Stacks.Count;
+        for (var i = 0; i < b.Samples.Count; i++)
+        {
+            var s = b.Samples[i];
+            if (s.Stack >= stacks) return $"samples[{i}].stack is not a stack index";
+            if (s.CpuSamples < 0 || s.WallSamples < 0 || s.AllocBytes < 0 || s.AllocCount < 0) return $"samples[{i}] has a negative value";
+            if (s.AllocatedType >= strings) return $"samples[{i}].allocated_type is not a string index";
+            foreach (var l in s.Labels)
+                if (l.Key == 0 || l.Key >= strings || l.Value >= strings) return $"samples[{i}] has a label that is not a string index";
+        }
+        return null;
+    }
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

@@ -1,0 +1,62 @@
+namespace FleetProfiler.Gateway.Ingest;
+
+/// <summary>Agent credentials and batch limits, bound from <c>FleetProfiler:Ingest</c>.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "FleetProfiler:Ingest";
+
+    /// <summary>The agents allowed to connect: each with its own token, bound to one host.</summary>
+    public List<AgentCredential> Agents { get; set; } = [];
+
+    public BatchLimits Limits { get; set; } = new();
+
+    public void Validate()
+    {
+        for (var i = 0; i < Agents.Count; i++)
+        {
+            var a = Agents[i];
+            if (string.IsNullOrWhiteSpace(a.AgentId) || string.IsNullOrWhiteSpace(a.Host))
+                throw new Hosting.StartupException($"{Section}:Agents:{i}: AgentId and Host are required.");
+            if (string.IsNullOrEmpty(a.Token) || a.Token.Length < 16)
+                throw new Hosting.StartupException($"{Section}:Agents:{i}:Token: a token of at least 16 characters is required (agent '{a.AgentId}').");
+        }
+        var dupes = Agents.GroupBy(a => a.Token).Where(g => g.Count() > 1).Select(g => g.First().AgentId).ToList();
+        if (dupes.Count > 0)
+            throw new Hosting.StartupException($"{Section}:Agents: two agents share a token ({string.Join(", ", dupes)}); give each agent its own.");
+        Limits.Validate();
+    }
+}
+
+public sealed class AgentCredential
+{
+    public string AgentId { get; set; } = "";
+    public string Host { get; set; } = "";
+    public string Token { get; set; } = "";
+}
+
+/// <summary>Limits on one batch. A batch over any of them is rejected whole with INVALID_ARGUMENT naming the limit.</summary>
+public sealed class BatchLimits
+{
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+    public int MaxStrings { get; set; } = 200_000;
+    public int MaxStringLength { get; set; } = 4096;
+    public int MaxFramesPerStack { get; set; } = 1024;
+    public int MaxStacks { get; set; } = 200_000;
+    public int MaxSamples { get; set; } = 400_000;
+    /// <summary>Longest window accepted.</summary>
+    public TimeSpan MaxWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    public void Validate()
+    {
+        if (MaxBatchBytes <= 0 || MaxStrings <= 0 || MaxStringLength <= 0 || MaxFramesPerStack <= 0 || MaxStacks <= 0 || MaxSamples <= 0 || MaxWindow <= TimeSpan.Zero)
+            throw new Hosting.StartupException($"{IngestOptions.Section}:Limits: every limit must be positive.");
+        if (MaxBatchBytes > IngestLimits.TransportMaxMessageBytes)
+            throw new Hosting.StartupException($"{IngestOptions.Section}:Limits:MaxBatchBytes: at most {IngestLimits.TransportMaxMessageBytes}.");
+    }
+}
+
+public static class IngestLimits
+{
+    /// <summary>gRPC's own cap on one message; larger ones end the stream with RESOURCE_EXHAUSTED before we see them.</summary>
+    public const int TransportMaxMessageBytes = 16 * 1024 * 1024;
+}

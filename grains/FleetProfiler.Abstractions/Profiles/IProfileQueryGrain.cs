@@ -1,0 +1,14 @@
+namespace FleetProfiler.Abstractions.Profiles;
+
+/// <summary>
+/// Reads and merges stored profile windows. A stateless worker: any silo answers, so queries never queue
+/// behind a host's or service's ingest.
+/// </summary>
+public interface IProfileQueryGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// The windows of a service, or of one of its hosts when <paramref name="host"/> is set, that overlap the range, merged.
+    /// At most <paramref name="maxWindows"/> windows are read (oldest first); <see cref="MergedProfile.Truncated"/> says so.
+    /// </summary>
+    Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows);
+}

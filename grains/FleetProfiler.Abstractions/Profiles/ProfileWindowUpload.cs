@@ -1,0 +1,44 @@
+namespace FleetProfiler.Abstractions.Profiles;
+
+/// <summary>
+/// One validated profile window of one process, as the gateway hands it to the host's grain.
+/// <see cref="Tree"/> is a call tree encoded with FleetProfiler.Profiles' <c>CallTreeCodec</c>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ProfileWindowUpload(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] int ProcessId,
+    [property: Id(3)] string ProcessName,
+    [property: Id(4)] DateTimeOffset WindowStart,
+    [property: Id(5)] DateTimeOffset WindowEnd,
+    [property: Id(6)] string Kinds,
+    [property: Id(7)] double SamplingIntervalMs,
+    [property: Id(8)] byte[] Tree,
+    [property: Id(9)] int DroppedWindows);
+
+/// <summary>What became of an uploaded window.</summary>
+public enum ApplyOutcome
+{
+    /// <summary>Persisted now.</summary>
+    Applied = 0,
+
+    /// <summary>This agent's sequence was persisted before (a resend): nothing applied twice.</summary>
+    Duplicate = 1,
+}
+
+/// <summary>A time range [From, To).</summary>
+[GenerateSerializer, Immutable]
+public sealed record TimeRange([property: Id(0)] DateTimeOffset From, [property: Id(1)] DateTimeOffset To)
+{
+    /// <summary>True when To is after From.</summary>
+    public bool IsValid => To > From;
+}
+
+/// <summary>A merged profile over a time range: an encoded call tree and what went into it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MergedProfile(
+    [property: Id(0)] byte[] Tree,
+    [property: Id(1)] int Windows,
+    [property: Id(2)] bool Truncated,
+    [property: Id(3)] double SamplingIntervalMs);

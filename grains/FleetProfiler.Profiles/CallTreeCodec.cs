@@ -1,0 +1,215 @@
+using System.IO.Compression;
+
+namespace FleetProfiler.Profiles;
+
+/// <summary>Bounds applied while decoding untrusted bytes, so garbage can never allocate without limit.</summary>
+/// <param name="MaxNodes">Most nodes a decoded tree may have.</param>
+/// <param name="MaxBodyBytes">Most (decompressed) body bytes accepted.</param>
+/// <param name="MaxStringBytes">Longest UTF-8 string (function or file name) accepted.</param>
+public sealed record CodecLimits(int MaxNodes = 20_000_000, int MaxBodyBytes = 512 * 1024 * 1024, int MaxStringBytes = 64 * 1024)
+{
+    /// <summary>The default limits.</summary>
+    public static CodecLimits Default { get; } = new();
+}
+
+/// <summary>
+/// Compact, versioned binary form of a <see cref="CallTree"/> and the frames it uses, for grain state and
+/// profile-store blobs.
+/// </summary>
+/// <remarks>
+/// Layout (version 1): <c>"FPCT"</c>, version byte, flags byte (bit 0: body is deflate-compressed),
+/// varint body length (uncompressed), body, CRC-32 of everything before it (little-endian).
+/// Body: string table (count, then length-prefixed UTF-8), frame table (count, then name index,
+/// file index + 1 (0 = none), line), nodes (count, root values, then per node in id order: id − parent id,
+/// frame index, values). Values: a byte with one bit per non-zero field (cpu, wall, alloc bytes, alloc count)
+/// then those fields as zig-zag varints. Only frames and strings the tree uses are written.
+/// </remarks>
+public static class CallTreeCodec
+{
+    /// <summary>Version written by <see cref="Serialize"/>.</summary>
+    public const byte CurrentVersion = 1;
+
+    private static ReadOnlySpan<byte> Magic => "FPCT"u8;
+    private const byte FlagDeflate = 1;
+    private const int HeaderMin = 4 + 1 + 1 + 1;
+    private const int CrcLength = 4;
+
+    /// <summary>Encodes <paramref name="tree"/>; with <paramref name="compress"/> the body is deflated (fastest level).</summary>
+    public static byte[] Serialize(CallTree tree, bool compress = false)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var body = new ByteWriter(tree.NodeCount * 6 + 256);
+        WriteBody(tree, body);
+
+        var output = new ByteWriter(compress ? body.Length / 3 + 64 : body.Length + 32);
+        output.WriteBytes(Magic);
+        output.WriteByte(CurrentVersion);
+        output.WriteByte(compress ? FlagDeflate : (byte)0);
+        output.WriteVarint((uint)body.Length);
+        if (compress)
+        {
+            using var compressed = new MemoryStream(body.Length / 3 + 64);
+            using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                deflate.Write(body.WrittenSpan);
+            output.WriteBytes(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+        }
+        else
+        {
+            output.WriteBytes(body.WrittenSpan);
+        }
+        output.WriteUInt32LittleEndian(Crc32.Compute(output.WrittenSpan));
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Decodes bytes written by <see cref="Serialize"/> into a tree with its own frame table.</summary>
+    /// <exception cref="ProfileDataException">The data is not a call tree, is truncated or corrupt, or exceeds <paramref name="limits"/>.</exception>
+    public static CallTree Deserialize(ReadOnlySpan<byte> data, CodecLimits? limits = null)
+    {
+        limits ??= CodecLimits.Default;
+        if (data.Length < HeaderMin + CrcLength || !data.StartsWith(Magic))
+            throw new ProfileDataException("Not a FleetProfiler call tree (bad magic or too short).");
+        uint expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[^CrcLength..]);
+        if (Crc32.Compute(data[..^CrcLength]) != expected)
+            throw new ProfileDataException("Call tree checksum mismatch (corrupt or truncated).");
+
+        var header = new ByteReader(data[Magic.Length..^CrcLength]);
+        byte version = header.ReadByte();
+        if (version != CurrentVersion) throw new ProfileDataException($"Unsupported call tree version {version}.");
+        byte flags = header.ReadByte();
+        if ((flags & ~FlagDeflate) != 0) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
+        int bodyLength = header.ReadInt(limits.MaxBodyBytes, "Body length");
+        ReadOnlySpan<byte> payload = header.ReadBytes(header.Remaining);
+
+        if ((flags & FlagDeflate) == 0)
+        {
+            if (payload.Length != bodyLength) throw new ProfileDataException("Body length does not match the data.");
+            return ReadBody(payload, limits);
+        }
+        return ReadBody(Inflate(payload, bodyLength), limits);
+    }
+
+    private static byte[] Inflate(ReadOnlySpan<byte> compressed, int bodyLength)
+    {
+        var body = new byte[bodyLength];
+        try
+        {
+            using var input = new MemoryStream(compressed.ToArray(), writable: false);
+            using var deflate = new DeflateStream(input, CompressionMode.Decompress);
+            deflate.ReadExactly(body);
+            if (deflate.ReadByte() != -1) throw new ProfileDataException("Compressed body is longer than declared.");
+        }
+        catch (EndOfStreamException e) { throw new ProfileDataException("Compressed body is shorter than declared.", e); }
+        catch (InvalidDataException e) { throw new ProfileDataException("Corrupt compressed body.", e); }
+        return body;
+    }
+
+    private static void WriteBody(CallTree tree, ByteWriter w)
+    {
+        FrameTable frames = tree.Frames;
+        ReadOnlySpan<long> keys = tree.Keys;
+        ReadOnlySpan<SampleValues> self = tree.Self;
+
+        // Number used frames and strings in order of first use.
+        int[] frameIndex = new int[frames.Count];
+        int[] stringIndex = new int[frames.StringCount];
+        Array.Fill(frameIndex, -1);
+        Array.Fill(stringIndex, -1);
+        var usedFrames = new List<int>();
+        var usedStrings = new List<int>();
+        for (int i = 1; i < keys.Length; i++)
+        {
+            int f = (int)keys[i];
+            if (frameIndex[f] >= 0) continue;
+            frameIndex[f] = usedFrames.Count;
+            usedFrames.Add(f);
+            Number(frames.GetFunctionStringId(f));
+            int file = frames.GetFileStringId(f);
+            if (file >= 0) Number(file);
+        }
+
+        w.WriteVarint((uint)usedStrings.Count);
+        foreach (int s in usedStrings) w.WriteUtf8(frames.GetString(s));
+        w.WriteVarint((uint)usedFrames.Count);
+        foreach (int f in usedFrames)
+        {
+            w.WriteVarint((uint)stringIndex[frames.GetFunctionStringId(f)]);
+            int file = frames.GetFileStringId(f);
+            w.WriteVarint(file >= 0 ? (uint)stringIndex[file] + 1 : 0);
+            w.WriteVarint((uint)frames.GetLine(f));
+        }
+        w.WriteVarint((uint)keys.Length);
+        WriteValues(w, self[0]);
+        for (int i = 1; i < keys.Length; i++)
+        {
+            w.WriteVarint((uint)(i - (int)(keys[i] >> 32)));
+            w.WriteVarint((uint)frameIndex[(int)keys[i]]);
+            WriteValues(w, self[i]);
+        }
+
+        void Number(int s)
+        {
+            if (stringIndex[s] >= 0) return;
+            stringIndex[s] = usedStrings.Count;
+            usedStrings.Add(s);
+        }
+    }
+
+    private static void WriteValues(ByteWriter w, in SampleValues v)
+    {
+        int mask = (v.CpuSamples != 0 ? 1 : 0) | (v.WallSamples != 0 ? 2 : 0) | (v.AllocBytes != 0 ? 4 : 0) | (v.AllocCount != 0 ? 8 : 0);
+        w.WriteByte((byte)mask);
+        if ((mask & 1) != 0) w.WriteSigned(v.CpuSamples);
+        if ((mask & 2) != 0) w.WriteSigned(v.WallSamples);
+        if ((mask & 4) != 0) w.WriteSigned(v.AllocBytes);
+        if ((mask & 8) != 0) w.WriteSigned(v.AllocCount);
+    }
+
+    private static CallTree ReadBody(ReadOnlySpan<byte> body, CodecLimits limits)
+    {
+        var r = new ByteReader(body);
+        // Every count is checked against the bytes left (each entry needs at least one byte per field)
+        // before anything is allocated for it.
+        int stringCount = r.ReadInt(r.Remaining, "String count");
+        var strings = new string[stringCount];
+        for (int i = 0; i < stringCount; i++) strings[i] = r.ReadUtf8(limits.MaxStringBytes);
+
+        var frames = new FrameTable();
+        int frameCount = r.ReadInt(r.Remaining / 3, "Frame count");
+        var frameMap = new int[frameCount];
+        for (int i = 0; i < frameCount; i++)
+        {
+            int name = r.ReadInt(stringCount - 1L, "Function name index");
+            int file = r.ReadInt(stringCount, "File index");
+            int line = r.ReadInt(int.MaxValue, "Line");
+            frameMap[i] = frames.Intern(strings[name], file == 0 ? null : strings[file - 1], line);
+        }
+
+        int nodeCount = r.ReadInt(Math.Min(limits.MaxNodes, 1L + r.Remaining / 3), "Node count");
+        if (nodeCount < 1) throw new ProfileDataException("A call tree has at least its root node.");
+        var tree = new CallTree(frames, nodeCount);
+        var nodeMap = new int[nodeCount];
+        tree.AddSelf(CallTree.Root, ReadValues(ref r));
+        for (int i = 1; i < nodeCount; i++)
+        {
+            int delta = r.ReadInt(i, "Parent offset");
+            if (delta == 0) throw new ProfileDataException("A node cannot be its own parent.");
+            int frame = r.ReadInt(frameCount - 1L, "Frame index");
+            int node = tree.GetOrAddChild(nodeMap[i - delta], frameMap[frame]);
+            nodeMap[i] = node;
+            tree.AddSelf(node, ReadValues(ref r));
+        }
+        if (r.Remaining != 0) throw new ProfileDataException("Trailing bytes after the last node.");
+        return tree;
+    }
+
+    private static SampleValues ReadValues(ref ByteReader r)
+    {
+        byte mask = r.ReadByte();
+        if (mask > 0xF) throw new ProfileDataException($"Bad value mask 0x{mask:X2}.");
+        long cpu = (mask & 1) != 0 ? r.ReadSigned() : 0;
+        long wall = (mask & 2) != 0 ? r.ReadSigned() : 0;
+        long bytes = (mask & 4) != 0 ? r.ReadSigned() : 0;
+        long count = (mask & 8) != 0 ? r.ReadSigned() : 0;
+        return new SampleValues(cpu, wall, bytes, count);
+    }
+}

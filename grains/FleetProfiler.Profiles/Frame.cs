@@ -1,0 +1,24 @@
+namespace FleetProfiler.Profiles;
+
+/// <summary>
+/// One symbolized stack frame: a function name such as <c>module!Namespace.Type.Method(args)</c>,
+/// optionally the source file and line it was executing. <see cref="Line"/> 0 means unknown.
+/// Frames are stored interned in a <see cref="FrameTable"/> and referred to by int id.
+/// </summary>
+public readonly record struct Frame(string Function, string? File = null, int Line = 0)
+{
+    /// <summary>Function name of the node that <see cref="CallTree.Prune"/> folds small subtrees into.</summary>
+    public const string OtherName = "[other]";
+
+    /// <summary>The frame of the <c>[other]</c> nodes created by pruning.</summary>
+    public static Frame Other => new(OtherName);
+
+    /// <summary>True for the <c>[other]</c> frame created by pruning.</summary>
+    public bool IsOther => File is null && Line == 0 && Function == OtherName;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        File is null ? Function
+        : Line > 0 ? $"{Function} ({File}:{Line.ToString(CultureInfo.InvariantCulture)})"
+        : $"{Function} ({File})";
+}

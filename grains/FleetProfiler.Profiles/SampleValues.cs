@@ -1,0 +1,66 @@
+namespace FleetProfiler.Profiles;
+
+/// <summary>
+/// The four measurements kept per call-tree node. Arithmetic is unchecked (wraps) and exact,
+/// so adding then subtracting the same values always restores the original.
+/// </summary>
+public readonly record struct SampleValues(long CpuSamples, long WallSamples, long AllocBytes, long AllocCount)
+{
+    /// <summary>All four values zero.</summary>
+    public static SampleValues Zero => default;
+
+    /// <summary>Only CPU samples.</summary>
+    public static SampleValues Cpu(long samples) => new(samples, 0, 0, 0);
+
+    /// <summary>Only wall-clock samples.</summary>
+    public static SampleValues Wall(long samples) => new(0, samples, 0, 0);
+
+    /// <summary>Only allocation bytes and count.</summary>
+    public static SampleValues Alloc(long bytes, long count) => new(0, 0, bytes, count);
+
+    /// <summary>Values with only the main value of <paramref name="kind"/> set (alloc: bytes).</summary>
+    public static SampleValues Of(ProfileKind kind, long value) => kind switch
+    {
+        ProfileKind.Cpu => Cpu(value),
+        ProfileKind.Wall => Wall(value),
+        ProfileKind.Alloc => new SampleValues(0, 0, value, 0),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>The main value of <paramref name="kind"/>: CPU samples, wall samples or allocated bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Get(ProfileKind kind) => kind switch
+    {
+        ProfileKind.Cpu => CpuSamples,
+        ProfileKind.Wall => WallSamples,
+        ProfileKind.Alloc => AllocBytes,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>The secondary value of <paramref name="kind"/>: allocation count for alloc, else the main value.</summary>
+    public long GetSecondary(ProfileKind kind) => kind == ProfileKind.Alloc ? AllocCount : Get(kind);
+
+    /// <summary>True when all four values are zero.</summary>
+    public bool IsZero => (CpuSamples | WallSamples | AllocBytes | AllocCount) == 0;
+
+    /// <summary>Component-wise sum.</summary>
+    public SampleValues Add(in SampleValues other) => this + other;
+
+    /// <summary>Component-wise difference.</summary>
+    public SampleValues Subtract(in SampleValues other) => this - other;
+
+    /// <summary>Component-wise sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SampleValues operator +(in SampleValues a, in SampleValues b) => new(
+        unchecked(a.CpuSamples + b.CpuSamples), unchecked(a.WallSamples + b.WallSamples),
+        unchecked(a.AllocBytes + b.AllocBytes), unchecked(a.AllocCount + b.AllocCount));
+
+    /// <summary>Component-wise difference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SampleValues operator -(in SampleValues a, in SampleValues b) => new(
+        unchecked(a.CpuSamples - b.CpuSamples), unchecked(a.WallSamples - b.WallSamples),
+        unchecked(a.AllocBytes - b.AllocBytes), unchecked(a.AllocCount - b.AllocCount));
+
+    /// <summary>Component-wise negation.</summary>
+    public static SampleValues operator -(in SampleValues a) => Zero - a;
+}

@@ -1,0 +1,3 @@
+global using FleetProfiler.Profiles;
+global using FleetProfiler.Profiles.Formats;
+global using Xunit;
