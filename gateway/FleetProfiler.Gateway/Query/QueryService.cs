@@ -1,13 +1,19 @@
-using System.Text;
+using FleetProfiler.Abstractions.Fleet;
+using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Gateway.Protos;
 using FleetProfiler.Profiles;
 using FleetProfiler.Profiles.Formats;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 
 namespace FleetProfiler.Gateway.Query;
 
-/// <summary>Profile queries: validates the request, asks a query grain for the merged tree, renders the format.</summary>
+/// <summary>
+/// The query API: validates each request (naming the field on failure), asks grains for merged trees,
+/// renders the format. Rendering happens here, in the stateless gateway, not in the silos.
+/// </summary>
 public sealed class QueryService(IGrainFactory grains) : Protos.Query.QueryBase
 {
     /// <summary>Windows merged per query at most; a larger range answers with truncated = true.</summary>
@@ -16,86 +22,138 @@ public sealed class QueryService(IGrainFactory grains) : Protos.Query.QueryBase
     public override async Task<ProfileReply> GetProfile(GetProfileRequest request, ServerCallContext context)
     {
         var kind = QueryArguments.Kind(request.Kind);
-        var format = string.IsNullOrEmpty(request.Format) ? "folded" : request.Format;
-        if (format != "folded")
-            throw QueryArguments.Invalid($"format: unknown format '{format}' (supported: folded)");
-        var (profile, tree) = await LoadAsync(request.Selector, request.From, request.To);
-
-        var text = new StringWriter { NewLine = "\n" };
-        FoldedFormat.Write(tree, kind, text);
+        var format = ProfileRendering.Format(request.Format);
+        if (request.MinShare is < 0 or >= 1 || double.IsNaN(request.MinShare)) throw QueryArguments.Invalid("min_share: must be in [0, 1)");
+        var (service, host) = QueryArguments.Selector(request.Selector);
+        var range = QueryArguments.Range(request.From, request.To);
+        var (profile, tree) = await LoadAsync(service, host, range);
+        var title = $"{service}{(host is null ? "" : "/" + host)} {request.Kind} {range.From:u} – {range.To:u}";
+        var (data, contentType) = ProfileRendering.Render(tree, kind, format, title, profile, range, request.MinShare);
         return new ProfileReply
         {
             Format = format,
-            ContentType = "text/plain; charset=utf-8",
-            Data = ByteString.CopyFrom(Encoding.UTF8.GetBytes(text.ToString())),
+            ContentType = contentType,
+            Data = ByteString.CopyFrom(data),
             Windows = profile.Windows,
             Truncated = profile.Truncated,
             Total = tree.Total.Get(kind),
         };
     }
 
-    public override async Task<TopFunctionsReply> TopFunctions(TopFunctionsRequest request, ServerCallContext context)
+    public override Task<TopReply> TopFunctions(TopRequest request, ServerCallContext context) =>
+        TopAsync(request, (tree, kind, n, by) => tree.TopFunctions(kind, n, by).Select(f => (f.Function, f.Self, f.Total)));
+
+    public override Task<TopReply> TopFiles(TopRequest request, ServerCallContext context) =>
+        TopAsync(request, (tree, kind, n, by) => tree.TopFiles(kind, n, by).Select(f => (f.File, f.Self, f.Total)));
+
+    private async Task<TopReply> TopAsync(TopRequest request, Func<CallTree, ProfileKind, int, RankBy, IEnumerable<(string Name, long Self, long Total)>> top)
     {
         var kind = QueryArguments.Kind(request.Kind);
-        if (request.Limit < 0) throw QueryArguments.Invalid("limit: must not be negative");
-        var limit = request.Limit == 0 ? 20 : Math.Min(request.Limit, 1000);
-        var (profile, tree) = await LoadAsync(request.Selector, request.From, request.To);
+        var limit = QueryArguments.Limit(request.Limit);
+        var orderBy = QueryArguments.OrderBy(request.OrderBy);
+        var (service, host) = QueryArguments.Selector(request.Selector);
+        var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To));
         var total = tree.Total.Get(kind);
-        var reply = new TopFunctionsReply { Total = total, Windows = profile.Windows };
-        foreach (var f in tree.TopFunctions(kind, limit))
+        var reply = new TopReply { Total = total, Windows = profile.Windows };
+        foreach (var (name, self, sum) in top(tree, kind, limit, orderBy))
         {
-            reply.Functions.Add(new FunctionCost
+            reply.Entries.Add(new TopEntry
             {
-                Name = f.Function,
-                Self = f.Self,
-                Total = f.Total,
-                SelfShare = total == 0 ? 0 : (double)f.Self / total,
-                TotalShare = total == 0 ? 0 : (double)f.Total / total,
+                Name = name,
+                Self = self,
+                Total = sum,
+                SelfShare = total == 0 ? 0 : (double)self / total,
+                TotalShare = total == 0 ? 0 : (double)sum / total,
             });
         }
         return reply;
     }
 
-    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(Selector? selector, Google.Protobuf.WellKnownTypes.Timestamp? from, Google.Protobuf.WellKnownTypes.Timestamp? to)
+    public override async Task<ProfileReply> Diff(DiffRequest request, ServerCallContext context)
     {
-        var (service, host) = QueryArguments.Selector(selector);
-        var range = QueryArguments.Range(from, to);
+        var kind = QueryArguments.Kind(request.Kind);
+        var format = string.IsNullOrEmpty(request.Format) ? "svg" : request.Format;
+        if (format is not ("tree" or "svg")) throw QueryArguments.Invalid($"format: unknown diff format '{format}' (tree or svg)");
+        var (serviceA, hostA) = QueryArguments.Selector(request.SelectorA, "selector_a");
+        var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
+        var (serviceB, hostB) = QueryArguments.Selector(request.SelectorB, "selector_b");
+        var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
+        var a = LoadAsync(serviceA, hostA, rangeA);
+        var b = LoadAsync(serviceB, hostB, rangeB);
+        var (profileA, treeA) = await a;
+        var (profileB, treeB) = await b;
+        var diff = ProfileDiff.Compute(treeA, treeB, kind);
+        var (data, contentType) = format == "svg"
+            ? (System.Text.Encoding.UTF8.GetBytes(FlameGraphSvg.RenderDiff(diff, new FlameGraphOptions { Title = $"{request.Kind} diff: A → B (red grew, blue shrank)" })), "image/svg+xml")
+            : (System.Text.Encoding.UTF8.GetBytes(TreeFormat.ToJson(TreeFormat.Build(diff))), "application/json");
+        return new ProfileReply
+        {
+            Format = format,
+            ContentType = contentType,
+            Data = ByteString.CopyFrom(data),
+            Windows = profileA.Windows + profileB.Windows,
+            Truncated = profileA.Truncated || profileB.Truncated,
+            Total = treeB.Total.Get(kind),
+        };
+    }
+
+    public override async Task<ListServicesReply> ListServices(ListServicesRequest request, ServerCallContext context)
+    {
+        var services = await grains.GetGrain<IFleetGrain>(IFleetGrain.Key).GetServicesAsync();
+        var hosts = await Task.WhenAll(services.Select(s => grains.GetGrain<IServiceGrain>(s).GetHostsAsync()));
+        var reply = new ListServicesReply();
+        for (var i = 0; i < services.Count; i++)
+            reply.Services.Add(new ServiceSummary { Name = services[i], HostCount = hosts[i].Count });
+        return reply;
+    }
+
+    public override async Task<ListHostsReply> ListHosts(ListHostsRequest request, ServerCallContext context)
+    {
+        var service = QueryArguments.Selector(new Selector { Service = request.Service }, "request").Service;
+        var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
+        if (hosts.Count == 0) throw QueryArguments.NotFound($"service: unknown service '{service}'");
+        var infos = await Task.WhenAll(hosts.Select(h => grains.GetGrain<IHostGrain>(HostKey.Of(service, h)).GetInfoAsync()));
+        var reply = new ListHostsReply();
+        foreach (var info in infos.OfType<HostInfo>())
+        {
+            reply.Hosts.Add(new HostSummary
+            {
+                Host = info.Host,
+                AgentId = info.AgentId,
+                AgentVersion = info.AgentVersion,
+                FirstSeen = Timestamp.FromDateTimeOffset(info.FirstSeen),
+                LastSeen = Timestamp.FromDateTimeOffset(info.LastSeen),
+                Connected = info.AgentConnected,
+            });
+        }
+        return reply;
+    }
+
+    public override async Task<TriggerReply> Trigger(TriggerRequest request, ServerCallContext context)
+    {
+        QueryArguments.Kind(request.Kind);
+        var service = QueryArguments.Selector(new Selector { Service = request.Service }, "request").Service;
+        if (string.IsNullOrWhiteSpace(request.Host)) throw QueryArguments.Invalid("host: required");
+        if (request.Pid < 0) throw QueryArguments.Invalid("pid: must not be negative (0 = every process)");
+        if (request.Seconds is < 1 or > 600) throw QueryArguments.Invalid("seconds: must be between 1 and 600");
+        var host = grains.GetGrain<IHostGrain>(HostKey.Of(service, request.Host));
+        if (await host.GetInfoAsync() is null) throw QueryArguments.NotFound($"host: no agent ever reported host '{request.Host}' of service '{service}'");
+        var id = Guid.NewGuid().ToString("N")[..12];
+        if (!await host.SendCommandAsync(new AgentCommand(id, AgentCommandAction.Start, request.Kind, request.Pid, request.Seconds)))
+            throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"host: the agent of '{request.Host}' is not connected"));
+        return new TriggerReply { CommandId = id };
+    }
+
+    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, TimeRange range)
+    {
         var profile = await grains.GetGrain<IProfileQueryGrain>(0).GetProfileAsync(service, host, range, MaxWindowsPerQuery);
         if (profile.Windows == 0)
-            throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound,
-                $"no profile windows for service '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}"));
+        {
+            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
+            if (hosts.Count == 0) throw QueryArguments.NotFound($"selector.service: unknown service '{service}'");
+            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"selector.host: service '{service}' has no host '{host}'");
+            throw QueryArguments.NotFound($"from/to: no profile data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}");
+        }
         return (profile, CallTreeCodec.Deserialize(profile.Tree));
-    }
-}
-
-/// <summary>Request checks shared by the query RPCs: each failure names the field.</summary>
-public static class QueryArguments
-{
-    public static RpcException Invalid(string message) => new(new Grpc.Core.Status(StatusCode.InvalidArgument, message));
-
-    public static ProfileKind Kind(string kind) => kind switch
-    {
-        "cpu" => ProfileKind.Cpu,
-        "wall" => ProfileKind.Wall,
-        "alloc" => ProfileKind.Alloc,
-        "" => throw Invalid("kind: required (cpu, wall or alloc)"),
-        _ => throw Invalid($"kind: unknown kind '{kind}' (cpu, wall or alloc)"),
-    };
-
-    public static (string Service, string? Host) Selector(Selector? selector)
-    {
-        if (selector is null || string.IsNullOrWhiteSpace(selector.Service)) throw Invalid("selector.service: required");
-        if (selector.Service.Contains('/')) throw Invalid("selector.service: may not contain '/'");
-        if (!string.IsNullOrEmpty(selector.Endpoint)) throw Invalid("selector.endpoint: endpoint profiles are not available yet");
-        return (selector.Service, string.IsNullOrEmpty(selector.Host) ? null : selector.Host);
-    }
-
-    public static TimeRange Range(Google.Protobuf.WellKnownTypes.Timestamp? from, Google.Protobuf.WellKnownTypes.Timestamp? to)
-    {
-        if (from is null) throw Invalid("from: required");
-        if (to is null) throw Invalid("to: required");
-        var range = new TimeRange(from.ToDateTimeOffset(), to.ToDateTimeOffset());
-        if (!range.IsValid) throw Invalid($"to: must be after from ({range.From:O} .. {range.To:O})");
-        return range;
     }
 }

@@ -47,4 +47,5 @@ public sealed record HostInfo(
     [property: Id(6)] int Registrations,
     [property: Id(7)] long WindowsApplied = 0,
     [property: Id(8)] long DuplicatesIgnored = 0,
-    [property: Id(9)] long WindowsDroppedByAgent = 0);
+    [property: Id(9)] long WindowsDroppedByAgent = 0,
+    [property: Id(10)] bool AgentConnected = false);

@@ -91,7 +91,7 @@ public sealed class HostGrain(
         Task.FromResult(state.State.Registrations == 0 ? null : ToInfo(state.State));
 
     private HostInfo ToInfo(HostState s) =>
-        new(s.Service, s.Host, s.AgentId, s.AgentVersion, s.FirstSeen, s.LastSeen, s.Registrations, _applied, _duplicates, _droppedByAgent);
+        new(s.Service, s.Host, s.AgentId, s.AgentVersion, s.FirstSeen, s.LastSeen, s.Registrations, _applied, _duplicates, _droppedByAgent, _agent is not null);
 }
 
 /// <summary>Persisted host state. Stored as JSON: keep member names stable.</summary>

@@ -1,0 +1,54 @@
+using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Profiles;
+using Google.Protobuf.WellKnownTypes;
+
+namespace FleetProfiler.Gateway.Query;
+
+/// <summary>Request checks shared by the query RPCs: each failure is INVALID_ARGUMENT naming the field.</summary>
+public static class QueryArguments
+{
+    public static RpcException Invalid(string message) => new(new Grpc.Core.Status(StatusCode.InvalidArgument, message));
+
+    public static RpcException NotFound(string message) => new(new Grpc.Core.Status(StatusCode.NotFound, message));
+
+    public static ProfileKind Kind(string kind, string field = "kind") => kind switch
+    {
+        "cpu" => ProfileKind.Cpu,
+        "wall" => ProfileKind.Wall,
+        "alloc" => ProfileKind.Alloc,
+        "" => throw Invalid($"{field}: required (cpu, wall or alloc)"),
+        _ => throw Invalid($"{field}: unknown kind '{kind}' (cpu, wall or alloc)"),
+    };
+
+    public static (string Service, string? Host) Selector(Selector? selector, string field = "selector")
+    {
+        if (selector is null || string.IsNullOrWhiteSpace(selector.Service)) throw Invalid($"{field}.service: required");
+        if (selector.Service.Contains('/')) throw Invalid($"{field}.service: may not contain '/'");
+        if (!string.IsNullOrEmpty(selector.Endpoint)) throw Invalid($"{field}.endpoint: endpoint profiles are not available yet (samples carry no endpoint label)");
+        return (selector.Service, string.IsNullOrEmpty(selector.Host) ? null : selector.Host);
+    }
+
+    public static TimeRange Range(Timestamp? from, Timestamp? to, string fromField = "from", string toField = "to")
+    {
+        if (from is null) throw Invalid($"{fromField}: required");
+        if (to is null) throw Invalid($"{toField}: required");
+        var range = new TimeRange(from.ToDateTimeOffset(), to.ToDateTimeOffset());
+        if (range.To == range.From) throw Invalid($"{toField}: the range is empty ({fromField} equals {toField})");
+        if (!range.IsValid) throw Invalid($"{toField}: must be after {fromField} ({range.From:O} > {range.To:O})");
+        return range;
+    }
+
+    public static int Limit(int limit)
+    {
+        if (limit < 0) throw Invalid("limit: must not be negative");
+        return limit == 0 ? 20 : Math.Min(limit, 1000);
+    }
+
+    public static RankBy OrderBy(string orderBy) => orderBy switch
+    {
+        "" or "self" => RankBy.Self,
+        "total" => RankBy.Total,
+        _ => throw Invalid($"order_by: unknown order '{orderBy}' (self or total)"),
+    };
+}
