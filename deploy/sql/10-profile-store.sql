@@ -1,9 +1,14 @@
--- FleetProfiler's own profile store (cluster mode). Single-node mode keeps the same table in SQLite.
--- Windows are append-only; (agent_id, sequence) is unique, which makes agent delivery exactly-once:
--- a resent batch finds its row and is acknowledged as a duplicate without being applied again.
+-- FleetProfiler's own profile store (cluster mode). Single-node mode keeps the same tables in SQLite.
+--
+-- profile_window: raw windows as agents upload them. (agent_id, sequence) is unique, which makes agent
+--   delivery exactly-once: a resent batch finds its row and is acknowledged as a duplicate. id orders the
+--   windows for the rollup.
+-- profile_bucket: the rollup's minute/hour/day merges per service (host = '') and per host (hour, day).
+-- profile_rollup: the rollup's watermark (every window with id <= watermark is in the buckets).
 
 CREATE TABLE IF NOT EXISTS profile_window
 (
+    id                   bigint GENERATED ALWAYS AS IDENTITY,
     service              text             NOT NULL,
     host                 text             NOT NULL,
     agent_id             text             NOT NULL,
@@ -15,10 +20,29 @@ CREATE TABLE IF NOT EXISTS profile_window
     kinds                text             NOT NULL,
     sampling_interval_ms double precision NOT NULL,
     tree                 bytea            NOT NULL,
-    received_at          timestamptz      NOT NULL DEFAULT now(),
-    CONSTRAINT pk_profile_window PRIMARY KEY (agent_id, sequence)
+    received_at          timestamptz      NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT pk_profile_window PRIMARY KEY (id),
+    CONSTRAINT uq_profile_window_agent_sequence UNIQUE (agent_id, sequence)
 );
 
--- Queries select a service (optionally one host) and a time range.
 CREATE INDEX IF NOT EXISTS ix_profile_window_service_time ON profile_window (service, window_start);
 CREATE INDEX IF NOT EXISTS ix_profile_window_host_time ON profile_window (service, host, window_start);
+
+CREATE TABLE IF NOT EXISTS profile_bucket
+(
+    level                smallint         NOT NULL, -- 1 minute, 2 hour, 3 day
+    service              text             NOT NULL,
+    host                 text             NOT NULL, -- '' = the whole service
+    bucket_start         timestamptz      NOT NULL,
+    windows              integer          NOT NULL,
+    sampling_interval_ms double precision NOT NULL,
+    tree                 bytea            NOT NULL,
+    CONSTRAINT pk_profile_bucket PRIMARY KEY (level, service, host, bucket_start)
+);
+
+CREATE TABLE IF NOT EXISTS profile_rollup
+(
+    id        integer NOT NULL PRIMARY KEY CHECK (id = 1),
+    watermark bigint  NOT NULL
+);
+INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;

@@ -16,7 +16,7 @@ public static class PostgresPreflight
     public static readonly string[] ReminderKeys = ["ReadReminderRowsKey", "UpsertReminderRowKey"];
 
     /// <summary>Our own tables the silo needs (deploy/sql/10-*.sql and later).</summary>
-    public static readonly string[] ProfileStoreTables = ["profile_window"];
+    public static readonly string[] ProfileStoreTables = ["profile_window", "profile_bucket", "profile_rollup"];
 
     public static async Task CheckAsync(string? connectionString, IEnumerable<string> requiredKeys, IEnumerable<string>? requiredTables = null, CancellationToken ct = default)
     {

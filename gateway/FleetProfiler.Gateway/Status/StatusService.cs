@@ -13,6 +13,12 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
     private const int DefaultHostsPerService = 100;
     private const int MaxHostsPerService = 10_000;
 
+    public override async Task<CompactReply> Compact(CompactRequest request, ServerCallContext context)
+    {
+        var r = await grains.GetGrain<Abstractions.Profiles.IProfileRollupGrain>(Abstractions.Profiles.IProfileRollupGrain.Key).CompactNowAsync();
+        return new CompactReply { Windows = r.Windows, BucketWrites = r.BucketWrites, Watermark = r.Watermark, ExpiredRows = r.ExpiredRows };
+    }
+
     public override async Task<StatusReply> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         if (request.MaxHostsPerService < 0)

@@ -1,5 +1,6 @@
 using System.Net;
 using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Silo.Schedules;
 using FleetProfiler.Silo.Storage;
@@ -52,6 +53,12 @@ public sealed class SiloHosting
         }
 
         builder.Services.AddSingleton(silo);
+        var profiles = builder.Configuration.GetSection(ProfileStoreOptions.Section).Get<ProfileStoreOptions>() ?? new ProfileStoreOptions();
+        var problems = profiles.Validate().ToList();
+        if (problems.Count > 0) throw new StartupException(problems[0]);
+        builder.Services.AddSingleton(profiles);
+        builder.Services.AddSingleton<ProfileRollup>();
+        builder.Services.AddSingleton<ProfileReader>();
         var hostGateway = silo.HostGateway ?? singleNode;
         GatewayEndpointOptions? gateway = null;
         if (hostGateway)

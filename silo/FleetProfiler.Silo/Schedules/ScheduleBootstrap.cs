@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Silo.Hosting;
 
@@ -15,6 +16,7 @@ public sealed class ScheduleBootstrap(SiloSettings settings, IGrainFactory grain
 
     private async Task RegisterAsync(CancellationToken ct)
     {
+        await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).EnsureRunningAsync();
         foreach (var s in settings.Schedules)
         {
             await grains.GetGrain<IServiceGrain>(s.Service).ScheduleAsync(new ProfilingSchedule(s.FirstDue, s.Period));

@@ -1,11 +1,14 @@
 using FleetProfiler.Grains.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace FleetProfiler.Silo.Storage;
 
-/// <summary>The profile store of cluster mode: table <c>profile_window</c> from deploy/sql/10-profile-store.sql.</summary>
+/// <summary>The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql.</summary>
 public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
+
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
         await using var cmd = dataSource.CreateCommand("""
@@ -13,40 +16,150 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (agent_id, sequence) DO NOTHING
             """);
-        cmd.Parameters.Add(new() { Value = w.Service });
-        cmd.Parameters.Add(new() { Value = w.Host });
-        cmd.Parameters.Add(new() { Value = w.AgentId });
-        cmd.Parameters.Add(new() { Value = w.Sequence });
-        cmd.Parameters.Add(new() { Value = w.ProcessId });
-        cmd.Parameters.Add(new() { Value = w.ProcessName });
-        cmd.Parameters.Add(new() { Value = w.Start.UtcDateTime });
-        cmd.Parameters.Add(new() { Value = w.End.UtcDateTime });
-        cmd.Parameters.Add(new() { Value = w.Kinds });
-        cmd.Parameters.Add(new() { Value = w.SamplingIntervalMs });
-        cmd.Parameters.Add(new() { Value = w.Tree });
+        Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, w.Tree);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree
-            FROM profile_window
-            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start < $4 AND window_end > $3
-            ORDER BY window_start, agent_id, sequence
-            LIMIT $5
+        await using var cmd = dataSource.CreateCommand($"""
+            SELECT {WindowColumns} FROM profile_window
+            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
+            ORDER BY window_start, id
+            LIMIT $6
             """);
-        cmd.Parameters.Add(new() { Value = service });
-        cmd.Parameters.Add(new() { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = from.UtcDateTime });
-        cmd.Parameters.Add(new() { Value = to.UtcDateTime });
-        cmd.Parameters.Add(new() { Value = limit });
+        Add(cmd, service);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        Add(cmd, from.UtcDateTime, to.UtcDateTime, afterId ?? 0L, limit);
+        return await ReadWindowRowsAsync(cmd, ct);
+    }
+
+    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
+    {
+        // Identity values are handed out before commit; the received_at cut-off keeps the rollup off rows whose
+        // lower-id neighbours may still be committing (see docs/profiles.md).
+        await using var cmd = dataSource.CreateCommand($"SELECT {WindowColumns}, received_at FROM profile_window WHERE id > $1 ORDER BY id LIMIT $2");
+        Add(cmd, afterId, limit);
         var list = new List<StoredWindow>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            list.Add(new StoredWindow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
-                new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero),
-                r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10)));
+        while (await r.ReadAsync(ct) && new DateTimeOffset(r.GetDateTime(12), TimeSpan.Zero) < receivedBefore)
+            list.Add(ReadWindow(r));
         return list;
     }
+
+    public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
+            WHERE level = $1 AND service = $2 AND host = $3 AND bucket_start >= $4 AND bucket_start < $5
+            ORDER BY bucket_start
+            """);
+        Add(cmd, (short)level, service, host, from.UtcDateTime, to.UtcDateTime);
+        var list = new List<StoredBucket>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new StoredBucket(level, service, host, new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        return list;
+    }
+
+    public async Task<RangeRead> ReadRangeAsync(string service, string? host, IReadOnlyList<RangePart> parts, int maxWindows, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot: the rollup's commits in between are not seen.
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        long watermark;
+        await using (var cmd = new NpgsqlCommand("SELECT watermark FROM profile_rollup WHERE id = 1", conn, tx))
+            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        var buckets = new List<StoredBucket>();
+        var windows = new List<StoredWindow>();
+        foreach (var part in parts)
+        {
+            if (part.Level is { } level)
+            {
+                await using var cmd = new NpgsqlCommand("""
+                    SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
+                    WHERE level = $1 AND service = $2 AND host = $3 AND bucket_start >= $4 AND bucket_start < $5
+                    """, conn, tx);
+                Add(cmd, (short)level, service, host ?? "", part.From.UtcDateTime, part.To.UtcDateTime);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                    buckets.Add(new StoredBucket(level, service, host ?? "", new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+            }
+            var remaining = maxWindows + 1 - windows.Count;
+            if (remaining <= 0) break;
+            await using (var cmd = new NpgsqlCommand($"""
+                SELECT {WindowColumns} FROM profile_window
+                WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
+                ORDER BY window_start, id LIMIT $6
+                """, conn, tx))
+            {
+                Add(cmd, service);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                Add(cmd, part.From.UtcDateTime, part.To.UtcDateTime, part.Level is null ? 0L : watermark, remaining);
+                windows.AddRange(await ReadWindowRowsAsync(cmd, ct));
+            }
+        }
+        await tx.CommitAsync(ct);
+        var truncated = windows.Count > maxWindows;
+        if (truncated) windows.RemoveAt(windows.Count - 1);
+        return new RangeRead(buckets, windows, truncated);
+    }
+
+    public async Task<long> GetWatermarkAsync(CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT watermark FROM profile_rollup WHERE id = 1");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    public async Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var batch = new NpgsqlBatch(conn, tx);
+        foreach (var b in buckets)
+        {
+            var c = new NpgsqlBatchCommand("""
+                INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (level, service, host, bucket_start) DO UPDATE SET windows = excluded.windows, sampling_interval_ms = excluded.sampling_interval_ms, tree = excluded.tree
+                """);
+            foreach (var v in new object[] { (short)b.Level, b.Service, b.Host, b.Start.UtcDateTime, b.Windows, b.SamplingIntervalMs, b.Tree })
+                c.Parameters.Add(new NpgsqlParameter { Value = v });
+            batch.BatchCommands.Add(c);
+        }
+        var mark = new NpgsqlBatchCommand("UPDATE profile_rollup SET watermark = $1 WHERE id = 1");
+        mark.Parameters.Add(new NpgsqlParameter { Value = watermark });
+        batch.BatchCommands.Add(mark);
+        await using (batch) await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            WITH w AS (DELETE FROM profile_window WHERE window_start < $1 AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1) RETURNING 1),
+                 b AS (DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $2) OR (level = 2 AND bucket_start < $3) OR (level = 3 AND bucket_start < $4) RETURNING 1)
+            SELECT (SELECT count(*) FROM w) + (SELECT count(*) FROM b)
+            """);
+        Add(cmd, windowsBefore.UtcDateTime, minutesBefore.UtcDateTime, hoursBefore.UtcDateTime, daysBefore.UtcDateTime);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    private static void Add(NpgsqlCommand cmd, params object[] values)
+    {
+        foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+    }
+
+    private static async Task<IReadOnlyList<StoredWindow>> ReadWindowRowsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var list = new List<StoredWindow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(ReadWindow(r));
+        return list;
+    }
+
+    private static StoredWindow ReadWindow(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
+            new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero),
+            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11));
 }

@@ -3,9 +3,11 @@ using Microsoft.Data.Sqlite;
 
 namespace FleetProfiler.Silo.Storage;
 
-/// <summary>The profile store of single-node mode: a SQLite file in WAL mode (see deploy/sql/10-profile-store.sql for the PostgreSQL twin).</summary>
+/// <summary>The profile store of single-node mode: a SQLite file in WAL mode (deploy/sql/10-profile-store.sql is the PostgreSQL twin).</summary>
 public sealed class SqliteProfileStore : IProfileStore
 {
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
+
     private readonly string _connectionString;
     private readonly string _synchronous;
 
@@ -16,17 +18,25 @@ public sealed class SqliteProfileStore : IProfileStore
         _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var conn = Open();
         using var cmd = conn.CreateCommand();
+        // A rowid table: SQLite has one writer at a time, so ids are in commit order.
         cmd.CommandText = """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS profile_window (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 service TEXT NOT NULL, host TEXT NOT NULL, agent_id TEXT NOT NULL, sequence INTEGER NOT NULL,
                 process_id INTEGER NOT NULL, process_name TEXT NOT NULL,
                 window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
                 kinds TEXT NOT NULL, sampling_interval_ms REAL NOT NULL, tree BLOB NOT NULL,
                 received_at INTEGER NOT NULL,
-                PRIMARY KEY (agent_id, sequence)) WITHOUT ROWID;
+                UNIQUE (agent_id, sequence));
             CREATE INDEX IF NOT EXISTS ix_profile_window_service_time ON profile_window (service, window_start);
             CREATE INDEX IF NOT EXISTS ix_profile_window_host_time ON profile_window (service, host, window_start);
+            CREATE TABLE IF NOT EXISTS profile_bucket (
+                level INTEGER NOT NULL, service TEXT NOT NULL, host TEXT NOT NULL, bucket_start INTEGER NOT NULL,
+                windows INTEGER NOT NULL, sampling_interval_ms REAL NOT NULL, tree BLOB NOT NULL,
+                PRIMARY KEY (level, service, host, bucket_start)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS profile_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
+            INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """;
         cmd.ExecuteNonQuery();
     }
@@ -55,30 +65,196 @@ public sealed class SqliteProfileStore : IProfileStore
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
     {
         await using var conn = Open();
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = $"""
-            SELECT service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree
-            FROM profile_window
-            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start < $to AND window_end > $from
-            ORDER BY window_start, agent_id, sequence
+            SELECT {WindowColumns} FROM profile_window
+            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
+            ORDER BY window_start, id
             LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$service", service);
         if (host is not null) cmd.Parameters.AddWithValue("$host", host);
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$after", afterId ?? 0);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return await ReadWindowRowsAsync(cmd, ct);
+    }
+
+    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"SELECT {WindowColumns}, received_at FROM profile_window WHERE id > $after ORDER BY id LIMIT $limit";
+        cmd.Parameters.AddWithValue("$after", afterId);
         cmd.Parameters.AddWithValue("$limit", limit);
         var list = new List<StoredWindow>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            list.Add(new StoredWindow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
-                r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10)));
+        // Only the prefix received before the cut-off: the rollup never skips an id it has not seen.
+        while (await r.ReadAsync(ct) && r.GetInt64(12) < receivedBefore.ToUnixTimeMilliseconds())
+            list.Add(ReadWindow(r));
         return list;
     }
+
+    public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
+            WHERE level = $level AND service = $service AND host = $host AND bucket_start >= $from AND bucket_start < $to
+            ORDER BY bucket_start
+            """;
+        cmd.Parameters.AddWithValue("$level", (int)level);
+        cmd.Parameters.AddWithValue("$service", service);
+        cmd.Parameters.AddWithValue("$host", host);
+        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        var list = new List<StoredBucket>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new StoredBucket(level, service, host, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        return list;
+    }
+
+    public async Task<RangeRead> ReadRangeAsync(string service, string? host, IReadOnlyList<RangePart> parts, int maxWindows, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        // A read transaction in WAL mode is a snapshot: the rollup's commits in between are not seen.
+        await using var tx = conn.BeginTransaction(deferred: true);
+        var buckets = new List<StoredBucket>();
+        var windows = new List<StoredWindow>();
+        long watermark;
+        await using (var cmd = conn.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT watermark FROM profile_rollup WHERE id = 1";
+            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        }
+        foreach (var part in parts)
+        {
+            if (part.Level is { } level)
+            {
+                await using var cmd = conn.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = """
+                    SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
+                    WHERE level = $level AND service = $service AND host = $host AND bucket_start >= $from AND bucket_start < $to
+                    """;
+                cmd.Parameters.AddWithValue("$level", (int)level);
+                cmd.Parameters.AddWithValue("$service", service);
+                cmd.Parameters.AddWithValue("$host", host ?? "");
+                cmd.Parameters.AddWithValue("$from", part.From.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$to", part.To.ToUnixTimeMilliseconds());
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                    buckets.Add(new StoredBucket(level, service, host ?? "", DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+            }
+            var remaining = maxWindows + 1 - windows.Count;
+            if (remaining <= 0) break;
+            await using (var cmd = conn.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = $"""
+                    SELECT {WindowColumns} FROM profile_window
+                    WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
+                    ORDER BY window_start, id LIMIT $limit
+                    """;
+                cmd.Parameters.AddWithValue("$service", service);
+                if (host is not null) cmd.Parameters.AddWithValue("$host", host);
+                cmd.Parameters.AddWithValue("$from", part.From.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$to", part.To.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$after", part.Level is null ? 0 : watermark);
+                cmd.Parameters.AddWithValue("$limit", remaining);
+                windows.AddRange(await ReadWindowRowsAsync(cmd, ct));
+            }
+        }
+        await tx.CommitAsync(ct);
+        var truncated = windows.Count > maxWindows;
+        if (truncated) windows.RemoveAt(windows.Count - 1);
+        return new RangeRead(buckets, windows, truncated);
+    }
+
+    public async Task<long> GetWatermarkAsync(CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT watermark FROM profile_rollup WHERE id = 1";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    public async Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var tx = conn.BeginTransaction();
+        await using (var cmd = conn.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree)
+                VALUES ($level, $service, $host, $start, $windows, $interval, $tree)
+                ON CONFLICT (level, service, host, bucket_start) DO UPDATE SET windows = excluded.windows, sampling_interval_ms = excluded.sampling_interval_ms, tree = excluded.tree
+                """;
+            var level = cmd.Parameters.Add("$level", SqliteType.Integer);
+            var service = cmd.Parameters.Add("$service", SqliteType.Text);
+            var host = cmd.Parameters.Add("$host", SqliteType.Text);
+            var start = cmd.Parameters.Add("$start", SqliteType.Integer);
+            var windows = cmd.Parameters.Add("$windows", SqliteType.Integer);
+            var interval = cmd.Parameters.Add("$interval", SqliteType.Real);
+            var tree = cmd.Parameters.Add("$tree", SqliteType.Blob);
+            foreach (var b in buckets)
+            {
+                level.Value = (int)b.Level;
+                service.Value = b.Service;
+                host.Value = b.Host;
+                start.Value = b.Start.ToUnixTimeMilliseconds();
+                windows.Value = b.Windows;
+                interval.Value = b.SamplingIntervalMs;
+                tree.Value = b.Tree;
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+        await using (var cmd = conn.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "UPDATE profile_rollup SET watermark = $w WHERE id = 1";
+            cmd.Parameters.AddWithValue("$w", watermark);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        // Only compacted windows go: an old window that arrives late is still rolled up first.
+        cmd.CommandText = """
+            DELETE FROM profile_window WHERE window_start < $w AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1);
+            DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $m) OR (level = 2 AND bucket_start < $h) OR (level = 3 AND bucket_start < $d);
+            """;
+        cmd.Parameters.AddWithValue("$w", windowsBefore.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$m", minutesBefore.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$h", hoursBefore.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$d", daysBefore.ToUnixTimeMilliseconds());
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<IReadOnlyList<StoredWindow>> ReadWindowRowsAsync(SqliteCommand cmd, CancellationToken ct)
+    {
+        var list = new List<StoredWindow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(ReadWindow(r));
+        return list;
+    }
+
+    private static StoredWindow ReadWindow(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11));
 
     private SqliteConnection Open()
     {

@@ -22,6 +22,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddSingleton(TimeProvider.System);
+            silo.Services.AddSingleton(new FleetProfiler.Grains.Profiles.ProfileStoreOptions());
+            silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileRollup>();
+            silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileReader>();
             var dir = Path.Combine(Path.GetTempPath(), "fleetprofiler-tests", "cluster-" + Guid.NewGuid().ToString("N")[..8]);
             silo.Services.AddSingleton<FleetProfiler.Grains.Storage.IProfileStore>(new FleetProfiler.Silo.Storage.SqliteProfileStore(Path.Combine(dir, "profiles.db"), "NORMAL"));
         }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using FleetProfiler.Gateway.Protos;
+using Google.Protobuf.WellKnownTypes;
+
+namespace FleetProfiler.Cli.Commands;
+
+/// <summary><c>fleetprofiler diff</c>: a baseline A against a profile B, as a differential flamegraph (svg) or tree.</summary>
+public sealed class DiffCommand : ToolCommand
+{
+    public override string Name => "diff";
+    public override string Summary => "compare two ranges (or services, or hosts) as a differential flamegraph";
+
+    public override string Help => """
+        Usage: fleetprofiler diff --service S [--host H] --window W --ago D [--kind K] [--format svg|tree] [-o FILE]
+               fleetprofiler diff --service S --a-from T --a-to T --b-from T --b-to T [...]
+
+        A is the baseline, B is compared with it: in the svg, red frames grew from A to B and blue ones shrank
+        (shares of each profile's total, so ranges of different lengths compare fairly).
+
+          --window W --ago D   B = the last W up to now; A = the same W, D earlier: [now-D-W, now-D).
+                               e.g. --window 1h --ago 1d: the last hour against the same hour yesterday
+          --a-from T --a-to T  A's range, explicitly (ISO 8601 or 'now')
+          --b-from T --b-to T  B's range
+          --service S          both sides' service; --a-service / --b-service override it per side
+          --host H             both sides' host (default: every host); --a-host / --b-host override it per side
+          --kind K             cpu (default), wall or alloc
+          --format F           svg (default) or tree (JSON)
+          -o, --output FILE    write to FILE ('-' = stdout, the default)
+        """;
+
+    protected override IEnumerable<OptionSpec> Options =>
+    [
+        new("--service"), new("--host"), new("--a-service"), new("--a-host"), new("--b-service"), new("--b-host"),
+        new("--window"), new("--ago"), new("--a-from"), new("--a-to"), new("--b-from"), new("--b-to"),
+        new("--kind"), new("--format"), new("--output", Alias: "-o"),
+    ];
+
+    public override async Task<int> RunAsync(CommandContext context, OptionReader o)
+    {
+        var sides = DiffRanges.Resolve(o, context.Now);
+        var kind = o.OneOf("--kind", Kinds) ?? "cpu";
+        var format = o.OneOf("--format", "svg", "tree") ?? "svg";
+        var file = o.Value("--output");
+        ProfileOutput.Check(context.Console, file, format, isBinary: false);
+
+        var request = new DiffRequest
+        {
+            SelectorA = new Selector { Service = sides.ServiceA, Host = sides.HostA ?? "" },
+            FromA = Timestamp.FromDateTimeOffset(sides.A.From),
+            ToA = Timestamp.FromDateTimeOffset(sides.A.To),
+            SelectorB = new Selector { Service = sides.ServiceB, Host = sides.HostB ?? "" },
+            FromB = Timestamp.FromDateTimeOffset(sides.B.From),
+            ToB = Timestamp.FromDateTimeOffset(sides.B.To),
+            Kind = kind,
+            Format = format,
+        };
+        var started = Stopwatch.GetTimestamp();
+        var client = new Query.QueryClient(context.Gateway.Channel);
+        var reply = await Progress.WhileRunning(context.Console, $"diffing {kind} of {sides.ServiceB}",
+            client.DiffAsync(request, context.Call()).ResponseAsync);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        if (reply.Truncated)
+            await context.Console.Error.WriteLineAsync("fleetprofiler: warning: a side's range holds more windows than one query merges; narrow the ranges");
+        var summary = $"{format} diff, A {sides.A}, B {sides.B}, {reply.Windows} windows, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, isBinary: false, summary, context.Cancellation);
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,59 @@
+using FleetProfiler.Gateway.Protos;
+using StatusClient = FleetProfiler.Gateway.Protos.Status.StatusClient;
+
+namespace FleetProfiler.Cli.Commands;
+
+/// <summary><c>fleetprofiler status</c>: the cluster's silos and the services and hosts the grains know.</summary>
+public sealed class StatusCommand : ToolCommand
+{
+    private const int HostsShown = 5;
+
+    public override string Name => "status";
+    public override string Summary => "the cluster: silos, services and hosts";
+
+    public override string Help => """
+        Usage: fleetprofiler status
+
+        Prints the mode and cluster, a table of silos (ADDRESS, NAME, STATUS, STARTED, GENERATION)
+        and a table of services (SERVICE, HOSTS, and the first host names).
+        """;
+
+    protected override IEnumerable<OptionSpec> Options => [];
+
+    public override async Task<int> RunAsync(CommandContext context, OptionReader o)
+    {
+        var client = new StatusClient(context.Gateway.Channel);
+        var reply = await client.GetStatusAsync(new GetStatusRequest { IncludeHosts = true, MaxHostsPerService = HostsShown + 1 }, context.Call());
+        var output = context.Console.Out;
+
+        await output.WriteLineAsync($"mode     {reply.Mode}");
+        await output.WriteLineAsync($"cluster  {reply.ClusterId} (service id {reply.ServiceId})");
+        await output.WriteLineAsync($"gateway  {context.Gateway.Url}, version {reply.GatewayVersion}");
+        await output.WriteLineAsync();
+
+        var silos = new TextTable(("SILO", false), ("NAME", false), ("STATUS", false), ("STARTED", false), ("GENERATION", true));
+        foreach (var s in reply.Silos)
+        {
+            var started = s.StartedAt?.ToDateTimeOffset();
+            silos.Add(s.Address, s.Name, s.Status,
+                started is { } t ? $"{Formatting.Time(t)} ({Formatting.Ago(t, context.Now)})" : "-",
+                s.Generation.ToString(CultureInfo.InvariantCulture));
+        }
+        silos.WriteTo(output);
+        await output.WriteLineAsync();
+
+        var services = new TextTable(("SERVICE", false), ("HOSTS", true), ("HOST NAMES", false));
+        foreach (var s in reply.Services.OrderBy(s => s.Name, StringComparer.Ordinal))
+            services.Add(s.Name, Formatting.Count(s.HostCount), HostNames(s));
+        services.WriteTo(output);
+        await output.WriteLineAsync($"{reply.Silos.Count} silos, {reply.Services.Count} services, {reply.HostCount} hosts");
+        return ExitCodes.Ok;
+    }
+
+    private static string HostNames(ServiceStatus s)
+    {
+        var shown = s.Hosts.Take(HostsShown).ToList();
+        var more = s.HostCount - shown.Count;
+        return string.Join(", ", shown) + (more > 0 ? $", … (+{more})" : "");
+    }
+}

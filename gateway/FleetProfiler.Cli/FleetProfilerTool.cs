@@ -1,0 +1,121 @@
+using Grpc.Core;
+
+namespace FleetProfiler.Cli;
+
+/// <summary>
+/// The tool: picks the command, resolves the gateway, runs it, and turns every failure into one line on stderr
+/// and an exit code (see <see cref="ExitCodes"/>). Takes its console as a parameter so tests run it in-process.
+/// </summary>
+public static class FleetProfilerTool
+{
+    public static IReadOnlyList<ToolCommand> Commands { get; } =
+    [
+        new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(),
+        new TriggerCommand(), new StatusCommand(),
+    ];
+
+    public static string Version { get; } =
+        typeof(FleetProfilerTool).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static string GeneralHelp => $"""
+        fleetprofiler {Version}: query a FleetProfiler gateway (profiles, top functions, diffs, hosts, triggers).
+
+        Usage: fleetprofiler <command> [options]
+
+        Commands:
+        {string.Join(Environment.NewLine, Commands.Select(c => $"  {c.Name,-9} {c.Summary}"))}
+
+        {CommonHelp}
+        Run 'fleetprofiler <command> --help' for a command's options.
+
+        {ExitCodes.Help}
+        """;
+
+    private static string CommonHelp => $"""
+        Options of every command:
+          --gateway URL      the gateway's gRPC address (default: ${GatewayConnection.EnvironmentVariable}, else {GatewayConnection.DefaultUrl})
+          --timeout D        deadline of each call (default {Durations.Format(GatewayConnection.DefaultTimeout)})
+          -h, --help         this help
+        Durations are a whole number and a unit: 30s, 15m, 1h, 2d, 1w.
+        Times are ISO 8601 (2026-05-01T10:00:00Z; UTC unless an offset is given) or 'now'.
+
+        """;
+
+    public static string HelpFor(ToolCommand command) => $"""
+        {command.Help}
+
+        {CommonHelp}
+        {ExitCodes.Help}
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, ToolConsole console, CancellationToken cancellation = default)
+    {
+        if (args.Count == 0)
+        {
+            await console.Error.WriteLineAsync(GeneralHelp);
+            return ExitCodes.Usage;
+        }
+        var name = args[0];
+        if (name is "-h" or "--help" or "help")
+        {
+            var topic = args.Count > 1 ? Commands.FirstOrDefault(c => c.Name == args[1]) : null;
+            await console.Out.WriteLineAsync(topic is null ? GeneralHelp : HelpFor(topic));
+            return ExitCodes.Ok;
+        }
+        if (name is "--version")
+        {
+            await console.Out.WriteLineAsync(Version);
+            return ExitCodes.Ok;
+        }
+        var command = Commands.FirstOrDefault(c => c.Name == name);
+        if (command is null)
+        {
+            await console.Error.WriteLineAsync($"fleetprofiler: unknown command '{name}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}; see 'fleetprofiler --help')");
+            return ExitCodes.Usage;
+        }
+        var rest = args.Skip(1).ToList();
+        if (rest.Contains("-h") || rest.Contains("--help"))
+        {
+            await console.Out.WriteLineAsync(HelpFor(command));
+            return ExitCodes.Ok;
+        }
+
+        var url = GatewayConnection.DefaultUrl;
+        var timeout = GatewayConnection.DefaultTimeout;
+        try
+        {
+            var options = OptionReader.Parse(command.Name, rest, command.AllOptions);
+            url = GatewayConnection.ResolveUrl(options.Value("--gateway"), console.GetEnvironmentVariable);
+            timeout = options.Value("--timeout") is { } t ? Durations.Parse(t, "--timeout") : timeout;
+            using var gateway = new GatewayConnection(url, timeout);
+            return await command.RunAsync(new CommandContext(console, gateway, console.Time.GetUtcNow(), cancellation), options);
+        }
+        catch (UsageException e)
+        {
+            return await FailAsync(console, ExitCodes.Usage, $"{e.Message} (see 'fleetprofiler {command.Name} --help')");
+        }
+        catch (RpcException e)
+        {
+            var (code, message) = GatewayErrors.Describe(e, url, timeout);
+            return await FailAsync(console, code, message);
+        }
+        catch (CommandFailedException e)
+        {
+            return await FailAsync(console, e.ExitCode, e.Message);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return await FailAsync(console, ExitCodes.Failed, "cancelled");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return await FailAsync(console, ExitCodes.Failed, $"{e.Message} (gateway {url})");
+        }
+    }
+
+    private static async Task<int> FailAsync(ToolConsole console, int exitCode, string message)
+    {
+        await console.Error.WriteLineAsync("fleetprofiler: " + message);
+        return exitCode;
+    }
+}

@@ -1,0 +1,25 @@
+namespace FleetProfiler.Cli.Output;
+
+/// <summary>How values read in tables: whole numbers with thousands separators, shares as percentages, times in UTC.</summary>
+public static class Formatting
+{
+    public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Percent(double share) => (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>"45s ago", "12m ago", "3h ago", "2d ago"; "just now" for the future (clock skew).</summary>
+    public static string Ago(DateTimeOffset t, DateTimeOffset now)
+    {
+        var d = now - t;
+        if (d < TimeSpan.FromSeconds(1)) return "just now";
+        if (d < TimeSpan.FromMinutes(1)) return $"{(int)d.TotalSeconds}s ago";
+        if (d < TimeSpan.FromHours(1)) return $"{(int)d.TotalMinutes}m ago";
+        if (d < TimeSpan.FromDays(1)) return $"{(int)d.TotalHours}h ago";
+        return $"{(int)d.TotalDays}d ago";
+    }
+
+    /// <summary>What the kind's values count, for footers: samples for cpu/wall, bytes for alloc.</summary>
+    public static string Unit(string kind) => kind == "alloc" ? "bytes allocated" : $"{kind} samples";
+}

@@ -1,0 +1,35 @@
+using FleetProfiler.Grains.Storage;
+using FleetProfiler.Profiles;
+
+namespace FleetProfiler.Grains.Profiles;
+
+/// <summary>Plans a range over the store's levels, reads it in one snapshot and merges it into one capped tree.</summary>
+public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions options, TimeProvider clock)
+{
+    public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
+    {
+        var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
+        var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
+        var merged = new CallTree();
+        double intervalSum = 0;
+        var intervalWeight = 0;
+        var windows = 0;
+        foreach (var b in read.Buckets)
+        {
+            merged.MergeFrom(CallTreeCodec.Deserialize(b.Tree));
+            windows += b.Windows;
+            if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
+        }
+        foreach (var w in read.Windows)
+        {
+            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree));
+            windows++;
+            if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
+        }
+        if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
+        return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight);
+    }
+}
+
+/// <summary>A merged range: the tree, how many windows went into it, and whether the range was cut or widened.</summary>
+public sealed record ProfileRead(CallTree Tree, int Windows, bool Truncated, bool Widened, double SamplingIntervalMs);

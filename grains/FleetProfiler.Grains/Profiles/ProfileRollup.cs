@@ -1,0 +1,90 @@
+using FleetProfiler.Grains.Storage;
+using FleetProfiler.Profiles;
+
+namespace FleetProfiler.Grains.Profiles;
+
+/// <summary>
+/// Compacts raw windows into buckets: each window, once, in id order behind a watermark, is merged into its
+/// service's minute, hour and day buckets and its host's hour and day buckets (a host's minutes are its raw
+/// windows). Merging is associative and commutative, so a day bucket equals the merge of its minutes
+/// whatever order windows arrive in, late ones included. Buckets and watermark move in one transaction.
+/// </summary>
+public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions options, TimeProvider clock, ILogger<ProfileRollup> logger)
+{
+    private static readonly BucketLevel[] ServiceLevels = [BucketLevel.Minute, BucketLevel.Hour, BucketLevel.Day];
+    private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour, BucketLevel.Day];
+
+    /// <summary>Compacts until no window older than the grace period is left; returns what it did.</summary>
+    public async Task<RollupResult> RunAsync(Func<string, DateTimeOffset, CallTree, Task>? onServiceMinute = null, CancellationToken ct = default)
+    {
+        var watermark = await store.GetWatermarkAsync(ct);
+        var windows = 0;
+        var buckets = 0;
+        while (true)
+        {
+            var chunk = await store.ReadUncompactedAsync(watermark, clock.GetUtcNow() - options.RollupGrace, options.RollupChunk, ct);
+            if (chunk.Count == 0) break;
+            var deltas = new Dictionary<(BucketLevel Level, string Service, string Host, DateTimeOffset Start), Delta>();
+            foreach (var w in chunk)
+            {
+                var tree = CallTreeCodec.Deserialize(w.Tree);
+                foreach (var level in ServiceLevels) Add(deltas, (level, w.Service, "", level.Floor(w.Start)), tree, w.SamplingIntervalMs);
+                foreach (var level in HostLevels) Add(deltas, (level, w.Service, w.Host, level.Floor(w.Start)), tree, w.SamplingIntervalMs);
+            }
+
+            var upserts = new List<StoredBucket>(deltas.Count);
+            foreach (var (key, delta) in deltas)
+            {
+                var existing = await store.ReadBucketsAsync(key.Level, key.Service, key.Host, key.Start, key.Start + key.Level.Length(), ct);
+                var merged = delta.Tree;
+                var count = delta.Windows;
+                var intervalSum = delta.IntervalSum;
+                if (existing.Count == 1)
+                {
+                    var old = existing[0];
+                    var oldTree = CallTreeCodec.Deserialize(old.Tree);
+                    oldTree.MergeFrom(merged);
+                    merged = oldTree;
+                    count += old.Windows;
+                    intervalSum += old.SamplingIntervalMs * old.Windows;
+                }
+                var cap = options.NodesFor(key.Level);
+                if (merged.NodeCount > cap) merged.Prune(cap);
+                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, count == 0 ? 0 : intervalSum / count, CallTreeCodec.Serialize(merged)));
+            }
+            var newWatermark = chunk[^1].Id;
+            await store.CommitRollupAsync(upserts, newWatermark, ct);
+            watermark = newWatermark;
+            windows += chunk.Count;
+            buckets += upserts.Count;
+
+            if (onServiceMinute is not null)
+                foreach (var (key, delta) in deltas.Where(d => d.Key.Level == BucketLevel.Minute))
+                    await onServiceMinute(key.Service, key.Start, delta.Tree);
+        }
+
+        var now = clock.GetUtcNow();
+        var expired = await store.DeleteExpiredAsync(now - options.WindowRetention, now - options.MinuteRetention, now - options.HourRetention, now - options.DayRetention, ct);
+        if (windows > 0 || expired > 0)
+            logger.LogInformation("Rollup compacted {Windows} window(s) into {Buckets} bucket write(s), watermark {Watermark}; {Expired} expired row(s) deleted", windows, buckets, watermark, expired);
+        return new RollupResult(windows, buckets, watermark, expired);
+    }
+
+    private static void Add(Dictionary<(BucketLevel, string, string, DateTimeOffset), Delta> deltas, (BucketLevel, string, string, DateTimeOffset) key, CallTree tree, double interval)
+    {
+        if (!deltas.TryGetValue(key, out var d)) deltas[key] = d = new Delta();
+        d.Tree.MergeFrom(tree);
+        d.Windows++;
+        d.IntervalSum += interval;
+    }
+
+    private sealed class Delta
+    {
+        public CallTree Tree { get; } = new();
+        public int Windows { get; set; }
+        public double IntervalSum { get; set; }
+    }
+}
+
+/// <summary>What one rollup run did.</summary>
+public sealed record RollupResult(int Windows, int BucketWrites, long Watermark, int ExpiredRows);

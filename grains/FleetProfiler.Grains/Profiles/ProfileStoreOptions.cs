@@ -1,0 +1,53 @@
+namespace FleetProfiler.Grains.Profiles;
+
+/// <summary>Rollup cadence, retention per level and node caps, bound from <c>FleetProfiler:Profiles</c>.</summary>
+public sealed class ProfileStoreOptions
+{
+    public const string Section = "FleetProfiler:Profiles";
+
+    /// <summary>How often the rollup compacts new windows into buckets.</summary>
+    public TimeSpan RollupPeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Windows received more recently than this wait for the next run (PostgreSQL hands out ids before commit).</summary>
+    public TimeSpan RollupGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Windows compacted per store transaction.</summary>
+    public int RollupChunk { get; set; } = 1000;
+
+    public TimeSpan WindowRetention { get; set; } = TimeSpan.FromHours(48);
+    public TimeSpan MinuteRetention { get; set; } = TimeSpan.FromHours(48);
+    public TimeSpan HourRetention { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan DayRetention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Node caps per bucket level: beyond them the smallest subtrees fold into "[other]" (totals stay exact).</summary>
+    public int MinuteNodes { get; set; } = 20_000;
+    public int HourNodes { get; set; } = 50_000;
+    public int DayNodes { get; set; } = 100_000;
+
+    /// <summary>Node cap of a merged query result before rendering, and of a service's live view.</summary>
+    public int QueryNodes { get; set; } = 200_000;
+    public int LiveNodes { get; set; } = 50_000;
+
+    /// <summary>Minutes a service's live view keeps.</summary>
+    public int LiveMinutes { get; set; } = 15;
+
+    public int NodesFor(Storage.BucketLevel level) => level switch
+    {
+        Storage.BucketLevel.Minute => MinuteNodes,
+        Storage.BucketLevel.Hour => HourNodes,
+        _ => DayNodes,
+    };
+
+    /// <summary>One message per bad setting, naming it; empty when valid.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (RollupPeriod <= TimeSpan.Zero) yield return $"{Section}:RollupPeriod must be positive";
+        if (RollupGrace < TimeSpan.Zero) yield return $"{Section}:RollupGrace must not be negative";
+        if (RollupChunk <= 0) yield return $"{Section}:RollupChunk must be positive";
+        if (WindowRetention <= TimeSpan.Zero || MinuteRetention <= TimeSpan.Zero || HourRetention <= TimeSpan.Zero || DayRetention <= TimeSpan.Zero)
+            yield return $"{Section}: every retention must be positive";
+        if (MinuteNodes < 100 || HourNodes < 100 || DayNodes < 100 || QueryNodes < 100 || LiveNodes < 100)
+            yield return $"{Section}: node caps must be at least 100";
+        if (LiveMinutes is < 1 or > 1440) yield return $"{Section}:LiveMinutes must be between 1 and 1440";
+    }
+}

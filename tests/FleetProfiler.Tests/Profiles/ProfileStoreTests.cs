@@ -1,0 +1,189 @@
+using FleetProfiler.Grains.Profiles;
+using FleetProfiler.Grains.Storage;
+using FleetProfiler.Profiles;
+using FleetProfiler.Profiles.Formats;
+using FleetProfiler.Silo.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace FleetProfiler.Tests.Profiles;
+
+/// <summary>The profile store contract and the rollup over it, run on SQLite and on the real PostgreSQL.</summary>
+public abstract class ProfileStoreTests : IAsyncLifetime
+{
+    private sealed class Clock(Func<DateTimeOffset> now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now();
+    }
+
+    // Yesterday, so every level is inside its retention.
+    protected static readonly DateTimeOffset Day = BucketLevel.Day.Floor(DateTimeOffset.UtcNow.AddDays(-1));
+    private readonly ProfileStoreOptions _options = new() { RollupGrace = TimeSpan.Zero, RollupChunk = 7 };
+    private IProfileStore _store = null!;
+    private long _sequence;
+
+    protected abstract Task<IProfileStore> CreateStoreAsync();
+
+    public async Task InitializeAsync() => _store = await CreateStoreAsync();
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    // The store stamps received_at with its own clock; the rollup's cut-off must be after it.
+    private ProfileRollup Rollup() => new(_store, _options, new Clock(() => DateTimeOffset.UtcNow.AddSeconds(1)), NullLogger<ProfileRollup>.Instance);
+    private ProfileReader Reader() => new(_store, _options, new Clock(() => DateTimeOffset.UtcNow));
+
+    private static CallTree Tree(params (string Stack, long Cpu)[] stacks)
+    {
+        var tree = new CallTree();
+        foreach (var (stack, cpu) in stacks) tree.Add(stack.Split(';').Select(f => new Frame(f)).ToArray(), SampleValues.Cpu(cpu));
+        return tree;
+    }
+
+    private async Task<StoredWindow> AddAsync(string service, string host, DateTimeOffset start, CallTree tree)
+    {
+        var w = new StoredWindow(service, host, "agent-" + host, ++_sequence, 1, "p", start, start.AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(tree));
+        Assert.True(await _store.TryAddWindowAsync(w));
+        return w;
+    }
+
+    private static string Folded(CallTree t) => FoldedFormat.Write(t, ProfileKind.Cpu);
+
+    /// <summary>A day of windows for two hosts over three hours, with a few stacks each.</summary>
+    private async Task<CallTree> SeedDayAsync(string service)
+    {
+        var all = new CallTree();
+        var rng = new Random(11);
+        string[] stacks = ["main;a;b", "main;a;c", "main;d", "main;d;e;f"];
+        foreach (var hour in new[] { 0, 7, 23 })
+            foreach (var minute in new[] { 0, 1, 59 })
+                foreach (var host in new[] { "h1", "h2" })
+                {
+                    var tree = Tree(stacks.Select(s => (s, (long)rng.Next(1, 50))).ToArray());
+                    all.MergeFrom(tree);
+                    await AddAsync(service, host, Day.AddHours(hour).AddMinutes(minute).AddSeconds(rng.Next(0, 50)), tree);
+                }
+        return all;
+    }
+
+    [Fact]
+    public async Task A_window_is_stored_once_per_agent_sequence()
+    {
+        var w = new StoredWindow("s", "h", "agent-x", 77, 1, "p", Day, Day.AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(Tree(("a", 1))));
+        Assert.True(await _store.TryAddWindowAsync(w));
+        Assert.False(await _store.TryAddWindowAsync(w with { Tree = CallTreeCodec.Serialize(Tree(("b", 5))) }));
+        var read = await _store.ReadWindowsAsync("s", "h", Day, Day.AddMinutes(1), 10);
+        Assert.Equal("a 1\n", Folded(CallTreeCodec.Deserialize(Assert.Single(read).Tree)));
+    }
+
+    [Fact]
+    public async Task Rollup_day_bucket_equals_the_merge_of_its_minutes_and_of_its_hosts_hours()
+    {
+        var all = await SeedDayAsync("svc");
+        var result = await Rollup().RunAsync();
+        Assert.Equal(18, result.Windows);
+
+        var minutes = await _store.ReadBucketsAsync(BucketLevel.Minute, "svc", "", Day, Day.AddDays(1));
+        var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "svc", "", Day, Day.AddDays(1)));
+        var mergedMinutes = new CallTree();
+        foreach (var m in minutes) mergedMinutes.MergeFrom(CallTreeCodec.Deserialize(m.Tree));
+        Assert.Equal(9, minutes.Count);
+        Assert.Equal(Folded(mergedMinutes), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(18, day.Windows);
+
+        var hostHours = new CallTree();
+        foreach (var host in new[] { "h1", "h2" })
+            foreach (var h in await _store.ReadBucketsAsync(BucketLevel.Hour, "svc", host, Day, Day.AddDays(1)))
+                hostHours.MergeFrom(CallTreeCodec.Deserialize(h.Tree));
+        Assert.Equal(Folded(all), Folded(hostHours));
+    }
+
+    [Fact]
+    public async Task A_query_answers_the_same_before_and_after_compaction_and_with_a_late_window()
+    {
+        var all = await SeedDayAsync("q");
+        var before = await Reader().ReadAsync("q", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(before.Tree));
+
+        await Rollup().RunAsync();
+        var after = await Reader().ReadAsync("q", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(after.Tree));
+        Assert.Equal(18, after.Windows);
+
+        // A window for an already compacted minute arrives late: uncompacted it is read raw, then rolled in.
+        var late = Tree(("main;late", 9));
+        all.MergeFrom(late);
+        await AddAsync("q", "h3", Day.AddHours(7).AddMinutes(1).AddSeconds(5), late);
+        Assert.Equal(Folded(all), Folded((await Reader().ReadAsync("q", null, Day, Day.AddDays(1), 1000)).Tree));
+        await Rollup().RunAsync();
+        Assert.Equal(Folded(all), Folded((await Reader().ReadAsync("q", null, Day, Day.AddDays(1), 1000)).Tree));
+
+        // One host over part of a day: hour buckets plus raw edges.
+        var h1 = await Reader().ReadAsync("q", "h1", Day.AddHours(6).AddMinutes(30), Day.AddHours(23).AddMinutes(1), 1000);
+        Assert.Equal(4, h1.Windows); // 07:00, 07:01, 07:59 and 23:00
+    }
+
+    [Fact]
+    public async Task Buckets_over_their_node_cap_fold_into_other_with_exact_totals()
+    {
+        _options.MinuteNodes = 100;
+        var stacks = Enumerable.Range(0, 300).Select(i => ($"main;f{i};g{i}", (long)(i + 1))).ToArray();
+        await AddAsync("cap", "h1", Day.AddMinutes(5), Tree(stacks));
+        await Rollup().RunAsync();
+
+        var minute = CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Minute, "cap", "", Day, Day.AddDays(1))).Tree);
+        Assert.True(minute.NodeCount <= 100, $"{minute.NodeCount} nodes");
+        Assert.Equal(stacks.Sum(s => s.Item2), minute.Total.CpuSamples);
+        Assert.Contains(Frame.OtherName, Folded(minute));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_only_compacted_windows_and_old_buckets()
+    {
+        var old = Tree(("main;old", 3));
+        await AddAsync("ret", "h1", Day.AddMinutes(1), old);
+        // Not compacted yet: the window survives even though it is past the cut-off.
+        await _store.DeleteExpiredAsync(Day.AddDays(1), DateTimeOffset.MinValue, DateTimeOffset.MinValue, DateTimeOffset.MinValue);
+        Assert.Single(await _store.ReadWindowsAsync("ret", null, Day, Day.AddDays(1), 10));
+
+        await Rollup().RunAsync();
+        var deleted = await _store.DeleteExpiredAsync(Day.AddDays(1), Day.AddDays(1), DateTimeOffset.MinValue, DateTimeOffset.MinValue);
+        Assert.True(deleted >= 2, $"deleted {deleted}"); // the window and the minute bucket
+        Assert.Empty(await _store.ReadWindowsAsync("ret", null, Day, Day.AddDays(1), 10));
+        Assert.Empty(await _store.ReadBucketsAsync(BucketLevel.Minute, "ret", "", Day, Day.AddDays(1)));
+        Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Hour, "ret", "", Day, Day.AddDays(1)));
+    }
+}
+
+public sealed class SqliteProfileStoreTests : ProfileStoreTests
+{
+    private readonly TempDirectory _dir = new();
+
+    protected override Task<IProfileStore> CreateStoreAsync() =>
+        Task.FromResult<IProfileStore>(new SqliteProfileStore(Path.Combine(_dir.Path, "profiles.db"), "NORMAL"));
+
+    public override Task DisposeAsync()
+    {
+        _dir.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresProfileStoreTests : ProfileStoreTests
+{
+    private NpgsqlDataSource? _source;
+
+    protected override async Task<IProfileStore> CreateStoreAsync()
+    {
+        // A database of its own: the watermark is global, and cluster-mode silos of other tests run a rollup.
+        var cs = await TestPostgres.CreateEmptyDatabaseAsync();
+        _source = NpgsqlDataSource.Create(cs);
+        await using (var cmd = _source.CreateCommand(await File.ReadAllTextAsync(Path.Combine(Repo.Root, "deploy", "sql", "10-profile-store.sql"))))
+            await cmd.ExecuteNonQueryAsync();
+        return new PostgresProfileStore(_source);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_source is not null) await _source.DisposeAsync();
+    }
+}
