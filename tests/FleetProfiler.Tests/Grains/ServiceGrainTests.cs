@@ -34,3 +34,44 @@ public sealed class ServiceGrainTests(ClusterFixture fixture)
         Assert.Null((await service.GetScheduleStatusAsync()).Schedule);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class ServiceLiveViewTests(ClusterFixture fixture)
+{
+    private static byte[] Tree(params (string Stack, long Cpu)[] stacks)
+    {
+        var tree = new FleetProfiler.Profiles.CallTree();
+        foreach (var (stack, cpu) in stacks)
+            tree.Add(stack.Split(';').Select(f => new FleetProfiler.Profiles.Frame(f)).ToArray(), FleetProfiler.Profiles.SampleValues.Cpu(cpu));
+        return FleetProfiler.Profiles.CallTreeCodec.Serialize(tree);
+    }
+
+    [Fact]
+    public async Task Live_view_keeps_the_last_fifteen_minutes_and_evicts_older_ones()
+    {
+        var service = fixture.Grains.GetGrain<Abstractions.Services.IServiceGrain>("live-" + Guid.NewGuid().ToString("N")[..8]);
+        var t0 = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+        for (var m = 1; m <= 20; m++) await service.AddLiveMinuteAsync(t0.AddMinutes(m), Tree(("main;work", m)));
+        // A late minute already outside the view is ignored.
+        await service.AddLiveMinuteAsync(t0.AddMinutes(2), Tree(("main;late", 1000)));
+
+        var view = await service.GetLiveViewAsync();
+
+        Assert.Equal(Enumerable.Range(6, 15).Sum(), view.CpuSamples);
+        Assert.Equal((t0.AddMinutes(6), t0.AddMinutes(21)), (view.From, view.To));
+    }
+
+    [Fact]
+    public async Task Live_view_is_capped_with_exact_totals()
+    {
+        var service = fixture.Grains.GetGrain<Abstractions.Services.IServiceGrain>("cap-" + Guid.NewGuid().ToString("N")[..8]);
+        var stacks = Enumerable.Range(0, 500).Select(i => ($"main;f{i};g{i}", (long)i + 1)).ToArray();
+
+        await service.AddLiveMinuteAsync(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero), Tree(stacks));
+        var view = await service.GetLiveViewAsync();
+
+        Assert.True(view.Nodes <= 100, $"{view.Nodes} nodes");
+        Assert.Equal(stacks.Sum(s => s.Item2), view.CpuSamples);
+        Assert.Contains("[other]", FleetProfiler.Profiles.Formats.FoldedFormat.Write(FleetProfiler.Profiles.CallTreeCodec.Deserialize(view.Tree), FleetProfiler.Profiles.ProfileKind.Cpu));
+    }
+}
