@@ -28,9 +28,8 @@ public static partial class Durations
             "d" => n * 86_400,
             _ => n * 604_800,
         };
-        var duration = TimeSpan.FromSeconds(seconds);
-        if (duration > Max) throw new UsageException($"{option}: '{text}' is longer than 100 years");
-        return duration;
+        if (seconds > Max.TotalSeconds) throw new UsageException($"{option}: '{text}' is longer than 100 years");
+        return TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>The shortest exact spelling: 90 s → "90s", 2 h → "2h", 7 d → "1w".</summary>

@@ -44,6 +44,7 @@ public static class GatewayHosting
             o.MaxReceiveMessageSize = IngestLimits.TransportMaxMessageBytes;
         });
         builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton<QueryService>();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans");
         return options;
     }
@@ -53,6 +54,7 @@ public static class GatewayHosting
         app.MapGrpcService<StatusService>();
         app.MapGrpcService<IngestService>();
         app.MapGrpcService<QueryService>();
+        app.MapProfileHttp();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", async (HealthCheckService health) =>
@@ -66,7 +68,7 @@ public static class GatewayHosting
     /// <summary>The URLs a person needs, for the start-up banner.</summary>
     public static string DescribeUrls(GatewayEndpointOptions o, string? dashboardPath) =>
         $"gRPC gateway   http://{o.BindAddress}:{o.GrpcPort}  (HTTP/2; reflection and health on)\n" +
-        $"web / JSON     http://{o.BindAddress}:{o.HttpPort}/healthz" +
+        $"web / JSON     http://{o.BindAddress}:{o.HttpPort}/healthz  ·  flamegraph: http://{o.BindAddress}:{o.HttpPort}/api/profile?service=<name>&kind=cpu&since=15m" +
         (dashboardPath is null ? "" : $"\ndashboard      http://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
 }
 

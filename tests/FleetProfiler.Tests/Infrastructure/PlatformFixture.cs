@@ -19,6 +19,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public SiloProcess Silo { get; private set; } = null!;
     public GrpcChannel Channel { get; private set; } = null!;
     public string DataDirectory => _dir.Path;
+    public Uri HttpBase => new($"http://127.0.0.1:{_ports[3]}");
 
     public Dictionary<string, string> Settings => new()
     {

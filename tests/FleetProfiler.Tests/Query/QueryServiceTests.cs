@@ -134,4 +134,25 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.ListHostsAsync(new ListHostsRequest { Service = "never-seen" }));
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
     }
+
+    [Fact]
+    public async Task The_browser_port_serves_profiles_and_maps_errors_to_http_statuses()
+    {
+        var service = await SeedAsync();
+        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        var range = $"from={Uri.EscapeDataString(From.ToDateTimeOffset().ToString("O"))}&to={Uri.EscapeDataString(To.ToDateTimeOffset().ToString("O"))}";
+
+        var svg = await http.GetAsync($"/api/profile?service={service}&{range}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, svg.StatusCode);
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("1", svg.Headers.GetValues("X-FleetProfiler-Windows").Single());
+
+        var badKind = await http.GetAsync($"/api/profile?service={service}&kind=gpu&{range}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badKind.StatusCode);
+        Assert.Contains("kind", await badKind.Content.ReadAsStringAsync());
+
+        var unknown = await http.GetAsync("/api/profile?service=never-seen&since=1h");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync($"/api/profile?service={service}&since=yesterday")).StatusCode);
+    }
 }
