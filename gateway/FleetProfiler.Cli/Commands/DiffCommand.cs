@@ -62,7 +62,7 @@ public sealed class DiffCommand : ToolCommand
 
         if (reply.Truncated)
             await context.Console.Error.WriteLineAsync("fleetprofiler: warning: a side's range holds more windows than one query merges; narrow the ranges");
-        var summary = $"{format} diff, A {sides.A}, B {sides.B}, {reply.Windows} windows, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        var summary = $"{format} diff, A {sides.A}, B {sides.B}, {Formatting.Quantity(reply.Windows, "window")}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, isBinary: false, summary, context.Cancellation);
         return ExitCodes.Ok;
     }

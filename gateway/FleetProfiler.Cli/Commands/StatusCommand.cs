@@ -46,7 +46,7 @@ public sealed class StatusCommand : ToolCommand
         foreach (var s in reply.Services.OrderBy(s => s.Name, StringComparer.Ordinal))
             services.Add(s.Name, Formatting.Count(s.HostCount), HostNames(s));
         services.WriteTo(output);
-        await output.WriteLineAsync($"{reply.Silos.Count} silos, {reply.Services.Count} services, {reply.HostCount} hosts");
+        await output.WriteLineAsync($"{Formatting.Quantity(reply.Silos.Count, "silo")}, {Formatting.Quantity(reply.Services.Count, "service")}, {Formatting.Quantity(reply.HostCount, "host")}");
         return ExitCodes.Ok;
     }
 

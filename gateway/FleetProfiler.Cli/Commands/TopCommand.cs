@@ -53,7 +53,7 @@ public sealed class TopCommand : ToolCommand
             table.Add(Formatting.Count(e.Self), Formatting.Percent(e.SelfShare), Formatting.Count(e.Total), Formatting.Percent(e.TotalShare), e.Name);
         var output = context.Console.Out;
         table.WriteTo(output);
-        await output.WriteLineAsync($"total {Formatting.Count(reply.Total)} {Formatting.Unit(kind)} in {reply.Windows} windows, {range}");
+        await output.WriteLineAsync($"total {Formatting.Count(reply.Total)} {Formatting.Unit(kind)} in {Formatting.Quantity(reply.Windows, "window")}, {range}");
         return ExitCodes.Ok;
     }
 }

@@ -5,6 +5,9 @@ public static class Formatting
 {
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
+    /// <summary>"1 window", "3 windows".</summary>
+    public static string Quantity(long n, string noun) => $"{Count(n)} {noun}{(n == 1 ? "" : "s")}";
+
     public static string Percent(double share) => (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

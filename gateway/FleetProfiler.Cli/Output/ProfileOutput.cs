@@ -28,6 +28,8 @@ public static class ProfileOutput
                 await console.Out.FlushAsync(cancellation);
                 await using var stdout = open();
                 await stdout.WriteAsync(data, cancellation);
+                // JSON ends without a newline; on a terminal the prompt would follow it on the same line.
+                if (!isBinary && console.IsOutputTerminal && !data.Span.EndsWith("\n"u8)) stdout.WriteByte((byte)'\n');
                 await stdout.FlushAsync(cancellation);
             }
             else if (!isBinary)
@@ -42,18 +44,18 @@ public static class ProfileOutput
             return;
         }
 
-        // Written beside the target and moved into place, so a failed or cancelled write leaves no half file.
-        var full = Path.GetFullPath(file);
-        var temp = full + ".partial";
+        // Written in place (FILE may be a device or a pipe, e.g. /dev/stdout); a new file that could not be
+        // completed is removed, so a failed or cancelled export leaves no half file behind.
+        var existed = File.Exists(file);
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
-                await stream.WriteAsync(data, cancellation);
-            File.Move(temp, full, overwrite: true);
+            await using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            await stream.WriteAsync(data, cancellation);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            try { File.Delete(temp); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            if (!existed)
+                try { File.Delete(file); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
             if (e is OperationCanceledException) throw;
             throw new CommandFailedException(ExitCodes.Failed, $"cannot write '{file}': {e.Message}");
         }

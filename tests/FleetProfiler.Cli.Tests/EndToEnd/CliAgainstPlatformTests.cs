@@ -1,0 +1,214 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Xml.Linq;
+using FleetProfiler.Gateway.Protos;
+
+namespace FleetProfiler.Cli.Tests.EndToEnd;
+
+/// <summary>The tool, run in-process, against a real single-node platform process seeded over the real ingest stream.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class CliAgainstPlatformTests(PlatformFixture platform)
+{
+    private const string Service = PlatformFixture.Service;
+
+    private Task<CliResult> RunAsync(params string[] args) => Tool.RunAsync([.. args, "--gateway", platform.GatewayUrl]);
+
+    [Fact]
+    public async Task Profile_folded_prints_the_seeded_stacks()
+    {
+        var r = await RunAsync("profile", "--service", Service, "--since", "5m", "--kind", "cpu", "--format", "folded");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        foreach (var (stack, samples) in PlatformFixture.RecentStacks)
+            Assert.Contains($"{stack} {samples}", lines);
+        Assert.Equal(PlatformFixture.RecentStacks.Length, lines.Count);
+    }
+
+    [Fact]
+    public async Task Profile_over_both_windows_adds_them_up()
+    {
+        var r = await RunAsync("profile", "--service", Service, "--host", PlatformFixture.Host, "--since", "1h", "--kind", "wall");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("app!Program.Main;app!Cache.Lookup 105\n", r.Out);
+        Assert.Contains("app!Program.Main;app!OrderController.Get;app!OrderRepository.Query 70\n", r.Out);
+    }
+
+    [Fact]
+    public async Task Profile_pprof_to_a_file_writes_gzip_and_says_how_many_bytes()
+    {
+        var file = platform.Files.File("cpu.pb.gz");
+
+        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", "pprof", "-o", file);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.True(bytes is [0x1f, 0x8b, ..], "not gzip");
+        using var gunzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+        var decoded = new MemoryStream();
+        await gunzip.CopyToAsync(decoded);
+        Assert.Contains("OrderRepository.Query", System.Text.Encoding.UTF8.GetString(decoded.ToArray()));
+        Assert.Contains($"wrote {bytes.Length} bytes to {file}", r.Error);
+        Assert.Empty(r.Out);
+    }
+
+    [Fact]
+    public async Task Profile_svg_is_an_xml_flamegraph()
+    {
+        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", "svg");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var svg = XDocument.Parse(r.Out);
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        Assert.Contains("OrderRepository.Query", r.Out);
+    }
+
+    [Theory]
+    [InlineData("tree")]
+    [InlineData("speedscope")]
+    public async Task Profile_json_formats_parse(string format)
+    {
+        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", format);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var json = JsonDocument.Parse(r.Out);
+        Assert.Contains("Cache.Lookup", r.Out);
+    }
+
+    [Fact]
+    public async Task Top_shows_the_hottest_function_first()
+    {
+        var r = await RunAsync("top", "--service", Service, "--since", "5m", "--kind", "cpu");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["SELF", "SELF%", "TOTAL", "TOTAL%", "FUNCTION"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["60", "60.0%", "60", "60.0%", "app!OrderRepository.Query"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("total 100 cpu samples in 1 window,", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Top_by_total_puts_the_root_first_and_files_rank_source_files()
+    {
+        var byTotal = await RunAsync("top", "--service", Service, "--since", "5m", "--order", "total", "--limit", "2");
+        var files = await RunAsync("top", "--service", Service, "--since", "5m", "--files");
+
+        Assert.True(byTotal.ExitCode == 0, byTotal.ToString());
+        var rows = byTotal.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith("app!Program.Main", rows[1]);
+        Assert.Equal(4, rows.Length); // header, 2 rows, footer
+        Assert.True(files.ExitCode == 0, files.ToString());
+        Assert.Contains("FILE", files.Out);
+        Assert.EndsWith("OrderRepository.cs", files.Out.Split('\n')[1]);
+    }
+
+    [Fact]
+    public async Task Hosts_lists_the_host_with_its_agent()
+    {
+        var r = await RunAsync("hosts", "--service", Service);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var row = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(PlatformFixture.Host, row[0]);
+        Assert.Equal(PlatformFixture.AgentId, row[1]);
+        Assert.Equal("cli-test-1.0", row[2]);
+        Assert.Equal("yes", row[^1]);
+    }
+
+    [Fact]
+    public async Task Services_and_status_list_the_service()
+    {
+        var services = await RunAsync("services");
+        var status = await RunAsync("status");
+
+        Assert.True(services.ExitCode == 0, services.ToString());
+        Assert.Contains(services.Out.Split('\n'), l => l.StartsWith(Service + " ", StringComparison.Ordinal) && l.TrimEnd().EndsWith('1'));
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("mode     single-node", status.Out);
+        Assert.Contains("Active", status.Out);
+        Assert.Contains(status.Out.Split('\n'), l => l.StartsWith(Service + " ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(PlatformFixture.Host));
+    }
+
+    [Fact]
+    public async Task Diff_of_the_last_window_against_the_one_before_is_an_svg()
+    {
+        var file = platform.Files.File("diff.svg");
+
+        // B = the last 5 minutes (the recent window), A = the 5 minutes before (the older window).
+        var r = await RunAsync("diff", "--service", Service, "--window", "5m", "--ago", "5m", "-o", file);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("svg", XDocument.Load(file).Root!.Name.LocalName);
+        Assert.Contains($"bytes to {file}", r.Error);
+    }
+
+    [Fact]
+    public async Task Trigger_reaches_the_connected_agent_and_prints_the_command_id()
+    {
+        var r = await RunAsync("trigger", "--service", Service, "--host", PlatformFixture.Host, "--kind", "alloc", "--seconds", "30");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var id = r.Out.Trim();
+        var message = await platform.Agent.ReceiveAsync();
+        Assert.Equal(GatewayMessage.BodyOneofCase.Command, message.BodyCase);
+        Assert.Equal(id, message.Command.Id);
+        Assert.Equal("alloc", message.Command.Kind);
+        Assert.Equal(30, message.Command.Seconds);
+    }
+
+    [Fact]
+    public async Task Unknown_service_exits_2_with_a_message_naming_it()
+    {
+        var profile = await RunAsync("profile", "--service", "nosuch", "--since", "1h");
+        var hosts = await RunAsync("hosts", "--service", "nosuch");
+
+        foreach (var r in new[] { profile, hosts })
+        {
+            Assert.True(r.ExitCode == ExitCodes.NotFound, r.ToString());
+            Assert.Equal($"fleetprofiler: unknown service 'nosuch' (gateway {platform.GatewayUrl})", r.Error.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_host_and_an_empty_range_exit_2()
+    {
+        var host = await RunAsync("top", "--service", Service, "--host", "h9", "--since", "1h");
+        var empty = await RunAsync("profile", "--service", Service, "--from", "2020-01-01T00:00:00Z", "--to", "2020-01-02T00:00:00Z");
+
+        Assert.True(host.ExitCode == ExitCodes.NotFound, host.ToString());
+        Assert.Contains("has no host 'h9'", host.Error);
+        Assert.True(empty.ExitCode == ExitCodes.NotFound, empty.ToString());
+        Assert.Contains("no profile data for 'checkout'", empty.Error);
+    }
+
+    [Fact]
+    public async Task Inverted_from_and_to_is_a_usage_error_saying_so()
+    {
+        var r = await RunAsync("profile", "--service", Service, "--from", "2026-05-02T00:00:00Z", "--to", "2026-05-01T00:00:00Z");
+
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.StartsWith("fleetprofiler: --from (2026-05-02T00:00:00Z) must be before --to (2026-05-01T00:00:00Z)", r.Error);
+        Assert.Empty(r.Out);
+    }
+
+    [Fact]
+    public async Task An_argument_the_gateway_rejects_exits_3_with_its_reason()
+    {
+        // The gateway has no endpoint profiles yet and answers INVALID_ARGUMENT naming the field.
+        var r = await RunAsync("profile", "--service", Service, "--endpoint", "GET /orders", "--since", "1h");
+
+        Assert.True(r.ExitCode == ExitCodes.InvalidArgument, r.ToString());
+        Assert.StartsWith("fleetprofiler: the gateway rejected the request: selector.endpoint:", r.Error);
+        Assert.Contains(platform.GatewayUrl, r.Error);
+    }
+
+    [Fact]
+    public async Task Triggering_a_host_that_never_reported_exits_2()
+    {
+        var r = await RunAsync("trigger", "--service", Service, "--host", "h9");
+
+        Assert.True(r.ExitCode == ExitCodes.NotFound, r.ToString());
+        Assert.Contains("no agent ever reported host 'h9'", r.Error);
+    }
+}

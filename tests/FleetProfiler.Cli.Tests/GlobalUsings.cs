@@ -1,0 +1,8 @@
+global using System.Globalization;
+global using FleetProfiler.Cli;
+global using FleetProfiler.Cli.Arguments;
+global using FleetProfiler.Cli.Commands;
+global using FleetProfiler.Cli.Connection;
+global using FleetProfiler.Cli.Output;
+global using FleetProfiler.Cli.Tests.Infrastructure;
+global using Xunit;
