@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FleetProfiler.Agent.Benchmarks.Infrastructure;
+using FleetProfiler.Agent.Benchmarks.Targets;
+
+namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
+
+public sealed record CostSettings(int Runs, int Seconds, int Load, IReadOnlyList<string> Kinds)
+{
+    public static CostSettings Read(Options options) => new(
+        options.Int("runs", 3, 1, 50),
+        options.Int("seconds", 10, 1, 600),
+        options.Int("load", 4, 0, 64),
+        (options.String("kinds") ?? "cpu,alloc").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}
+
+/// <summary>
+/// What one one-shot window costs the agent process on a busy service: CPU seconds from start to exit (getrusage of
+/// the waited-for child: exact, start-up included) and peak RSS (VmHWM of /proc/PID/status, polled until the exit).
+/// </summary>
+public static partial class CostBenchmark
+{
+    public const long TargetPeakBytes = 64L * 1024 * 1024;
+
+    private sealed record Run(string Kind, double CpuSeconds, long PeakBytes, double WallSeconds, double? SelfReportedMB, double? WindowCpuSeconds, string Window);
+
+    public static async Task<string> RunAsync(CostSettings settings)
+    {
+        Log.Result($"# demo with --load {settings.Load}; agent --once --seconds {settings.Seconds}; kinds {string.Join(", ", settings.Kinds)} interleaved, {settings.Runs} runs each");
+        await using var demo = await DemoService.StartAsync(samplingRateMs: null, settings.Load);
+        Log.Info("letting the demo's own load warm it up for 5 s");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var runs = new List<Run>();
+        for (var i = 0; i < settings.Runs; i++)
+        {
+            foreach (var kind in settings.Kinds)
+            {
+                var run = await MeasureAsync(demo, kind, settings.Seconds);
+                runs.Add(run);
+                Log.Info(string.Create(CultureInfo.InvariantCulture,
+                    $"run {i + 1}/{settings.Runs} {kind,-5}: CPU {run.CpuSeconds:F2} s, peak RSS {run.PeakBytes / 1048576.0:F1} MB, {run.WallSeconds:F1} s start to exit " +
+                    $"(agent's own log: {run.SelfReportedMB?.ToString("F1", CultureInfo.InvariantCulture) ?? "?"} MB, {run.WindowCpuSeconds?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} s CPU in CollectAsync; {run.Window})"));
+            }
+        }
+
+        Log.Result("");
+        Log.Result($"{"kind",-6} {"CPU s (start→exit) median (min-max)",-36} {"peak RSS MB median (min-max)",-30} {"wall s",7} {"CPU s in window (agent log)",28}");
+        var headline = new List<string>();
+        foreach (var kind in settings.Kinds)
+        {
+            var mine = runs.Where(r => r.Kind == kind).ToList();
+            var cpu = mine.Select(r => r.CpuSeconds).ToList();
+            var rss = mine.Select(r => r.PeakBytes / 1048576.0).ToList();
+            Log.Result(string.Create(CultureInfo.InvariantCulture,
+                $"{kind,-6} {Stats.Spread(cpu),-36} {Stats.Spread(rss, "F1"),-30} {Stats.Median(mine.Select(r => r.WallSeconds)),7:F1} {Stats.Median(mine.Select(r => r.WindowCpuSeconds ?? double.NaN)),28:F2}"));
+            headline.Add(string.Create(CultureInfo.InvariantCulture, $"{kind} {Stats.Median(cpu):F2} s CPU, peak RSS {Stats.Median(rss):F0} MB"));
+        }
+        var worst = runs.Max(r => r.PeakBytes);
+        var verdict = worst <= TargetPeakBytes ? "target <= 64 MB met" : $"target <= 64 MB NOT met (max {worst / 1048576.0:F0} MB)";
+        return $"agent cost per {settings.Seconds} s window (median of {settings.Runs}): {string.Join("; ", headline)}; {verdict}";
+    }
+
+    private static async Task<Run> MeasureAsync(DemoService demo, string kind, int seconds)
+    {
+        var childrenCpuBefore = Libc.ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        await using var agent = AgentWindow.Start(demo.Pid, kind, seconds);
+        long peak = 0;
+        var exited = agent.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 180));
+        while (!exited.IsCompleted)
+        {
+            // VmHWM only grows: the last read before the exit is the peak (the exit itself frees, it does not map).
+            peak = Math.Max(peak, ProcFs.StatusBytes(agent.Pid, "VmHWM"));
+            await Task.WhenAny(exited, Task.Delay(20));
+        }
+        var exit = await exited;
+        var wall = clock.Elapsed.TotalSeconds;
+        // The child has been waited for (reaped) once WaitForExit returned: its times are in RUSAGE_CHILDREN.
+        var cpu = Libc.ChildrenCpuSeconds() - childrenCpuBefore;
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"the agent exited with code {exit}:\n{agent.StderrTail()}");
+        }
+
+        var log = string.Join("\n", agent.StderrLines);
+        var self = SelfReport().Match(log);
+        var window = WindowLine().Match(log);
+        return new Run(kind, cpu, peak, wall,
+            self.Success ? double.Parse(self.Groups[1].Value, CultureInfo.InvariantCulture) : null,
+            self.Success ? double.Parse(self.Groups[2].Value, CultureInfo.InvariantCulture) : null,
+            window.Success ? window.Groups[1].Value : "no window line in the agent's log");
+    }
+
+    // OneShotCommand: "Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window"
+    [GeneratedRegex(@"Agent peak RSS ([0-9.]+) MB \(VmHWM\), CPU ([0-9.]+) s")]
+    private static partial Regex SelfReport();
+
+    // WindowCollector: "Window of pid N: 38 stacks, 1387 cpu / 15295 wall samples, 0.0 MB allocated (est.), ..."
+    [GeneratedRegex(@"Window of pid \d+: ([^,]+ stacks, [^,]+ samples, [0-9.]+ MB allocated)")]
+    private static partial Regex WindowLine();
+}

@@ -1,0 +1,50 @@
+using FleetProfiler.Agent.Benchmarks.Benchmarks;
+using FleetProfiler.Agent.Benchmarks.Infrastructure;
+
+// Agent benchmarks: each starts the demo service (Release build output) on a free loopback port, profiles it with the
+// agent's one-shot mode (and dotnet-trace for comparison), stops every process it started by PID and prints its
+// headline figure on stdout's last line. Progress goes to stderr. See docs/benchmarks-agent.md.
+const string Usage = """
+    usage: dotnet run -c Release --project tests/FleetProfiler.Agent.Benchmarks -- <benchmark> [options]
+      overhead  [--reps 5] [--seconds 5] [--clients 4] [--rates 1,10] [--path /cpu] [--dotnet-trace <path>]
+                throughput of the demo's GET /cpu: no session vs agent cpu window vs dotnet-trace (same providers), per sampling rate (ms)
+      cost      [--runs 3] [--seconds 10] [--load 4] [--kinds cpu,alloc]
+                agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.Error.WriteLine(Usage);
+    return args.Length == 0 ? 1 : 0;
+}
+try
+{
+    var options = new Options(args.Skip(1));
+    Log.Result($"# {args[0]} benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, runtime {Environment.Version}, {Repo.Configuration} build, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+    switch (args[0])
+    {
+        case "overhead":
+        {
+            var settings = OverheadSettings.Read(options);
+            options.EnsureAllUsed();
+            Log.Result(await OverheadBenchmark.RunAsync(settings));
+            return 0;
+        }
+        case "cost":
+        {
+            var settings = CostSettings.Read(options);
+            options.EnsureAllUsed();
+            Log.Result(await CostBenchmark.RunAsync(settings));
+            return 0;
+        }
+        default:
+            Console.Error.WriteLine($"unknown benchmark '{args[0]}'\n{Usage}");
+            return 1;
+    }
+}
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or TimeoutException or HttpRequestException)
+{
+    Console.Error.WriteLine(e);
+    Log.Result($"FAILED: {args[0]}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    return 2;
+}

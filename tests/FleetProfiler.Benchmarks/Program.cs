@@ -1,0 +1,60 @@
+using FleetProfiler.Benchmarks.Benchmarks;
+using FleetProfiler.Benchmarks.Infrastructure;
+
+// FleetProfiler benchmarks: each starts its own single-node silo, drives it over loopback gRPC, stops it by PID and
+// prints its headline figure on stdout's last line. Progress goes to stderr. See docs/benchmarks.md.
+const string Usage = """
+    usage: dotnet run -c Release --project tests/FleetProfiler.Benchmarks -- <benchmark> [options]
+      ingest  [--agents 2000] [--seconds 60] [--warmup 15] [--inflight 1] [--services 10] [--realtime] [--agents-per-connection 1]
+      memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
+      workload  (prints the synthetic window shape only; no silo)
+      query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
+    every benchmark: [--silo-args "Key=Value;..."]  extra FleetProfiler: settings for the silo, e.g. Profiles:RollupPeriod=01:00:00
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.Error.WriteLine(Usage);
+    return args.Length == 0 ? 1 : 0;
+}
+try
+{
+    var options = new Options(args.Skip(1));
+    Log.Result($"# {args[0]} benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, silo {Repo.SiloDll}");
+    switch (args[0])
+    {
+        case "ingest":
+        case "memory":
+        {
+            var settings = IngestSettings.Read(options);
+            options.EnsureAllUsed();
+            var result = await IngestBenchmark.RunAsync(settings);
+            Log.Result(args[0] == "memory" ? IngestBenchmark.MemoryHeadline(result) : IngestBenchmark.Headline(result));
+            return 0;
+        }
+        case "query":
+        {
+            var settings = QuerySettings.Read(options);
+            options.EnsureAllUsed();
+            Log.Result(await QueryBenchmark.RunAsync(settings));
+            return 0;
+        }
+        case "workload":
+        {
+            // Prints the synthetic workload's shape only (no silo).
+            var settings = IngestSettings.Read(options);
+            options.EnsureAllUsed();
+            Log.Result("workload: " + IngestBenchmark.BuildWorkload(settings.Services, settings.Variants).Summary);
+            return 0;
+        }
+        default:
+            Console.Error.WriteLine($"unknown benchmark '{args[0]}'\n{Usage}");
+            return 1;
+    }
+}
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or Grpc.Core.RpcException)
+{
+    Log.Result($"FAILED: {args[0]}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    Console.Error.WriteLine(e);
+    return 2;
+}
