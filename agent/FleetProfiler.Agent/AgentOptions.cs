@@ -3,26 +3,86 @@ namespace FleetProfiler.Agent;
 /// <summary>
 /// Agent configuration: section <c>Agent</c> of appsettings.json, environment variables with prefix
 /// <c>FLEETPROFILER_</c> (e.g. <c>FLEETPROFILER_Agent__WindowSeconds=5</c>) and the command line
-/// (<c>--Agent:WindowSeconds 5</c>), later sources winning. Validated at start.
+/// (<c>--Agent:WindowSeconds 5</c>), later sources winning. Validated at start (see <see cref="AgentOptionsValidator"/>).
 /// </summary>
 public sealed class AgentOptions
 {
     public const string Section = "Agent";
 
-    /// <summary>Length of one profiling window.</summary>
+    // ---- identity and gateway (daemon mode) ----
+
+    /// <summary>This agent's id, as configured on the gateway with its token. Required in daemon mode.</summary>
+    public string AgentId { get; set; } = "";
+
+    /// <summary>The host name the agent reports (its batches go to the grains <c>service/host</c>); default: the machine name.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The agent's credential (≥ 16 characters), issued with <see cref="AgentId"/> and <see cref="Host"/> by the gateway.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>The gateway's gRPC (HTTP/2) address.</summary>
+    public string GatewayUrl { get; set; } = "http://127.0.0.1:5150";
+
+    /// <summary>Reconnect backoff: first delay and cap, seconds (exponential, with jitter).</summary>
+    public double ReconnectMinSeconds { get; set; } = 1;
+
+    public double ReconnectMaxSeconds { get; set; } = 60;
+
+    /// <summary>Wait after the gateway refused the token (UNAUTHENTICATED / PERMISSION_DENIED): retrying sooner cannot help.</summary>
+    public double AuthFailureRetrySeconds { get; set; } = 300;
+
+    /// <summary>Batches sent but not yet acked on one stream.</summary>
+    public int MaxBatchesInFlight { get; set; } = 4;
+
+    // ---- spool ----
+
+    /// <summary>Directory of the on-disk spool (created if missing). Default: <c>$XDG_STATE_HOME</c> or <c>~/.local/state</c>, then <c>fleetprofiler-agent/spool</c>.</summary>
+    public string? SpoolDirectory { get; set; }
+
+    /// <summary>Spool bound in bytes (MiB); when full, the oldest window is dropped and counted.</summary>
+    public int SpoolMaxMB { get; set; } = 64;
+
+    /// <summary>Spool bound in batches.</summary>
+    public int SpoolMaxBatches { get; set; } = 1000;
+
+    /// <summary>Largest batch the agent builds before the gateway announced its own limit (protocol default 4 MiB).</summary>
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    // ---- triggers ----
+
+    /// <summary>Length of one window for signal-started profiles and for remote commands without a length.</summary>
     public int WindowSeconds { get; set; } = 10;
 
-    /// <summary>Daemon mode: pause between two rounds of windows (a random jitter of up to half of it is added).</summary>
-    public int IntervalSeconds { get; set; } = 60;
+    /// <summary>Scheduled windows, per kind: <c>[{Kind: cpu, Seconds: 10, Every: 00:15:00}]</c>. Empty = no schedule.</summary>
+    public List<ScheduleOptions> Schedules { get; set; } = [];
 
-    /// <summary>Daemon mode: kinds collected per window, comma-separated: cpu, wall, alloc.</summary>
-    public string Kinds { get; set; } = "cpu,wall";
+    /// <summary>Fraction (0..1] of a service's hosts that profile in any schedule period (see docs/operations.md).</summary>
+    public double HostSampling { get; set; } = 1;
+
+    /// <summary>Listen for <c>SIGRTMIN+N</c> (start) and <c>SIGRTMIN+N+1</c> (stop).</summary>
+    public bool Signals { get; set; } = true;
+
+    /// <summary>N of <c>SIGRTMIN+N</c>.</summary>
+    public int SignalOffset { get; set; } = 1;
+
+    /// <summary>What a signal-started profile collects.</summary>
+    public string SignalKinds { get; set; } = "alloc";
+
+    // ---- targets ----
+
+    /// <summary>Profile only these process ids (instead of every discovered .NET process).</summary>
+    public List<int> Pids { get; set; } = [];
 
     /// <summary>Service-name rules (glob, or regex after <c>re:</c>). Empty = every .NET process.</summary>
     public List<string> Include { get; set; } = [];
 
     /// <summary>Service-name rules that win over <see cref="Include"/>.</summary>
     public List<string> Exclude { get; set; } = [];
+
+    /// <summary>How often the daemon looks for .NET processes that started or exited.</summary>
+    public int DiscoverySeconds { get; set; } = 10;
+
+    // ---- collection ----
 
     /// <summary><c>auto</c> (AllocationSampled on .NET 10+, else GCAllocationTick), <c>sampled</c> or <c>tick</c>.</summary>
     public string AllocationEvent { get; set; } = "auto";
@@ -40,25 +100,64 @@ public sealed class AgentOptions
     public int StopTimeoutSeconds { get; set; } = 30;
 
     public string EffectiveTempDirectory => string.IsNullOrWhiteSpace(TempDirectory) ? Path.GetTempPath() : TempDirectory;
+
+    public string EffectiveHost => string.IsNullOrWhiteSpace(Host) ? Environment.MachineName : Host;
+
+    public string EffectiveSpoolDirectory
+    {
+        get
+        {
+            if (!string.IsNullOrWhiteSpace(SpoolDirectory))
+            {
+                return Path.GetFullPath(SpoolDirectory);
+            }
+            var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+            if (string.IsNullOrWhiteSpace(state))
+            {
+                state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+            }
+            return Path.Combine(state, "fleetprofiler-agent", "spool");
+        }
+    }
 }
 
-/// <summary>Start-time validation: one clear message per problem.</summary>
-public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+/// <summary>One scheduled window kind: <c>{Kind: cpu, Seconds: 10, Every: 00:15:00}</c>.</summary>
+public sealed class ScheduleOptions
 {
+    /// <summary><c>cpu</c>, <c>wall</c>, <c>alloc</c> or a comma-separated combination (<c>cpu,wall</c> costs one session).</summary>
+    public string Kind { get; set; } = "cpu";
+
+    /// <summary>Window length.</summary>
+    public int Seconds { get; set; } = 10;
+
+    /// <summary>Period: one window per period, at a per-host jittered offset.</summary>
+    public TimeSpan Every { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Overrides <see cref="AgentOptions.HostSampling"/> for this schedule.</summary>
+    public double? HostSampling { get; set; }
+}
+
+/// <summary>Start-time validation: one clear message per problem, naming the setting.</summary>
+public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentOptions>
+{
+    public const int MinTokenLength = 16;
+
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
         var errors = new List<string>();
+        CheckCollection(options, errors);
+        if (daemon)
+        {
+            CheckDaemon(options, errors);
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckCollection(AgentOptions options, List<string> errors)
+    {
         if (options.WindowSeconds is < 1 or > 600)
         {
             errors.Add($"Agent:WindowSeconds must be 1..600, was {options.WindowSeconds}.");
-        }
-        if (options.IntervalSeconds is < 0 or > 86_400)
-        {
-            errors.Add($"Agent:IntervalSeconds must be 0..86400, was {options.IntervalSeconds}.");
-        }
-        if (!ProfileKindNames.TryParse(options.Kinds, out _))
-        {
-            errors.Add($"Agent:Kinds '{options.Kinds}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}.");
         }
         if (options.AllocationEvent is not ("auto" or "sampled" or "tick"))
         {
@@ -74,11 +173,11 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         }
         foreach (var (list, key) in new[] { (options.Include, "Include"), (options.Exclude, "Exclude") })
         {
-            foreach (var rule in list)
+            for (var i = 0; i < list.Count; i++)
             {
-                if (ServiceFilter.Check(rule) is { } problem)
+                if (ServiceFilter.Check(list[i]) is { } problem)
                 {
-                    errors.Add($"Agent:{key} rule '{rule}' is invalid: {problem}");
+                    errors.Add($"Agent:{key}:{i} rule '{list[i]}' is invalid: {problem}");
                 }
             }
         }
@@ -86,6 +185,92 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             errors.Add($"Agent:TempDirectory '{options.TempDirectory}' does not exist.");
         }
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckDaemon(AgentOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.AgentId))
+        {
+            errors.Add("Agent:AgentId is required (the id the gateway knows this agent by).");
+        }
+        if (string.IsNullOrEmpty(options.Token) || options.Token.Length < MinTokenLength)
+        {
+            errors.Add($"Agent:Token is required and must have at least {MinTokenLength} characters (the credential the gateway issued for this agent and host).");
+        }
+        if (options.EffectiveHost.Contains('/'))
+        {
+            errors.Add($"Agent:Host may not contain '/', was '{options.EffectiveHost}'.");
+        }
+        if (!Uri.TryCreate(options.GatewayUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Agent:GatewayUrl must be an absolute http:// or https:// URL, was '{options.GatewayUrl}'.");
+        }
+        if (options.ReconnectMinSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectMinSeconds)
+        {
+            errors.Add($"Agent:ReconnectMinSeconds must be > 0 and ≤ Agent:ReconnectMaxSeconds (were {options.ReconnectMinSeconds} and {options.ReconnectMaxSeconds}).");
+        }
+        if (options.AuthFailureRetrySeconds <= 0)
+        {
+            errors.Add($"Agent:AuthFailureRetrySeconds must be > 0, was {options.AuthFailureRetrySeconds}.");
+        }
+        if (options.MaxBatchesInFlight is < 1 or > 64)
+        {
+            errors.Add($"Agent:MaxBatchesInFlight must be 1..64, was {options.MaxBatchesInFlight}.");
+        }
+        if (options.MaxBatchBytes is < 64 * 1024 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"Agent:MaxBatchBytes must be 65536..16777216, was {options.MaxBatchBytes}.");
+        }
+        if (options.SpoolMaxMB < 1 || (long)options.SpoolMaxMB * 1024 * 1024 < options.MaxBatchBytes)
+        {
+            errors.Add($"Agent:SpoolMaxMB must be ≥ 1 and hold at least one batch of Agent:MaxBatchBytes, was {options.SpoolMaxMB}.");
+        }
+        if (options.SpoolMaxBatches < 1)
+        {
+            errors.Add($"Agent:SpoolMaxBatches must be ≥ 1, was {options.SpoolMaxBatches}.");
+        }
+        if (options.HostSampling is <= 0 or > 1 || double.IsNaN(options.HostSampling))
+        {
+            errors.Add($"Agent:HostSampling must be in (0, 1], was {options.HostSampling}.");
+        }
+        for (var i = 0; i < options.Schedules.Count; i++)
+        {
+            var s = options.Schedules[i];
+            if (!ProfileKindNames.TryParse(s.Kind, out _))
+            {
+                errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}.");
+            }
+            if (s.Seconds is < 1 or > 600)
+            {
+                errors.Add($"Agent:Schedules:{i}:Seconds must be 1..600, was {s.Seconds}.");
+            }
+            if (s.Every.TotalSeconds < s.Seconds + 1)
+            {
+                errors.Add($"Agent:Schedules:{i}:Every ({s.Every}) must be longer than the window ({s.Seconds} s) by at least a second.");
+            }
+            if (s.HostSampling is { } f && (f is <= 0 or > 1 || double.IsNaN(f)))
+            {
+                errors.Add($"Agent:Schedules:{i}:HostSampling must be in (0, 1], was {f}.");
+            }
+        }
+        if (!ProfileKindNames.TryParse(options.SignalKinds, out _))
+        {
+            errors.Add($"Agent:SignalKinds '{options.SignalKinds}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}.");
+        }
+        if (options.Signals && !Triggers.RealtimeSignals.IsValidOffset(options.SignalOffset, out var range))
+        {
+            errors.Add($"Agent:SignalOffset must keep SIGRTMIN+N+1 within the real-time signals ({range}), was {options.SignalOffset}.");
+        }
+        if (options.DiscoverySeconds is < 1 or > 3600)
+        {
+            errors.Add($"Agent:DiscoverySeconds must be 1..3600, was {options.DiscoverySeconds}.");
+        }
+        for (var i = 0; i < options.Pids.Count; i++)
+        {
+            if (options.Pids[i] <= 0)
+            {
+                errors.Add($"Agent:Pids:{i} must be a process id > 0, was {options.Pids[i]}.");
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 using FleetProfiler.Agent;
 using FleetProfiler.Agent.OneShot;
+using FleetProfiler.Agent.Spool;
 using FleetProfiler.Agent.Triggers;
+using FleetProfiler.Agent.Upload;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,18 +33,37 @@ builder.Logging.AddSimpleConsole(o =>
 });
 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
+var oneShot = builder.Configuration.GetSection(OneShotOptions.Section).Get<OneShotOptions>() ?? new OneShotOptions();
 builder.Services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+builder.Services.AddSingleton<IValidateOptions<AgentOptions>>(new AgentOptionsValidator(daemon: !oneShot.Enabled));
 builder.Services.AddOptions<OneShotOptions>().Bind(builder.Configuration.GetSection(OneShotOptions.Section));
 builder.Services.AddSingleton<ProcessDiscovery>();
 builder.Services.AddSingleton<TraceSymbolizer>();
 builder.Services.AddSingleton<WindowCollector>();
 builder.Services.AddSingleton<OneShotCommand>();
 
-var oneShot = builder.Configuration.GetSection(OneShotOptions.Section).Get<OneShotOptions>() ?? new OneShotOptions();
 if (!oneShot.Enabled)
 {
+    // Daemon: discovery → triggers → windows → spool → gateway.
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<TargetRegistry>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<TargetRegistry>());
+    builder.Services.AddSingleton(sp =>
+    {
+        var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+        return new WindowSpool(o.EffectiveSpoolDirectory, (long)o.SpoolMaxMB * 1024 * 1024, o.SpoolMaxBatches, sp.GetRequiredService<ILogger<WindowSpool>>());
+    });
+    builder.Services.AddSingleton(sp => new GatewayLimits(BatchLimits.ProtocolDefaults with
+    {
+        MaxBatchBytes = Math.Min(BatchLimits.ProtocolDefaults.MaxBatchBytes, sp.GetRequiredService<IOptions<AgentOptions>>().Value.MaxBatchBytes),
+    }));
+    builder.Services.AddSingleton<WindowSpooler>();
+    builder.Services.AddSingleton<ProfilingRuns>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<ProfilingRuns>());
+    builder.Services.AddSingleton<RemoteCommands>();
     builder.Services.AddHostedService<ScheduledProfiling>();
+    builder.Services.AddHostedService<SignalTrigger>();
+    builder.Services.AddHostedService<GatewayUploader>();
 }
 
 IHost host;
@@ -50,15 +71,29 @@ try
 {
     host = builder.Build();
     _ = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value; // validate before anything starts
+    if (!oneShot.Enabled)
+    {
+        _ = host.Services.GetRequiredService<WindowSpool>(); // an unusable spool directory is a configuration error
+    }
 }
 catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or FormatException)
 {
     Console.Error.WriteLine($"fleetprofiler-agent: invalid configuration: {e.Message}");
     return ExitCodes.Usage;
 }
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"fleetprofiler-agent: invalid configuration: Agent:SpoolDirectory is not usable: {e.Message}");
+    return ExitCodes.Usage;
+}
 
 if (!oneShot.Enabled)
 {
+    var daemon = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
+    host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
+        "FleetProfiler agent {Version} (pid {Pid}): agent {AgentId} of host {Host}, gateway {Gateway}, spool {Spool}; {Schedules} schedule(s); no EventPipe session until a trigger fires",
+        GatewayUploader.AgentVersion, Environment.ProcessId, daemon.AgentId, daemon.EffectiveHost, daemon.GatewayUrl,
+        daemon.EffectiveSpoolDirectory, daemon.Schedules.Count);
     await host.RunAsync();
     return ExitCodes.Success;
 }

@@ -63,11 +63,15 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
         return new TargetProcess(processId, serviceName, processName, RuntimeVersionProbe.TryRead(processId));
     }
 
+    /// <summary>The failure was a permission check on the diagnostics socket (it stays so until the target restarts).</summary>
+    internal static bool IsAccessDenied(Exception? e) =>
+        e is UnauthorizedAccessException or ServerNotAvailableException { InnerException: SocketException { SocketErrorCode: SocketError.AccessDenied } };
+
     /// <summary>Maps the diagnostics client's failures to one clear line.</summary>
     internal static TargetUnavailableException Unavailable(int processId, Exception e) => e switch
     {
         TargetUnavailableException t => t,
-        UnauthorizedAccessException or ServerNotAvailableException { InnerException: SocketException { SocketErrorCode: SocketError.AccessDenied } }
+        _ when IsAccessDenied(e)
             => new(processId, $"diagnostics socket of process {processId} is not accessible (run the agent as the same user as the target, or as root)", e),
         ServerNotAvailableException when !ProcessExists(processId) => new(processId, $"process {processId} not found", e),
         ServerNotAvailableException => new(processId,

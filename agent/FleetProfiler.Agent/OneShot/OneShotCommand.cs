@@ -49,6 +49,7 @@ public sealed class OneShotCommand(
 
     public const string Usage =
         "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc [--seconds <n>]   (one window, folded stacks on stdout)\n" +
-        "       FleetProfiler.Agent [--Agent:Kinds cpu,alloc] [--Agent:Include <glob|re:regex>] ...  (daemon: windows on a schedule)\n" +
+        "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
+        "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
         "exit codes: 0 ok, 1 failure, 2 target not profilable (not found / not .NET / socket not accessible), 64 usage or configuration, 130 interrupted";
 }

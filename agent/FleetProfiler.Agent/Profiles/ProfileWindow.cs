@@ -16,6 +16,9 @@ public sealed record ProfileWindow(
     IReadOnlyList<StackSample> Samples,
     WindowDiagnostics Diagnostics)
 {
+    /// <summary>The target's process (or app dll) name.</summary>
+    public string ProcessName { get; init; } = "";
+
     public SampleValues Totals => Samples.Aggregate(default(SampleValues), (sum, s) => sum + s.Values);
 }
 

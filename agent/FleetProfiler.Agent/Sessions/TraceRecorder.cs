@@ -13,8 +13,11 @@ public sealed record RecordedTrace(string Path, DateTime StartUtc, DateTime EndU
 /// </summary>
 public static class TraceRecorder
 {
+    /// <param name="endEarly">Ends the window before <paramref name="duration"/>, keeping what was collected (a stop trigger).</param>
+    /// <param name="ct">Aborts: the session is stopped and <see cref="OperationCanceledException"/> thrown.</param>
     public static async Task<RecordedTrace> RecordAsync(
-        int processId, SessionPlan plan, TimeSpan duration, string path, AgentOptions options, ILogger logger, CancellationToken ct)
+        int processId, SessionPlan plan, TimeSpan duration, string path, AgentOptions options, ILogger logger, CancellationToken ct,
+        CancellationToken endEarly = default)
     {
         var client = new DiagnosticsClient(processId);
         EventPipeSession session;
@@ -39,7 +42,8 @@ public static class TraceRecorder
             var modules = ModuleMap.Read(processId);
             try
             {
-                endedEarly = await Task.WhenAny(copy, Task.Delay(duration, ct)) == copy;
+                using var windowEnd = CancellationTokenSource.CreateLinkedTokenSource(ct, endEarly);
+                endedEarly = await Task.WhenAny(copy, Task.Delay(duration, windowEnd.Token)) == copy;
             }
             finally
             {

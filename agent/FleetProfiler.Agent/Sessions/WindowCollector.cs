@@ -10,13 +10,23 @@ public sealed class WindowCollector(
     IOptions<AgentOptions> options,
     ILogger<WindowCollector> logger)
 {
+    // Symbolizing is the expensive part (CPU and ~30 MB of TraceLog data): one window at a time, however many
+    // sessions run side by side.
+    private readonly SemaphoreSlim _symbolizing = new(1, 1);
+    private int _activeSessions;
+
+    /// <summary>EventPipe sessions this agent holds open right now (0 = no overhead on any target).</summary>
+    public int ActiveSessions => Volatile.Read(ref _activeSessions);
+
     /// <summary>Profiles <paramref name="processId"/> for <paramref name="duration"/>.</summary>
     /// <exception cref="TargetUnavailableException">The process is gone, not .NET, or its diagnostics socket is out of reach.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> fired; the session is stopped first.</exception>
     public Task<ProfileWindow> CollectAsync(int processId, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default) =>
         CollectAsync(discovery.Describe(processId), kinds, duration, ct);
 
-    public async Task<ProfileWindow> CollectAsync(TargetProcess target, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default)
+    /// <param name="endEarly">Ends the window early but keeps it (a stop trigger); <paramref name="ct"/> aborts it.</param>
+    public async Task<ProfileWindow> CollectAsync(TargetProcess target, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default,
+        CancellationToken endEarly = default)
     {
         var agentOptions = options.Value;
         var cpuBefore = CurrentCpuTime();
@@ -33,7 +43,16 @@ public sealed class WindowCollector(
             ProfileKindNames.Format(kinds), plan.AllocationSource == AllocationSource.None ? "" : $" (alloc via {plan.AllocationSource})");
         try
         {
-            var trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct);
+            RecordedTrace trace;
+            Interlocked.Increment(ref _activeSessions);
+            try
+            {
+                trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct, endEarly);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeSessions);
+            }
             if (trace.TargetExited)
             {
                 logger.LogWarning(
@@ -42,7 +61,16 @@ public sealed class WindowCollector(
             }
 
             // Symbolization is synchronous and CPU-bound: keep it off the caller's context.
-            var window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan), ct);
+            await _symbolizing.WaitAsync(ct);
+            ProfileWindow window;
+            try
+            {
+                window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan), ct);
+            }
+            finally
+            {
+                _symbolizing.Release();
+            }
             window = window with { Diagnostics = window.Diagnostics with { AgentCpuTime = CurrentCpuTime() - cpuBefore } };
             logger.LogInformation(
                 "Window of pid {Pid}: {Stacks} stacks, {Cpu} cpu / {Wall} wall samples, {AllocMB:F1} MB allocated (est.), interval {Interval}, frames resolved {Resolved:P2}, trace {TraceKB} KB, agent CPU {AgentCpu:F2} s, agent peak RSS {PeakMB:F0} MB",

@@ -106,14 +106,20 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
             target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, interval.Estimate(), samples,
             new WindowDiagnostics(
                 target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, eventsLost,
-                frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero));
+                frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero))
+        {
+            ProcessName = target.ProcessName,
+        };
     }
 
     private static string TypeNameOrUnknown(string? typeName) => string.IsNullOrEmpty(typeName) ? "?" : typeName;
 
     private static ProfileWindow Empty(RecordedTrace trace, TargetProcess target, SessionPlan plan) =>
         new(target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, null, [],
-            new WindowDiagnostics(target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, 0, 0, 0, [], trace.Bytes, TimeSpan.Zero));
+            new WindowDiagnostics(target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, 0, 0, 0, [], trace.Bytes, TimeSpan.Zero))
+        {
+            ProcessName = target.ProcessName,
+        };
 
     private void ReportMissingPdbs(IEnumerable<string> modules)
     {

@@ -3,47 +3,80 @@ using Microsoft.Extensions.Hosting;
 namespace FleetProfiler.Agent.Triggers;
 
 /// <summary>
-/// Daemon mode: every <see cref="AgentOptions.IntervalSeconds"/> (plus jitter, so hosts do not line up), discover the
-/// selected processes and profile each for one window. Windows are only logged for now: spool and upload come later.
+/// The schedule trigger: for each <see cref="AgentOptions.Schedules"/> entry, one window per period at this host's
+/// jittered offset, on the processes whose service this host samples in that period (see <see cref="HostSampling"/>).
+/// Between windows nothing is attached.
 /// </summary>
 public sealed class ScheduledProfiling(
-    ProcessDiscovery discovery,
-    WindowCollector collector,
+    ProfilingRuns runs,
+    TargetRegistry registry,
+    TimeProvider time,
     IOptions<AgentOptions> options,
     ILogger<ScheduledProfiling> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var kinds = ProfileKindNames.Parse(settings.Kinds);
-        var window = TimeSpan.FromSeconds(settings.WindowSeconds);
-        while (!stoppingToken.IsCancellationRequested)
+        if (settings.Schedules.Count == 0)
         {
-            var targets = discovery.Discover();
-            logger.LogInformation("Discovered {Count} process(es) to profile: {Targets}", targets.Count,
-                string.Join(", ", targets.Select(t => $"{t.ServiceName}/{t.ProcessId}")));
-            foreach (var target in targets)
+            logger.LogInformation("No schedule configured (Agent:Schedules): windows run only on signals and gateway commands");
+            return;
+        }
+        await registry.FirstScan.WaitAsync(stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+        await Task.WhenAll(settings.Schedules.Select((s, i) => RunScheduleAsync(i, s, settings, stoppingToken)));
+    }
+
+    private async Task RunScheduleAsync(int index, ScheduleOptions schedule, AgentOptions settings, CancellationToken ct)
+    {
+        var kinds = ProfileKindNames.Parse(schedule.Kind);
+        var name = $"schedule {ProfileKindNames.Format(kinds)}";
+        if (settings.Schedules.Take(index).Any(s => ProfileKindNames.Parse(s.Kind) == kinds))
+        {
+            name += $" #{index}";
+        }
+        var window = TimeSpan.FromSeconds(schedule.Seconds);
+        var fraction = schedule.HostSampling ?? settings.HostSampling;
+        var host = settings.EffectiveHost;
+        logger.LogInformation("{Schedule}: {Seconds} s every {Every}, host sampling {Fraction:P0}", name, schedule.Seconds, schedule.Every, fraction);
+
+        long? last = null;
+        while (!ct.IsCancellationRequested)
+        {
+            // Never twice in one period, even when a round ends before the period does.
+            var from = time.GetUtcNow();
+            if (last is { } done && HostSampling.PeriodStart(done + 1, schedule.Every) > from)
+            {
+                from = HostSampling.PeriodStart(done + 1, schedule.Every);
+            }
+            var (period, start) = HostSampling.NextWindow(host, name, from, schedule.Every, window);
+            var wait = start - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
             {
                 try
                 {
-                    await collector.CollectAsync(target, kinds, window, stoppingToken);
+                    await Task.Delay(wait, time, ct);
                 }
-                catch (TargetUnavailableException e)
-                {
-                    logger.LogInformation("Skipped: {Reason}", e.Message);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
                     return;
                 }
-                catch (Exception e)
-                {
-                    logger.LogError(e, "Window of pid {Pid} failed", target.ProcessId);
-                }
             }
+            last = period;
 
-            var pause = settings.IntervalSeconds * (1 + Random.Shared.NextDouble() / 2);
-            await Task.Delay(TimeSpan.FromSeconds(pause), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            var targets = registry.Current;
+            var selected = targets.Where(t => HostSampling.IsSelected(host, t.ServiceName, period, fraction)).ToList();
+            var skipped = targets.Except(selected).Select(t => t.ServiceName).Distinct().ToList();
+            logger.LogInformation("{Schedule}, period {Period}: profiling {Selected}{Skipped}", name, period,
+                selected.Count == 0 ? "nothing" : string.Join(", ", selected.Select(t => $"{t.ServiceName}/{t.ProcessId}")),
+                skipped.Count == 0 ? "" : $"; not sampled on this host this period: {string.Join(", ", skipped)}");
+            if (selected.Count > 0 && runs.IsActive(name))
+            {
+                logger.LogWarning("{Schedule}, period {Period}: the previous window is still being processed; skipping this period", name, period);
+            }
+            else if (selected.Count > 0)
+            {
+                await runs.RunAsync(new ProfilingRequest(name, kinds, selected.Select(t => t.ProcessId).ToList(), window, UntilStopped: false));
+            }
         }
     }
 }

@@ -27,4 +27,6 @@ app.MapGet("/async", async (CancellationToken ct) => new { checksum = await Slow
 app.MapGet("/rare", () => new { answer = RareReport.Compute() });
 // Ground truth for checking the profiler's allocation estimate (not part of the load mix).
 app.MapGet("/stats", () => new { allocatedBytes = GC.GetTotalAllocatedBytes(precise: true), pid = Environment.ProcessId });
+// One line that scripts and tests wait for.
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine("FleetProfiler demo listening on " + string.Join(", ", app.Urls)));
 app.Run();

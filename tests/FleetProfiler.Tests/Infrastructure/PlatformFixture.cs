@@ -20,6 +20,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public GrpcChannel Channel { get; private set; } = null!;
     public string DataDirectory => _dir.Path;
     public Uri HttpBase => new($"http://127.0.0.1:{_ports[3]}");
+    public string GrpcUrl => $"http://127.0.0.1:{_ports[2]}";
 
     public Dictionary<string, string> Settings => new()
     {
@@ -54,14 +55,19 @@ public sealed class PlatformFixture : IAsyncLifetime
     private async Task StartAsync()
     {
         Silo = SiloProcess.Start(_dir.Path, Settings, _ports[0], _ports[1]);
-        await Silo.WaitReadyAsync();
+        try { await Silo.WaitReadyAsync(); }
+        catch
+        {
+            await Silo.DisposeAsync(); // xunit does not dispose a fixture whose start failed
+            throw;
+        }
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_ports[2]}", new GrpcChannelOptions { MaxSendMessageSize = null });
     }
 
     public async Task DisposeAsync()
     {
-        Channel.Dispose();
-        await Silo.DisposeAsync();
+        Channel?.Dispose();
+        if (Silo is not null) await Silo.DisposeAsync();
         _dir.Dispose();
     }
 }

@@ -1,0 +1,69 @@
+using FleetProfiler.Gateway.Protos;
+using Google.Protobuf.WellKnownTypes;
+
+namespace FleetProfiler.Agent.Spool;
+
+/// <summary>
+/// A <see cref="ProfileWindow"/> as a wire <see cref="Batch"/>: header fields plus interned tables, samples by stack
+/// id (root first) with values per kind and the allocated type as a string index. <c>sequence</c> and
+/// <c>dropped_windows</c> are left for the spool to set; <c>labels</c> stay empty until endpoint attribution exists.
+/// </summary>
+public static class BatchBuilder
+{
+    public static Batch FromWindow(ProfileWindow window, string host, BatchLimits limits)
+    {
+        var batch = Header(window, host);
+        var tables = new BatchTables(batch, limits);
+        var locations = new List<uint>(64);
+        foreach (var sample in window.Samples)
+        {
+            locations.Clear();
+            foreach (var frame in sample.Frames)
+            {
+                locations.Add(tables.Location(frame.Function, frame.File, frame.Line ?? 0));
+            }
+            var stack = tables.Stack(locations);
+            var type = tables.String(sample.AllocatedType);
+            var v = sample.Values;
+            tables.Sample(stack, type, [], v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount);
+        }
+        return batch;
+    }
+
+    private static Batch Header(ProfileWindow window, string host)
+    {
+        var batch = new Batch
+        {
+            Service = window.Service,
+            Host = host,
+            Pid = window.ProcessId,
+            ProcessName = window.ProcessName,
+            WindowStart = Timestamp.FromDateTime(DateTime.SpecifyKind(window.StartUtc, DateTimeKind.Utc)),
+            WindowEnd = Timestamp.FromDateTime(DateTime.SpecifyKind(window.EndUtc, DateTimeKind.Utc)),
+            SamplingIntervalMs = window.SamplingInterval?.TotalMilliseconds ?? 0,
+            RuntimeVersion = window.Diagnostics.RuntimeVersion ?? "",
+        };
+        batch.Kinds.Add(ProfileKindNames.Format(window.Kinds).Split(',', StringSplitOptions.RemoveEmptyEntries));
+        return batch;
+    }
+
+    /// <summary>The header of <paramref name="source"/> without its tables and samples (for the parts of a split).</summary>
+    public static Batch CopyHeader(Batch source)
+    {
+        var copy = new Batch
+        {
+            Sequence = source.Sequence,
+            Service = source.Service,
+            Host = source.Host,
+            Pid = source.Pid,
+            ProcessName = source.ProcessName,
+            WindowStart = source.WindowStart,
+            WindowEnd = source.WindowEnd,
+            SamplingIntervalMs = source.SamplingIntervalMs,
+            DroppedWindows = source.DroppedWindows,
+            RuntimeVersion = source.RuntimeVersion,
+        };
+        copy.Kinds.Add(source.Kinds);
+        return copy;
+    }
+}

@@ -1,0 +1,91 @@
+using FleetProfiler.Gateway.Protos;
+
+namespace FleetProfiler.Agent.Triggers;
+
+/// <summary>
+/// The gateway's commands (docs/protocol.md, "Commands"): START kind on pid (0 = every target) for seconds, one
+/// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. Answers at once;
+/// the windows run in the background.
+/// </summary>
+public sealed class RemoteCommands(
+    ProfilingRuns runs,
+    TargetRegistry registry,
+    ProcessDiscovery discovery,
+    IOptions<AgentOptions> options,
+    ILogger<RemoteCommands> logger)
+{
+    public const string RunPrefix = "command ";
+    public const int MaxSeconds = 600;
+
+    public CommandResult Handle(Command command)
+    {
+        var (accepted, message) = command.Action switch
+        {
+            Command.Types.Action.Start => Start(command),
+            Command.Types.Action.Stop => Stop(command),
+            _ => (false, $"unknown action {command.Action}"),
+        };
+        logger.LogInformation("Gateway command {Id} {Action} kind '{Kind}' pid {Pid} {Seconds} s: {Outcome}: {Message}",
+            command.Id, command.Action, command.Kind, command.Pid, command.Seconds, accepted ? "accepted" : "refused", message);
+        return new CommandResult { Id = command.Id, Accepted = accepted, Message = message };
+    }
+
+    private (bool, string) Start(Command command)
+    {
+        if (!ProfileKindNames.TryParse(command.Kind, out var kinds))
+        {
+            return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)})");
+        }
+        var seconds = command.Seconds == 0 ? options.Value.WindowSeconds : command.Seconds;
+        if (seconds is < 1 or > MaxSeconds)
+        {
+            return (false, $"seconds must be 1..{MaxSeconds}, was {command.Seconds}");
+        }
+
+        IReadOnlyList<int>? pids = null;
+        if (command.Pid < 0)
+        {
+            return (false, $"pid must be ≥ 0, was {command.Pid}");
+        }
+        if (command.Pid > 0)
+        {
+            try
+            {
+                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
+            }
+            catch (TargetUnavailableException e)
+            {
+                return (false, e.Message);
+            }
+            pids = [command.Pid];
+        }
+        else if (registry.Current.Count == 0)
+        {
+            return (false, "no .NET process to profile on this host");
+        }
+
+        var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
+        if (!runs.Start(new ProfilingRequest(name, kinds, pids, TimeSpan.FromSeconds(seconds), UntilStopped: false)))
+        {
+            return (false, $"command {command.Id} is already running");
+        }
+        var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
+        return (true, $"profiling {ProfileKindNames.Format(kinds)} on {what} for {seconds} s");
+    }
+
+    private (bool, string) Stop(Command command)
+    {
+        var kinds = ProfileKinds.None;
+        if (!string.IsNullOrEmpty(command.Kind) && !ProfileKindNames.TryParse(command.Kind, out kinds))
+        {
+            return (false, $"unknown kind '{command.Kind}'");
+        }
+        var stopped = runs.StopWhere(r =>
+            r.Name.StartsWith(RunPrefix, StringComparison.Ordinal)
+            && (kinds == ProfileKinds.None || (r.Kinds & kinds) != 0)
+            && (command.Pid == 0 || r.Pids is null || r.Pids.Contains(command.Pid)));
+        return stopped.Count == 0
+            ? (false, "no command-started profile is running")
+            : (true, $"stopped {string.Join(", ", stopped)}; their windows end now and are kept");
+    }
+}

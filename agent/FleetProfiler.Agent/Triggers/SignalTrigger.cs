@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+
+namespace FleetProfiler.Agent.Triggers;
+
+/// <summary>
+/// The signal trigger: <c>SIGRTMIN+N</c> to the agent starts a profile of <see cref="AgentOptions.SignalKinds"/>
+/// (allocations by default) on every target, in windows of <see cref="AgentOptions.WindowSeconds"/> back to back,
+/// until <c>SIGRTMIN+N+1</c>, which ends the current windows early and keeps them. A second start while one runs
+/// changes nothing and says so.
+/// </summary>
+public sealed class SignalTrigger(
+    ProfilingRuns runs,
+    IOptions<AgentOptions> options,
+    ILogger<SignalTrigger> logger) : IHostedService, IDisposable
+{
+    public const string RunName = "signal";
+
+    private readonly List<PosixSignalRegistration> _registrations = [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.Signals)
+        {
+            logger.LogInformation("Signal trigger off (Agent:Signals=false)");
+            return Task.CompletedTask;
+        }
+        if (!OperatingSystem.IsLinux())
+        {
+            logger.LogWarning("Signal trigger needs Linux real-time signals; off on this platform");
+            return Task.CompletedTask;
+        }
+
+        var rtMin = RealtimeSignals.Min;
+        var (start, stop) = RealtimeSignals.ForOffset(settings.SignalOffset, rtMin);
+        var kinds = ProfileKindNames.Parse(settings.SignalKinds);
+        var startName = RealtimeSignals.Describe(start, rtMin);
+        var stopName = RealtimeSignals.Describe(stop, rtMin);
+        // Raw signal numbers are accepted as PosixSignal values (the named ones are negative).
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)start, context =>
+        {
+            context.Cancel = true;
+            OnStart(startName, stopName, kinds, settings);
+        }));
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)stop, context =>
+        {
+            context.Cancel = true;
+            OnStop(stopName);
+        }));
+        logger.LogInformation(
+            "Listening for signals: kill -s {Start} <agent pid> starts a profile ({Kinds}) of every target, kill -s {Stop} stops it (SIGRTMIN is {RtMin}, from {Source}; Agent:SignalOffset {Offset})",
+            startName, ProfileKindNames.Format(kinds), stopName, rtMin, RealtimeSignals.Source, settings.SignalOffset);
+        return Task.CompletedTask;
+    }
+
+    private void OnStart(string startName, string stopName, ProfileKinds kinds, AgentOptions settings)
+    {
+        var request = new ProfilingRequest(RunName, kinds, settings.Pids.Count > 0 ? settings.Pids : null,
+            TimeSpan.FromSeconds(settings.WindowSeconds), UntilStopped: true);
+        if (runs.Start(request))
+        {
+            logger.LogInformation("Signal {Signal}: starting the {Kinds} profile: windows of {Seconds} s back to back on every target until {Stop}",
+                startName, ProfileKindNames.Format(kinds), settings.WindowSeconds, stopName);
+        }
+        else
+        {
+            logger.LogInformation("Signal {Signal}: a signal-started profile is already running (since {Since:HH:mm:ss} UTC); nothing to do",
+                startName, runs.StartedUtc(RunName));
+        }
+    }
+
+    private void OnStop(string stopName)
+    {
+        if (runs.Stop(RunName))
+        {
+            logger.LogInformation("Signal {Signal}: stopping the signal-started profile; the current windows end now and are kept", stopName);
+        }
+        else
+        {
+            logger.LogInformation("Signal {Signal}: no signal-started profile is running; nothing to do", stopName);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _registrations.ForEach(r => r.Dispose());
+        _registrations.Clear();
+    }
+}

@@ -1,0 +1,92 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>
+/// The whole path on real processes: demo service → agent daemon (schedule and a gateway command) → the platform
+/// (single-node silo with the co-hosted gateway) → its query API.
+/// </summary>
+[Collection(DemoCollection.Name)]
+public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
+{
+    private const string AgentId = "agent-e2e";
+    private const string Host = "e2e-host";
+    private const string Token = "e2e-token-0123456789abcdef";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Scheduled_and_commanded_windows_are_stored_by_the_platform_and_queryable()
+    {
+        var ports = FreePorts.Take(4);
+        var settings = new Dictionary<string, string>
+        {
+            ["Mode"] = "single-node",
+            ["ClusterId"] = "agent-e2e",
+            ["ServiceId"] = "agent-e2e",
+            ["DataDirectory"] = _dir.Combine("data"),
+            ["Silo:SiloPort"] = ports[0].ToString(),
+            ["Silo:GatewayPort"] = ports[1].ToString(),
+            ["Gateway:GrpcPort"] = ports[2].ToString(),
+            ["Gateway:HttpPort"] = ports[3].ToString(),
+            ["Ingest:Agents:0:AgentId"] = AgentId,
+            ["Ingest:Agents:0:Host"] = Host,
+            ["Ingest:Agents:0:Token"] = Token,
+        };
+        await using var silo = ChildProcess.StartDotnet("silo", Repo.SiloDll, settings.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"),
+            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+        await silo.WaitForLineAsync("FleetProfiler silo is up", Deadline);
+        var gatewayUrl = $"http://127.0.0.1:{ports[2]}";
+
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gatewayUrl, new Dictionary<string, string>
+        {
+            ["AgentId"] = AgentId,
+            ["Host"] = Host,
+            ["Token"] = Token,
+            ["Schedules:0:Kind"] = "cpu",
+            ["Schedules:0:Seconds"] = "2",
+            ["Schedules:0:Every"] = "00:00:05",
+            ["HostSampling"] = "1",
+        });
+        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        await agent.WaitForLineAsync(l => l.Contains("Gateway acked batch"), "a scheduled window acked", Deadline);
+
+        using var channel = GrpcChannel.ForAddress(gatewayUrl);
+        var query = new Query.QueryClient(channel);
+        var hosts = await query.ListHostsAsync(new ListHostsRequest { Service = demo.Service });
+        var host = Assert.Single(hosts.Hosts);
+        Assert.Equal((Host, AgentId, true), (host.Host, host.AgentId, host.Connected));
+
+        var cpu = await query.GetProfileAsync(Profile("cpu"));
+        var folded = cpu.Data.ToStringUtf8();
+        Assert.Contains("PrimeSieve.IsPrime(int32)", folded);
+        // Source files arrived too (the folded format shows functions only).
+        var files = await query.TopFilesAsync(new TopRequest { Selector = Profile("cpu").Selector, From = Profile("cpu").From, To = Profile("cpu").To, Kind = "cpu" });
+        Assert.Contains(files.Entries, f => f.Name.EndsWith("PrimeSieve.cs", StringComparison.Ordinal));
+
+        // A command through the platform's query API reaches the agent over its stream.
+        var trigger = await query.TriggerAsync(new TriggerRequest { Service = demo.Service, Host = Host, Pid = demo.Pid, Kind = "alloc", Seconds = 2 });
+        await agent.WaitForLineAsync($"Gateway command {trigger.CommandId} Start kind 'alloc'", Deadline);
+        Assert.Contains("accepted", agent.Lines($"Gateway command {trigger.CommandId}").Single());
+        var spooled = await agent.WaitForLineAsync(l => l.Contains($"Spooled window of {demo.Service}") && l.Contains("alloc"), "the alloc window", Deadline);
+        var sequence = System.Text.RegularExpressions.Regex.Match(spooled, @"as batch (\d+)").Groups[1].Value;
+        await agent.WaitForLineAsync($"Gateway acked batch {sequence};", Deadline);
+
+        var alloc = await query.GetProfileAsync(Profile("alloc"));
+        Assert.Contains("ReportBuilder.BuildRows(int32)", alloc.Data.ToStringUtf8());
+        Assert.Contains("[alloc] System.Double[]", alloc.Data.ToStringUtf8());
+        Assert.Empty(agent.Lines("rejected"));
+    }
+
+    private GetProfileRequest Profile(string kind) => new()
+    {
+        Selector = new Selector { Service = demo.Service, Host = Host },
+        From = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-10)),
+        To = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(1)),
+        Kind = kind,
+        Format = "folded",
+    };
+}

@@ -1,0 +1,57 @@
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>Commands pushed by the gateway down the agent's stream: answered on the same stream, windows spooled and sent.</summary>
+[Collection(DemoCollection.Name)]
+public sealed class RemoteCommandTests(DemoFixture demo) : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Start_runs_one_window_of_the_kind_on_the_process_and_stop_ends_it_early_keeping_it()
+    {
+        await using var gateway = await FakeGateway.StartAsync();
+        var traces = _dir.Combine("traces");
+        Directory.CreateDirectory(traces);
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gateway.Url,
+            new Dictionary<string, string> { ["Signals"] = "false", ["TempDirectory"] = traces });
+        await agent.WaitForLineAsync($"(pid {demo.Pid},", Deadline);
+        await Eventually.Until(() => gateway.IsConnected, Deadline, "the agent connected");
+        Assert.Contains(demo.Service, gateway.Hellos.Last().Services);
+
+        await gateway.SendAsync(new Command { Id = "c1", Action = Command.Types.Action.Start, Kind = "cpu", Pid = demo.Pid, Seconds = 2 });
+        var cpu = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("cpu")), b => b is not null, Deadline, "the cpu window");
+        var accepted = Assert.Single(gateway.CommandResults, r => r.Id == "c1");
+        Assert.True(accepted.Accepted, accepted.Message);
+        Assert.Equal(demo.Pid, cpu!.Pid);
+        // The window lasted the commanded 2 s (plus the rundown after the stop request).
+        Assert.True((cpu.WindowEnd.ToDateTime() - cpu.WindowStart.ToDateTime()).TotalSeconds >= 1.9);
+        Assert.True(cpu.SamplingIntervalMs > 0);
+        Assert.Contains(TestWindows.Decode(cpu), s => s.Stack.Contains("PrimeSieve.IsPrime(int32)@") && s.Cpu > 0);
+
+        // A long window, stopped: it ends early and still arrives.
+        await gateway.SendAsync(new Command { Id = "c2", Action = Command.Types.Action.Start, Kind = "alloc", Pid = 0, Seconds = 300 });
+        // Stop once allocation events are flowing into the window's trace.
+        await Eventually.Until(() => Directory.GetFiles(traces, "*.nettrace").Select(f => new FileInfo(f).Length).DefaultIfEmpty().Max() > 256 * 1024,
+            Deadline, "allocation events in the window's trace");
+        await gateway.SendAsync(new Command { Id = "c3", Action = Command.Types.Action.Stop, Kind = "alloc" });
+        var alloc = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("alloc")), b => b is not null, Deadline, "the stopped alloc window");
+        Assert.True((alloc!.WindowEnd.ToDateTime() - alloc.WindowStart.ToDateTime()).TotalSeconds < 300);
+        Assert.True(alloc.Samples.Sum(s => s.AllocBytes) > 0);
+        await Eventually.Until(() => gateway.CommandResults.Count >= 3, Deadline, "three answers");
+        Assert.True(gateway.CommandResults.Single(r => r.Id == "c3").Accepted);
+
+        // Refusals say why.
+        await gateway.SendAsync(new Command { Id = "bad-kind", Action = Command.Types.Action.Start, Kind = "heap", Pid = demo.Pid, Seconds = 2 });
+        await gateway.SendAsync(new Command { Id = "bad-pid", Action = Command.Types.Action.Start, Kind = "cpu", Pid = 999_999_0, Seconds = 2 });
+        await Eventually.Until(() => gateway.CommandResults.Count >= 5, Deadline, "the refusals");
+        var badKind = gateway.CommandResults.Single(r => r.Id == "bad-kind");
+        Assert.False(badKind.Accepted);
+        Assert.Contains("unknown kind 'heap'", badKind.Message);
+        var badPid = gateway.CommandResults.Single(r => r.Id == "bad-pid");
+        Assert.False(badPid.Accepted);
+        Assert.Contains("not found", badPid.Message);
+    }
+}

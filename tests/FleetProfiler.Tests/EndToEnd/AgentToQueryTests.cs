@@ -1,0 +1,143 @@
+using System.IO.Compression;
+using System.Text.Json;
+using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Profiles.Tests.Pprof;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace FleetProfiler.Tests.EndToEnd;
+
+/// <summary>
+/// Everything real: the demo service under load, the agent daemon attached through EventPipe, the gateway,
+/// the grains, the SQLite store and the query API, in every export format.
+/// </summary>
+public sealed class AgentToQueryTests : IAsyncLifetime
+{
+    private const string Service = "demo-e2e";
+    private readonly PlatformFixture _platform = new();
+    private readonly TempDirectory _dir = new();
+    private ChildProcess? _demo;
+    private ChildProcess? _agent;
+
+    public async Task InitializeAsync()
+    {
+        // xunit does not call DisposeAsync when InitializeAsync throws: clean up here so nothing leaks.
+        try { await StartAsync(); }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        await _platform.InitializeAsync();
+        var demoPort = FreePorts.Take(1)[0];
+        _demo = ChildProcess.Start(Repo.Output(Path.Combine("deploy", "demo"), "FleetProfiler.Demo"),
+            ["--urls", $"http://127.0.0.1:{demoPort}", "--load", "2"],
+            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = Service, ["DOTNET_EventPipeThreadSamplingRate"] = "A",
+                // Idle thread-pool workers spin (real CPU, but noise for this check on a busy 2-core box).
+                ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" });
+        await _demo.WaitForLineAsync("FleetProfiler demo listening on", TimeSpan.FromSeconds(60));
+        _agent = ChildProcess.Start(Repo.Output("agent", "FleetProfiler.Agent"),
+        [
+            "--Agent:AgentId=agent-a", "--Agent:Host=host-a", $"--Agent:Token={PlatformFixture.TokenA}",
+            $"--Agent:GatewayUrl={_platform.GrpcUrl}", $"--Agent:SpoolDirectory={Path.Combine(_dir.Path, "spool")}",
+            $"--Agent:Pids:0={_demo!.Pid}",
+            "--Agent:Schedules:0:Kind=cpu", "--Agent:Schedules:0:Seconds=4", "--Agent:Schedules:0:Every=00:00:06",
+            "--Agent:Schedules:1:Kind=alloc", "--Agent:Schedules:1:Seconds=4", "--Agent:Schedules:1:Every=00:00:06",
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_agent is not null) await _agent.DisposeAsync();
+        if (_demo is not null) await _demo.DisposeAsync();
+        await _platform.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private FleetProfiler.Gateway.Protos.Query.QueryClient Query => new(_platform.Channel);
+
+    private GetProfileRequest Request(string kind, string format) => new()
+    {
+        Selector = new Selector { Service = Service },
+        From = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
+        To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(1)),
+        Kind = kind,
+        Format = format,
+    };
+
+    private async Task<ProfileReply> WaitForDataAsync(string kind) =>
+        await Eventually.Until(async () =>
+        {
+            try { return await Query.GetProfileAsync(Request(kind, "tree")); }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { return null; }
+        }, r => r is { Total: > 0 }, TimeSpan.FromSeconds(150), $"a {kind} window of {Service} stored. Agent output:\n{_agent?.Output}") ?? throw new InvalidOperationException();
+
+    [Fact]
+    public async Task A_real_service_profiled_by_the_agent_is_queryable_in_every_format()
+    {
+        var cpuTree = await WaitForDataAsync("cpu");
+        var total = cpuTree.Total;
+
+        // The CPU-heavy endpoint's method is on top; demo frames carry file:line.
+        var top = await Query.TopFunctionsAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("cpu", "").From, To = Request("cpu", "").To, Kind = "cpu", Limit = 5 });
+        Assert.True(top.Entries[0].Name.Contains("PrimeSieve"), "top cpu functions:\n" + string.Join("\n", top.Entries.Select(e => $"{e.Self} {e.Name}")));
+        var files = await Query.TopFilesAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("cpu", "").From, To = Request("cpu", "").To, Kind = "cpu", Limit = 5 });
+        Assert.Contains(files.Entries, f => f.Name.EndsWith("PrimeSieve.cs", StringComparison.Ordinal));
+
+        // Every format, each checked against the same total (the store is stable while no new window lands
+        // in the range, so ask for a range that ends now and compare each against its own reply total).
+        foreach (var format in new[] { "folded", "pprof", "speedscope", "svg", "tree" })
+        {
+            var reply = await Query.GetProfileAsync(Request("cpu", format));
+            Assert.True(reply.Total >= total, $"{format}: total went down");
+            switch (format)
+            {
+                case "folded":
+                    Assert.Equal(reply.Total, reply.Data.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..])));
+                    break;
+                case "pprof":
+                    using (var gz = new GZipStream(new MemoryStream(reply.Data.ToByteArray()), CompressionMode.Decompress))
+                    {
+                        var profile = Profile.Parser.ParseFrom(gz);
+                        Assert.Equal("samples", profile.StringTable[(int)profile.SampleType[0].Type]);
+                        Assert.Equal(reply.Total, profile.Sample.Sum(s => s.Value[0]));
+                        var functions = profile.Function.ToDictionary(f => f.Id);
+                        Assert.All(profile.Location, l => Assert.NotEmpty(l.Line));
+                        Assert.Contains(profile.Location, l => l.Line.Any(line => profile.StringTable[(int)functions[line.FunctionId].Filename].EndsWith("PrimeSieve.cs", StringComparison.Ordinal) && line.Line_ > 0));
+                    }
+                    break;
+                case "speedscope":
+                    using (var doc = JsonDocument.Parse(reply.Data.Memory))
+                    {
+                        // Weights are samples x the observed sampling interval, in nanoseconds.
+                        var profile = doc.RootElement.GetProperty("profiles")[0];
+                        Assert.Equal("nanoseconds", profile.GetProperty("unit").GetString());
+                        var perSample = (double)profile.GetProperty("weights").EnumerateArray().Sum(w => w.GetInt64()) / reply.Total;
+                        Assert.InRange(perSample, 1e4, 1e9); // between 10 µs and 1 s per sample
+                    }
+                    break;
+                case "svg":
+                    Assert.Equal("svg", System.Xml.Linq.XDocument.Parse(reply.Data.ToStringUtf8()).Root!.Name.LocalName);
+                    break;
+                case "tree":
+                    // Real stacks nest deeper than System.Text.Json's default of 64.
+                    using (var doc = JsonDocument.Parse(reply.Data.Memory, new JsonDocumentOptions { MaxDepth = 4096 }))
+                        Assert.Equal(reply.Total, doc.RootElement.GetProperty("total").GetInt64());
+                    Assert.Contains("PrimeSieve.cs", reply.Data.ToStringUtf8()); // file:line of demo frames
+                    break;
+            }
+        }
+
+        // Allocations: the allocation-heavy method and its allocated type lead.
+        await WaitForDataAsync("alloc");
+        var alloc = await Query.TopFunctionsAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("alloc", "").From, To = Request("alloc", "").To, Kind = "alloc", Limit = 3 });
+        Assert.StartsWith("[alloc] ", alloc.Entries[0].Name);
+        var byTotal = await Query.TopFunctionsAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("alloc", "").From, To = Request("alloc", "").To, Kind = "alloc", Limit = 50, OrderBy = "total" });
+        var firstDemoFrame = byTotal.Entries.First(e => e.Name.StartsWith("FleetProfiler.Demo!", StringComparison.Ordinal) && !e.Name.Contains("Program", StringComparison.Ordinal) && !e.Name.Contains("LoadGenerator", StringComparison.Ordinal));
+        Assert.Contains("ReportBuilder.BuildRows", firstDemoFrame.Name);
+    }
+}
