@@ -13,7 +13,8 @@ public sealed class ProfileQueryGrain(ProfileReader reader) : Grain, IProfileQue
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
         if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
         if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
-        var read = await reader.ReadAsync(service, host, range.From, range.To, maxWindows);
+        // Off the grain scheduler: decoding and merging are CPU-bound and SQLite reads are synchronous underneath.
+        var read = await Task.Run(() => reader.ReadAsync(service, host, range.From, range.To, maxWindows));
         return new MergedProfile(CallTreeCodec.Serialize(read.Tree), read.Windows, read.Truncated, read.SamplingIntervalMs);
     }
 }

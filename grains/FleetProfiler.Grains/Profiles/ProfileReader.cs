@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
 
@@ -6,6 +7,12 @@ namespace FleetProfiler.Grains.Profiles;
 /// <summary>Plans a range over the store's levels, reads it in one snapshot and merges it into one capped tree.</summary>
 public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions options, TimeProvider clock)
 {
+    // Decoded buckets, keyed by identity and versioned by their window count (every rollup update adds windows):
+    // repeated queries over the same hours skip the decode, which is most of a query's cost. Bounded by
+    // QueryCacheNodes; when full it starts over.
+    private readonly ConcurrentDictionary<(BucketLevel, string, string, DateTimeOffset), (int Windows, CallTree Tree)> _decoded = new();
+    private long _cachedNodes;
+
     public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
     {
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
@@ -16,7 +23,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         var windows = 0;
         foreach (var b in read.Buckets)
         {
-            merged.MergeFrom(CallTreeCodec.Deserialize(b.Tree));
+            var tree = Decode(b);
+            lock (tree) merged.MergeFrom(tree);
             windows += b.Windows;
             if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
         }
@@ -28,6 +36,20 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         }
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight);
+    }
+
+    private CallTree Decode(StoredBucket b)
+    {
+        var key = (b.Level, b.Service, b.Host, b.Start);
+        if (_decoded.TryGetValue(key, out var cached) && cached.Windows == b.Windows) return cached.Tree;
+        var tree = CallTreeCodec.Deserialize(b.Tree);
+        if (Interlocked.Add(ref _cachedNodes, tree.NodeCount) > options.QueryCacheNodes)
+        {
+            _decoded.Clear();
+            Interlocked.Exchange(ref _cachedNodes, tree.NodeCount);
+        }
+        _decoded[key] = (b.Windows, tree);
+        return tree;
     }
 }
 

@@ -24,7 +24,8 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
 
     public async Task<RollupSummary> CompactNowAsync()
     {
-        var r = await rollup.RunAsync(ForwardToServiceAsync);
+        // Off the grain scheduler: the store's SQLite calls are synchronous underneath.
+        var r = await Task.Run(() => rollup.RunAsync(ForwardToServiceAsync));
         return new RollupSummary(r.Windows, r.BucketWrites, r.Watermark, r.ExpiredRows);
     }
 
@@ -32,7 +33,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
 
     private async Task TickAsync(CancellationToken ct)
     {
-        try { await rollup.RunAsync(ForwardToServiceAsync, ct); }
+        try { await Task.Run(() => rollup.RunAsync(ForwardToServiceAsync, ct), ct); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The watermark did not move: the next tick retries the same windows.

@@ -12,7 +12,7 @@ public sealed class ProfileStoreOptions
     public TimeSpan RollupGrace { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Windows compacted per store transaction.</summary>
-    public int RollupChunk { get; set; } = 1000;
+    public int RollupChunk { get; set; } = 200;
 
     public TimeSpan WindowRetention { get; set; } = TimeSpan.FromHours(48);
     public TimeSpan MinuteRetention { get; set; } = TimeSpan.FromHours(48);
@@ -21,12 +21,18 @@ public sealed class ProfileStoreOptions
 
     /// <summary>Node caps per bucket level: beyond them the smallest subtrees fold into "[other]" (totals stay exact).</summary>
     public int MinuteNodes { get; set; } = 20_000;
-    public int HourNodes { get; set; } = 50_000;
+    public int HourNodes { get; set; } = 30_000;
     public int DayNodes { get; set; } = 100_000;
 
     /// <summary>Node cap of a merged query result before rendering, and of a service's live view.</summary>
     public int QueryNodes { get; set; } = 200_000;
     public int LiveNodes { get; set; } = 50_000;
+
+    /// <summary>Decoded buckets a silo keeps for repeated queries, in call-tree nodes (about 60 bytes each).</summary>
+    public long QueryCacheNodes { get; set; } = 2_000_000;
+
+    /// <summary>Ranges at least this long are read at hour granularity: their ends snap out to whole hours.</summary>
+    public TimeSpan HourPrecisionFrom { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Minutes a service's live view keeps.</summary>
     public int LiveMinutes { get; set; } = 15;

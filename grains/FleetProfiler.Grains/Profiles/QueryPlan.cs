@@ -17,6 +17,15 @@ public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
         var widened = false;
         var t = from.ToUniversalTime();
         to = to.ToUniversalTime();
+        if (to - t >= retention.HourPrecisionFrom)
+        {
+            // Long ranges read whole hours: "the last 24 h" is 25 hour buckets, not hours plus 118 minutes.
+            var start = BucketLevel.Hour.Floor(t);
+            var end = BucketLevel.Hour.Floor(to) == to ? to : BucketLevel.Hour.Floor(to) + TimeSpan.FromHours(1);
+            widened = start != t || end != to;
+            t = start;
+            to = end;
+        }
         while (t < to)
         {
             var level = LargestAlignedLevel(t, to, hostLevel);

@@ -8,8 +8,13 @@ public sealed class SqliteProfileStore : IProfileStore
 {
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
+    private const int MaxGroup = 256;
+
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly System.Threading.Channels.Channel<(StoredWindow, TaskCompletionSource<bool>)> _pending =
+        System.Threading.Channels.Channel.CreateBounded<(StoredWindow, TaskCompletionSource<bool>)>(
+            new System.Threading.Channels.BoundedChannelOptions(4096) { SingleReader = true });
 
     public SqliteProfileStore(string databasePath, string synchronous)
     {
@@ -39,30 +44,58 @@ public sealed class SqliteProfileStore : IProfileStore
             INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """;
         cmd.ExecuteNonQuery();
+        _ = Task.Run(WriteLoopAsync);
     }
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
-        await using var conn = Open();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at)
-            VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now)
-            ON CONFLICT (agent_id, sequence) DO NOTHING
-            """;
-        cmd.Parameters.AddWithValue("$service", w.Service);
-        cmd.Parameters.AddWithValue("$host", w.Host);
-        cmd.Parameters.AddWithValue("$agent", w.AgentId);
-        cmd.Parameters.AddWithValue("$seq", w.Sequence);
-        cmd.Parameters.AddWithValue("$pid", w.ProcessId);
-        cmd.Parameters.AddWithValue("$pname", w.ProcessName);
-        cmd.Parameters.AddWithValue("$start", w.Start.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$end", w.End.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$kinds", w.Kinds);
-        cmd.Parameters.AddWithValue("$interval", w.SamplingIntervalMs);
-        cmd.Parameters.AddWithValue("$tree", w.Tree);
-        cmd.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _pending.Writer.WriteAsync((w, done), ct);
+        return await done.Task;
+    }
+
+    /// <summary>
+    /// Group commit: one writer drains every pending insert into one transaction (one fsync for many windows),
+    /// and no Orleans scheduler thread ever blocks on SQLite's single write lock.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(StoredWindow Window, TaskCompletionSource<bool> Done)>(MaxGroup);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxGroup && _pending.Reader.TryRead(out var item)) batch.Add(item);
+            var results = new bool[batch.Count];
+            try
+            {
+                using var conn = Open();
+                using var tx = conn.BeginTransaction();
+                using var cmd = conn.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = """
+                    INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at)
+                    VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now)
+                    ON CONFLICT (agent_id, sequence) DO NOTHING
+                    """;
+                var p = new[] { "$service", "$host", "$agent", "$seq", "$pid", "$pname", "$start", "$end", "$kinds", "$interval", "$tree", "$now" }
+                    .Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var w = batch[i].Window;
+                    object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now];
+                    for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
+                    results[i] = cmd.ExecuteNonQuery() == 1;
+                }
+                tx.Commit();
+            }
+            catch (Exception e)
+            {
+                foreach (var (_, done) in batch) done.TrySetException(e);
+                continue;
+            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+        }
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)

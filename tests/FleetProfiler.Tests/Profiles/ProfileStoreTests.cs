@@ -18,7 +18,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
 
     // Yesterday, so every level is inside its retention.
     protected static readonly DateTimeOffset Day = BucketLevel.Day.Floor(DateTimeOffset.UtcNow.AddDays(-1));
-    private readonly ProfileStoreOptions _options = new() { RollupGrace = TimeSpan.Zero, RollupChunk = 7 };
+    private readonly ProfileStoreOptions _options = new() { RollupGrace = TimeSpan.Zero, RollupChunk = 7, HourPrecisionFrom = TimeSpan.FromDays(3650) };
     private IProfileStore _store = null!;
     private long _sequence;
 

@@ -6,7 +6,8 @@ namespace FleetProfiler.Tests.Profiles;
 public sealed class QueryPlanTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-    private static readonly ProfileStoreOptions Options = new();
+    // Exact edges: the hour snapping of long ranges is tested on its own.
+    private static readonly ProfileStoreOptions Options = new() { HourPrecisionFrom = TimeSpan.FromDays(3650) };
 
     private static DateTimeOffset T(string s) => DateTimeOffset.Parse(s + "Z", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -42,6 +43,20 @@ public sealed class QueryPlanTests
         var day = BucketLevel.Day.Floor(from);
         Assert.Equal([new RangePart(BucketLevel.Day, day, day.AddDays(1))], plan.Parts);
         Assert.True(plan.Widened);
+    }
+
+    [Fact]
+    public void Long_ranges_snap_out_to_whole_hours_and_say_so()
+    {
+        var plan = QueryPlan.For(T("2026-11-24T11:17:00"), T("2026-11-25T11:17:00"), hostLevel: false, Now, new ProfileStoreOptions());
+        Assert.True(plan.Widened);
+        Assert.Equal(T("2026-11-24T11:00:00"), plan.Parts[0].From);
+        Assert.Equal(T("2026-11-25T12:00:00"), plan.Parts[^1].To);
+        Assert.All(plan.Parts, p => Assert.True(p.Level is BucketLevel.Hour or BucketLevel.Day));
+        Assert.True(plan.Parts.Count <= 3, $"{plan.Parts.Count} parts"); // hours, a day, hours: coalesced
+
+        var shortPlan = QueryPlan.For(T("2026-11-25T10:17:00"), T("2026-11-25T11:17:00"), hostLevel: false, Now, new ProfileStoreOptions());
+        Assert.False(shortPlan.Widened);
     }
 
     [Fact]
