@@ -30,7 +30,8 @@ public sealed class DemoService : IAsyncDisposable
         var environment = new Dictionary<string, string>();
         if (samplingRateMs is { } rate)
         {
-            environment["DOTNET_EventPipeThreadSamplingRate"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // The runtime parses DOTNET_* numbers as hexadecimal: 10 ms is "A".
+            environment["DOTNET_EventPipeThreadSamplingRate"] = rate.ToString("X", System.Globalization.CultureInfo.InvariantCulture);
         }
         var process = ChildProcess.Start("demo", Repo.DotnetHost,
             [Repo.DemoDll, "--urls", $"http://127.0.0.1:{port}", "--load", load.ToString(System.Globalization.CultureInfo.InvariantCulture)],
