@@ -50,7 +50,8 @@ wait_for "$data/logs/silo.log" "FleetProfiler silo is up" 120
 
 echo "== demo service ($service) under synthetic load"
 # A 10 ms sample-profiler interval keeps the demo's overhead while a window runs at a few per cent (docs/operations.md).
-OTEL_SERVICE_NAME=$service DOTNET_EventPipeThreadSamplingRate=A \
+# Idle thread-pool workers would otherwise spin on the loaded demo and crowd its flamegraph.
+OTEL_SERVICE_NAME=$service DOTNET_EventPipeThreadSamplingRate=A DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
   dotnet "deploy/demo/FleetProfiler.Demo/bin/$config/net10.0/FleetProfiler.Demo.dll" \
   --urls "http://127.0.0.1:$demo_port" --load 4 >"$data/logs/demo.log" 2>&1 &
 pids+=($!)
