@@ -5,14 +5,15 @@ namespace FleetProfiler.Grains.Profiles;
 
 /// <summary>
 /// Compacts raw windows into buckets: each window, once, in id order behind a watermark, is merged into its
-/// service's minute, hour and day buckets and its host's hour and day buckets (a host's minutes are its raw
-/// windows). Merging is associative and commutative, so a day bucket equals the merge of its minutes
+/// service's minute, hour and day buckets and its host's hour bucket (a host's minutes are its raw windows). Merging is associative and commutative, so a day bucket equals the merge of its minutes
 /// whatever order windows arrive in, late ones included. Buckets and watermark move in one transaction.
 /// </summary>
 public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions options, TimeProvider clock, ILogger<ProfileRollup> logger)
 {
     private static readonly BucketLevel[] ServiceLevels = [BucketLevel.Minute, BucketLevel.Hour, BucketLevel.Day];
-    private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour, BucketLevel.Day];
+    // Hosts get hour buckets only: a host bucket is rewritten for every chunk that holds one of its windows, and
+    // per-host history past the raw windows' 48 h is kept at hour granularity for HourRetention (30 d).
+    private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour];
 
     /// <summary>Compacts until no window older than the grace period is left; returns what it did.</summary>
     public async Task<RollupResult> RunAsync(Func<string, DateTimeOffset, CallTree, Task>? onServiceMinute = null, CancellationToken ct = default)

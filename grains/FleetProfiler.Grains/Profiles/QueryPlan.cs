@@ -44,7 +44,7 @@ public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
     {
         foreach (var level in new[] { BucketLevel.Day, BucketLevel.Hour, BucketLevel.Minute })
         {
-            if (hostLevel && level == BucketLevel.Minute) continue; // a host's minutes are its raw windows
+            if (hostLevel && level != BucketLevel.Hour) continue; // a host has hour buckets; its minutes are raw windows
             if (level.Floor(t) == t && t + level.Length() <= to) return level;
         }
         return null;
@@ -56,7 +56,7 @@ public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
         if (p.Level is null && p.From < now - r.WindowRetention)
             p = Expand(hostLevel ? BucketLevel.Hour : BucketLevel.Minute, p.From);
         if (p.Level == BucketLevel.Minute && p.From < now - r.MinuteRetention) p = Expand(BucketLevel.Hour, p.From);
-        if (p.Level == BucketLevel.Hour && p.From < now - r.HourRetention) p = Expand(BucketLevel.Day, p.From);
+        if (p.Level == BucketLevel.Hour && p.From < now - r.HourRetention && !hostLevel) p = Expand(BucketLevel.Day, p.From);
         return p;
     }
 
