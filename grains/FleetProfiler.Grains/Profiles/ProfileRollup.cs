@@ -15,13 +15,17 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     // per-host history past the raw windows' 48 h is kept at hour granularity for HourRetention (30 d).
     private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour];
 
-    /// <summary>Compacts until no window older than the grace period is left; returns what it did.</summary>
-    public async Task<RollupResult> RunAsync(Func<string, DateTimeOffset, CallTree, Task>? onServiceMinute = null, CancellationToken ct = default)
+    /// <summary>
+    /// Compacts until no window older than the grace period is left, or after <paramref name="maxChunks"/> chunks
+    /// (so that under sustained ingest a run still ends, logs and applies retention); returns what it did.
+    /// </summary>
+    public async Task<RollupResult> RunAsync(Func<string, DateTimeOffset, CallTree, Task>? onServiceMinute = null, CancellationToken ct = default, int maxChunks = int.MaxValue)
     {
+        var chunks = 0;
         var watermark = await store.GetWatermarkAsync(ct);
         var windows = 0;
         var buckets = 0;
-        while (true)
+        while (chunks++ < maxChunks)
         {
             var chunk = await store.ReadUncompactedAsync(watermark, clock.GetUtcNow() - options.RollupGrace, options.RollupChunk, ct);
             if (chunk.Count == 0) break;

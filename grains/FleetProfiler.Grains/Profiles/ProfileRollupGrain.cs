@@ -33,7 +33,8 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
 
     private async Task TickAsync(CancellationToken ct)
     {
-        try { await Task.Run(() => rollup.RunAsync(ForwardToServiceAsync, ct), ct); }
+        // Bounded per tick: under sustained ingest each tick still ends, logs its progress and applies retention.
+        try { await Task.Run(() => rollup.RunAsync(ForwardToServiceAsync, ct, maxChunks: 25), ct); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The watermark did not move: the next tick retries the same windows.
