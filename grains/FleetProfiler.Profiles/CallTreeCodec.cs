@@ -38,7 +38,8 @@ public static class CallTreeCodec
     public static byte[] Serialize(CallTree tree, bool compress = false)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        var body = new ByteWriter(tree.NodeCount * 6 + 256);
+        // Nodes take ~4-6 bytes; frames bring their names (typically 60-120 UTF-8 bytes): size once, no regrowth.
+        var body = new ByteWriter(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
         WriteBody(tree, body);
 
         var output = new ByteWriter(compress ? body.Length / 3 + 64 : body.Length + 32);

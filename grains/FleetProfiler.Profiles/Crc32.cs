@@ -1,26 +1,10 @@
 namespace FleetProfiler.Profiles;
 
-/// <summary>CRC-32 (IEEE 802.3, reflected 0xEDB88320), as in zip and gzip. Table-driven.</summary>
+/// <summary>
+/// CRC-32 (IEEE 802.3, reflected 0xEDB88320), as in zip and gzip: System.IO.Hashing's vectorised implementation.
+/// A byte-at-a-time table took ~14 % of the silo's CPU under ingest (measured with our own agent).
+/// </summary>
 internal static class Crc32
 {
-    private static readonly uint[] Table = BuildTable();
-
-    public static uint Compute(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFF_FFFFu;
-        foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return ~crc;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            uint c = i;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        return table;
-    }
+    public static uint Compute(ReadOnlySpan<byte> data) => System.IO.Hashing.Crc32.HashToUInt32(data);
 }
