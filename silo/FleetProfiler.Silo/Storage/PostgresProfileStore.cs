@@ -22,16 +22,8 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
 
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand($"""
-            SELECT {WindowColumns} FROM profile_window
-            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
-            ORDER BY window_start, id
-            LIMIT $6
-            """);
-        Add(cmd, service);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        Add(cmd, from.UtcDateTime, to.UtcDateTime, afterId ?? 0L, limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await QueryWindowsAsync(conn, null, service, host, from, to, afterId ?? 0, limit, ct);
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
@@ -49,16 +41,9 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
 
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
-            WHERE level = $1 AND service = $2 AND host = $3 AND bucket_start >= $4 AND bucket_start < $5
-            ORDER BY bucket_start
-            """);
-        Add(cmd, (short)level, service, host, from.UtcDateTime, to.UtcDateTime);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
         var list = new List<StoredBucket>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            list.Add(new StoredBucket(level, service, host, new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        await QueryBucketsAsync(conn, null, level, service, host, from, to, list, ct);
         return list;
     }
 
@@ -75,34 +60,46 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
         foreach (var part in parts)
         {
             if (part.Level is { } level)
-            {
-                await using var cmd = new NpgsqlCommand("""
-                    SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
-                    WHERE level = $1 AND service = $2 AND host = $3 AND bucket_start >= $4 AND bucket_start < $5
-                    """, conn, tx);
-                Add(cmd, (short)level, service, host ?? "", part.From.UtcDateTime, part.To.UtcDateTime);
-                await using var r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
-                    buckets.Add(new StoredBucket(level, service, host ?? "", new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
-            }
+                await QueryBucketsAsync(conn, tx, level, service, host ?? "", part.From, part.To, buckets, ct);
             var remaining = maxWindows + 1 - windows.Count;
             if (remaining <= 0) break;
-            await using (var cmd = new NpgsqlCommand($"""
-                SELECT {WindowColumns} FROM profile_window
-                WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
-                ORDER BY window_start, id LIMIT $6
-                """, conn, tx))
-            {
-                Add(cmd, service);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-                Add(cmd, part.From.UtcDateTime, part.To.UtcDateTime, part.Level is null ? 0L : watermark, remaining);
-                windows.AddRange(await ReadWindowRowsAsync(cmd, ct));
-            }
+            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, part.Level is null ? 0L : watermark, remaining, ct));
         }
         await tx.CommitAsync(ct);
         var truncated = windows.Count > maxWindows;
         if (truncated) windows.RemoveAt(windows.Count - 1);
         return new RangeRead(buckets, windows, truncated);
+    }
+
+    /// <summary>Windows of a service (or one host) starting in [from, to) with an id above <paramref name="afterId"/>.</summary>
+    private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string service, string? host,
+        DateTimeOffset from, DateTimeOffset to, long afterId, int limit, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT {WindowColumns} FROM profile_window
+            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
+            ORDER BY window_start, id
+            LIMIT $6
+            """, conn, tx);
+        Add(cmd, service);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        Add(cmd, from.UtcDateTime, to.UtcDateTime, afterId, limit);
+        return await ReadWindowRowsAsync(cmd, ct);
+    }
+
+    /// <summary>Appends the buckets of one level for a service (host "" = whole service) starting in [from, to).</summary>
+    private static async Task QueryBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, BucketLevel level, string service, string host,
+        DateTimeOffset from, DateTimeOffset to, List<StoredBucket> into, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
+            WHERE level = $1 AND service = $2 AND host = $3 AND bucket_start >= $4 AND bucket_start < $5
+            ORDER BY bucket_start
+            """, conn, tx);
+        Add(cmd, (short)level, service, host, from.UtcDateTime, to.UtcDateTime);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            into.Add(new StoredBucket(level, service, host, new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
     }
 
     public async Task<long> GetWatermarkAsync(CancellationToken ct = default)

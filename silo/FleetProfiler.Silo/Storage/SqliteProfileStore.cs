@@ -101,20 +101,7 @@ public sealed class SqliteProfileStore : IProfileStore
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
     {
         await using var conn = Open();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {WindowColumns} FROM profile_window
-            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
-            ORDER BY window_start, id
-            LIMIT $limit
-            """;
-        cmd.Parameters.AddWithValue("$service", service);
-        if (host is not null) cmd.Parameters.AddWithValue("$host", host);
-        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$after", afterId ?? 0);
-        cmd.Parameters.AddWithValue("$limit", limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        return await QueryWindowsAsync(conn, null, service, host, from, to, afterId ?? 0, limit, ct);
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
@@ -135,7 +122,66 @@ public sealed class SqliteProfileStore : IProfileStore
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
         await using var conn = Open();
+        var list = new List<StoredBucket>();
+        await QueryBucketsAsync(conn, null, level, service, host, from, to, list, ct);
+        return list;
+    }
+
+    public async Task<RangeRead> ReadRangeAsync(string service, string? host, IReadOnlyList<RangePart> parts, int maxWindows, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        // A read transaction in WAL mode is a snapshot: the rollup's commits in between are not seen.
+        await using var tx = conn.BeginTransaction(deferred: true);
+        long watermark;
+        await using (var cmd = conn.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT watermark FROM profile_rollup WHERE id = 1";
+            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        }
+        var buckets = new List<StoredBucket>();
+        var windows = new List<StoredWindow>();
+        foreach (var part in parts)
+        {
+            if (part.Level is { } level)
+                await QueryBucketsAsync(conn, tx, level, service, host ?? "", part.From, part.To, buckets, ct);
+            var remaining = maxWindows + 1 - windows.Count;
+            if (remaining <= 0) break;
+            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, part.Level is null ? 0 : watermark, remaining, ct));
+        }
+        await tx.CommitAsync(ct);
+        var truncated = windows.Count > maxWindows;
+        if (truncated) windows.RemoveAt(windows.Count - 1);
+        return new RangeRead(buckets, windows, truncated);
+    }
+
+    /// <summary>Windows of a service (or one host) starting in [from, to) with an id above <paramref name="afterId"/>.</summary>
+    private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(SqliteConnection conn, SqliteTransaction? tx, string service, string? host,
+        DateTimeOffset from, DateTimeOffset to, long afterId, int limit, CancellationToken ct)
+    {
         await using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            SELECT {WindowColumns} FROM profile_window
+            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
+            ORDER BY window_start, id
+            LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$service", service);
+        if (host is not null) cmd.Parameters.AddWithValue("$host", host);
+        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$after", afterId);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return await ReadWindowRowsAsync(cmd, ct);
+    }
+
+    /// <summary>Appends the buckets of one level for a service (host "" = whole service) starting in [from, to).</summary>
+    private static async Task QueryBucketsAsync(SqliteConnection conn, SqliteTransaction? tx, BucketLevel level, string service, string host,
+        DateTimeOffset from, DateTimeOffset to, List<StoredBucket> into, CancellationToken ct)
+    {
+        await using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = """
             SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
             WHERE level = $level AND service = $service AND host = $host AND bucket_start >= $from AND bucket_start < $to
@@ -146,69 +192,9 @@ public sealed class SqliteProfileStore : IProfileStore
         cmd.Parameters.AddWithValue("$host", host);
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        var list = new List<StoredBucket>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add(new StoredBucket(level, service, host, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
-        return list;
-    }
-
-    public async Task<RangeRead> ReadRangeAsync(string service, string? host, IReadOnlyList<RangePart> parts, int maxWindows, CancellationToken ct = default)
-    {
-        await using var conn = Open();
-        // A read transaction in WAL mode is a snapshot: the rollup's commits in between are not seen.
-        await using var tx = conn.BeginTransaction(deferred: true);
-        var buckets = new List<StoredBucket>();
-        var windows = new List<StoredWindow>();
-        long watermark;
-        await using (var cmd = conn.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "SELECT watermark FROM profile_rollup WHERE id = 1";
-            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
-        }
-        foreach (var part in parts)
-        {
-            if (part.Level is { } level)
-            {
-                await using var cmd = conn.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = """
-                    SELECT bucket_start, windows, sampling_interval_ms, tree FROM profile_bucket
-                    WHERE level = $level AND service = $service AND host = $host AND bucket_start >= $from AND bucket_start < $to
-                    """;
-                cmd.Parameters.AddWithValue("$level", (int)level);
-                cmd.Parameters.AddWithValue("$service", service);
-                cmd.Parameters.AddWithValue("$host", host ?? "");
-                cmd.Parameters.AddWithValue("$from", part.From.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$to", part.To.ToUnixTimeMilliseconds());
-                await using var r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
-                    buckets.Add(new StoredBucket(level, service, host ?? "", DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
-            }
-            var remaining = maxWindows + 1 - windows.Count;
-            if (remaining <= 0) break;
-            await using (var cmd = conn.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = $"""
-                    SELECT {WindowColumns} FROM profile_window
-                    WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
-                    ORDER BY window_start, id LIMIT $limit
-                    """;
-                cmd.Parameters.AddWithValue("$service", service);
-                if (host is not null) cmd.Parameters.AddWithValue("$host", host);
-                cmd.Parameters.AddWithValue("$from", part.From.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$to", part.To.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$after", part.Level is null ? 0 : watermark);
-                cmd.Parameters.AddWithValue("$limit", remaining);
-                windows.AddRange(await ReadWindowRowsAsync(cmd, ct));
-            }
-        }
-        await tx.CommitAsync(ct);
-        var truncated = windows.Count > maxWindows;
-        if (truncated) windows.RemoveAt(windows.Count - 1);
-        return new RangeRead(buckets, windows, truncated);
+            into.Add(new StoredBucket(level, service, host, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
     }
 
     public async Task<long> GetWatermarkAsync(CancellationToken ct = default)
