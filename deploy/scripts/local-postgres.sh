@@ -63,7 +63,7 @@ case "$cmd" in
         || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_owner "$PG_CTL" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c max_connections=200" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"

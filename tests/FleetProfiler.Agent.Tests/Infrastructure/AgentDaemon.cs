@@ -33,22 +33,44 @@ public static class AgentDaemon
             all[key] = value;
         }
         var args = all.Select(kv => $"--Agent:{kv.Key}={kv.Value}").ToList();
-        var agent = runAs is null
-            ? ChildProcess.StartDotnet("agent", Repo.AgentDll, args)
-            : ChildProcess.Start($"agent as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", Repo.AgentDll, .. args]);
-        await agent.WaitForLineAsync("Application started", TimeSpan.FromSeconds(60));
-        return agent;
+        if (runAs is null)
+        {
+            var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, args);
+            await agent.WaitForLineAsync("Application started", TimeSpan.FromSeconds(60));
+            return agent;
+        }
+        var staged = StageForOtherUser();
+        var other = ChildProcess.Start($"agent as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", staged.Dll, .. args]);
+        other.DisposeWith(staged.Directory);
+        await other.WaitForLineAsync("Application started", TimeSpan.FromSeconds(60));
+        return other;
     }
 
     /// <summary>Runs the one-shot mode to its end.</summary>
     public static async Task<(int ExitCode, ChildProcess Process)> RunOnceAsync(int pid, string kind, int seconds, string? runAs = null,
         IEnumerable<string>? extra = null)
     {
-        string[] args = [Repo.AgentDll, "--once", "--pid", pid.ToString(), "--kind", kind, "--seconds", seconds.ToString(), .. extra ?? []];
-        var agent = runAs is null
-            ? ChildProcess.Start("agent --once", "dotnet", args)
-            : ChildProcess.Start($"agent --once as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", .. args]);
-        var exit = await agent.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        return (exit, agent);
+        string[] args = ["--once", "--pid", pid.ToString(), "--kind", kind, "--seconds", seconds.ToString(), .. extra ?? []];
+        if (runAs is null)
+        {
+            var agent = ChildProcess.Start("agent --once", "dotnet", [Repo.AgentDll, .. args]);
+            return (await agent.WaitForExitAsync(TimeSpan.FromSeconds(120)), agent);
+        }
+        var staged = StageForOtherUser();
+        using (staged.Directory)
+        {
+            var other = ChildProcess.Start($"agent --once as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", staged.Dll, .. args]);
+            return (await other.WaitForExitAsync(TimeSpan.FromSeconds(120)), other);
+        }
+    }
+
+    /// <summary>
+    /// A copy of the agent's build output another user can run: the repository may live where only its owner can enter.
+    /// </summary>
+    private static (TempDirectory Directory, string Dll) StageForOtherUser()
+    {
+        var directory = new TempDirectory();
+        var copy = directory.StageForOtherUsers(Path.GetDirectoryName(Repo.AgentDll)!, "agent");
+        return (directory, Path.Combine(copy, Path.GetFileName(Repo.AgentDll)));
     }
 }

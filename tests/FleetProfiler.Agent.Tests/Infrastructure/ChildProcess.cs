@@ -13,6 +13,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly List<string> _stderr = [];
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<IDisposable> _owned = [];
 
     public string Name { get; }
     public int Pid { get; }
@@ -58,6 +59,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public static ChildProcess StartDotnet(string name, string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
         Start(name, "dotnet", [dll, .. args], environment);
+
+    /// <summary>Disposes <paramref name="owned"/> (say, the directory the process runs from) once the process is gone.</summary>
+    public void DisposeWith(IDisposable owned) => _owned.Add(owned);
 
     public IReadOnlyList<string> StdoutLines { get { lock (_stdout) return _stdout.ToList(); } }
 
@@ -175,5 +179,6 @@ public sealed class ChildProcess : IAsyncDisposable
         {
         }
         _process.Dispose();
+        _owned.ForEach(o => o.Dispose());
     }
 }
