@@ -2,7 +2,7 @@ global using System.Diagnostics;
 global using FleetProfiler.Agent;
 global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Tests.Infrastructure;
-global using FleetProfiler.Gateway.Protos;
+global using FleetProfiler.Protocol.V1;
 global using Xunit;
 
 // Real processes (the demo service, agents, the platform) share two cores: one test at a time keeps windows and

@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Agent.Spool;
 

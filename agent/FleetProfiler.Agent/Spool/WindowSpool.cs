@@ -1,5 +1,5 @@
 using System.Globalization;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf;
 
 namespace FleetProfiler.Agent.Spool;

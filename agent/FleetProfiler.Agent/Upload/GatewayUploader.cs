@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using FleetProfiler.Agent.Spool;
 using FleetProfiler.Agent.Triggers;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;

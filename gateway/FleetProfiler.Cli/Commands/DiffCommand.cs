@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 
 namespace FleetProfiler.Cli.Commands;

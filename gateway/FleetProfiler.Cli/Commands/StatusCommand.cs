@@ -1,5 +1,5 @@
-using FleetProfiler.Gateway.Protos;
-using StatusClient = FleetProfiler.Gateway.Protos.Status.StatusClient;
+using FleetProfiler.Protocol.V1;
+using StatusClient = FleetProfiler.Protocol.V1.Status.StatusClient;
 
 namespace FleetProfiler.Cli.Commands;
 

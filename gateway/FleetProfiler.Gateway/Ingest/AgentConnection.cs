@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using FleetProfiler.Abstractions.Hosts;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
 

@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
 
 namespace FleetProfiler.Gateway.Ingest;

@@ -1,6 +1,6 @@
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
 
@@ -12,7 +12,7 @@ public sealed class IngestService(
     IGrainFactory grains,
     IngestOptions options,
     AgentAuthenticator authenticator,
-    ILogger<IngestService> logger) : Protos.Ingest.IngestBase
+    ILogger<IngestService> logger) : Protocol.V1.Ingest.IngestBase
 {
     /// <summary>How often a connection re-attaches to its host grains, so a grain reactivated elsewhere still reaches it.</summary>
     private static readonly TimeSpan ReattachPeriod = TimeSpan.FromSeconds(30);

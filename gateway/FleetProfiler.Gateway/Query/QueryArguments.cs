@@ -1,5 +1,5 @@
 using FleetProfiler.Abstractions.Profiles;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
 using Google.Protobuf.WellKnownTypes;
 

@@ -2,7 +2,7 @@ using FleetProfiler.Abstractions.Fleet;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
 using FleetProfiler.Profiles.Formats;
 using Google.Protobuf;
@@ -14,7 +14,7 @@ namespace FleetProfiler.Gateway.Query;
 /// The query API: validates each request (naming the field on failure), asks grains for merged trees,
 /// renders the format. Rendering happens here, in the stateless gateway, not in the silos.
 /// </summary>
-public sealed class QueryService(IGrainFactory grains) : Protos.Query.QueryBase
+public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.QueryBase
 {
     /// <summary>Windows merged per query at most; a larger range answers with truncated = true.</summary>
     public const int MaxWindowsPerQuery = 50_000;

@@ -1,14 +1,14 @@
 using FleetProfiler.Abstractions.Fleet;
 using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Gateway.Hosting;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Orleans.Runtime;
 
 namespace FleetProfiler.Gateway.Status;
 
 /// <summary>Reads cluster state from grains: silos from the management grain, services and hosts from the fleet directory.</summary>
-public sealed class StatusService(IGrainFactory grains, ClusterDescription cluster) : Protos.Status.StatusBase
+public sealed class StatusService(IGrainFactory grains, ClusterDescription cluster) : Protocol.V1.Status.StatusBase
 {
     private const int DefaultHostsPerService = 100;
     private const int MaxHostsPerService = 10_000;
@@ -36,7 +36,7 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
         var silos = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
         foreach (var silo in silos.OrderBy(s => s.SiloAddress.ToString(), StringComparer.Ordinal))
         {
-            reply.Silos.Add(new Protos.SiloStatus
+            reply.Silos.Add(new Protocol.V1.SiloStatus
             {
                 Address = silo.SiloAddress.Endpoint.ToString(),
                 Generation = silo.SiloAddress.Generation,

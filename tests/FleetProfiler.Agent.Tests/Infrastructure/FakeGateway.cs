@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Google.Protobuf;
 using Grpc.Core;
+using Status = Grpc.Core.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -139,26 +139,7 @@ public sealed class FakeGateway : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The Ingest service bound by hand, shaped like generated code (a base class with a virtual method that the
-    /// binder looks up): the agent compiled the proto as a client only, and we reuse its message types.
-    /// </summary>
-    [BindServiceMethod(typeof(IngestBase), nameof(BindService))]
-    public abstract class IngestBase
-    {
-        private static readonly Method<AgentMessage, GatewayMessage> ConnectMethod = new(
-            MethodType.DuplexStreaming, "fleetprofiler.v1.Ingest", "Connect",
-            Marshallers.Create(m => m.ToByteArray(), AgentMessage.Parser.ParseFrom),
-            Marshallers.Create(m => m.ToByteArray(), GatewayMessage.Parser.ParseFrom));
-
-        public virtual Task Connect(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context) =>
-            throw new RpcException(new Status(StatusCode.Unimplemented, ""));
-
-        public static void BindService(ServiceBinderBase binder, IngestBase? service) =>
-            binder.AddMethod(ConnectMethod, service is null ? null : (DuplexStreamingServerMethod<AgentMessage, GatewayMessage>)service.Connect);
-    }
-
-    private sealed class FakeIngestService(FakeGateway gateway) : IngestBase
+    private sealed class FakeIngestService(FakeGateway gateway) : Ingest.IngestBase
     {
         public override Task Connect(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context) =>
             gateway.ConnectAsync(requests, responses, context);

@@ -35,7 +35,7 @@ public sealed class WindowSpoolTests : IDisposable
 
         var sequence = spool.Add(batch);
 
-        var onDisk = global::FleetProfiler.Gateway.Protos.Batch.Parser.ParseFrom(File.ReadAllBytes(spool.PathOf(sequence)));
+        var onDisk = global::FleetProfiler.Protocol.V1.Batch.Parser.ParseFrom(File.ReadAllBytes(spool.PathOf(sequence)));
         Assert.Equal(sequence, onDisk.Sequence);
         Assert.Equal(batch, onDisk);
         Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.tmp"));

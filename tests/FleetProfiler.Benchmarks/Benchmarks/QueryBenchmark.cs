@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FleetProfiler.Benchmarks.Infrastructure;
 using FleetProfiler.Benchmarks.Workload;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -151,7 +151,7 @@ public static class QueryBenchmark
     {
         if (s.NoCompact) return "not waited for (--no-compact): measured with whatever the background rollup (every 30 s) had done";
         using var channel = Fleet.Channel(silo.GrpcAddress);
-        var client = new FleetProfiler.Gateway.Protos.Status.StatusClient(channel);
+        var client = new FleetProfiler.Protocol.V1.Status.StatusClient(channel);
         var sw = Stopwatch.StartNew();
         var total = 0;
         var calls = 0;

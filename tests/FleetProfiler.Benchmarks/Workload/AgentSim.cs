@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FleetProfiler.Benchmarks.Infrastructure;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
 

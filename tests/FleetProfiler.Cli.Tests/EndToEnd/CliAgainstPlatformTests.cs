@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Xml.Linq;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Cli.Tests.EndToEnd;
 

@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles.Tests.Pprof;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -58,7 +58,7 @@ public sealed class AgentToQueryTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private FleetProfiler.Gateway.Protos.Query.QueryClient Query => new(_platform.Channel);
+    private FleetProfiler.Protocol.V1.Query.QueryClient Query => new(_platform.Channel);
 
     private GetProfileRequest Request(string kind, string format) => new()
     {

@@ -1,5 +1,5 @@
 using FleetProfiler.Abstractions.Hosts;
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using FleetProfiler.Tests.Silo;
 using Grpc.Health.V1;
 using Grpc.Net.Client;

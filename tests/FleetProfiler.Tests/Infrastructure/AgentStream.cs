@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -20,7 +20,7 @@ public sealed class AgentStream : IAsyncDisposable
         return (stream, first.Welcome);
     }
 
-    public static AgentStream Open(GrpcChannel channel) => new(new FleetProfiler.Gateway.Protos.Ingest.IngestClient(channel).Connect());
+    public static AgentStream Open(GrpcChannel channel) => new(new FleetProfiler.Protocol.V1.Ingest.IngestClient(channel).Connect());
 
     public Task SendAsync(AgentMessage message) => _call.RequestStream.WriteAsync(message);
 

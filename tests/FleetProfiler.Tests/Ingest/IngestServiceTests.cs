@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -13,7 +13,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
 
     internal static async Task<Dictionary<string, long>> FoldedAsync(PlatformFixture platform, string service, string? host = null)
     {
-        var reply = await new FleetProfiler.Gateway.Protos.Query.QueryClient(platform.Channel).GetProfileAsync(new GetProfileRequest
+        var reply = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).GetProfileAsync(new GetProfileRequest
         {
             Selector = new Selector { Service = service, Host = host ?? "" },
             From = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddDays(-1)),
@@ -52,7 +52,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
         var folded = await FoldedAsync(platform, service);
         Assert.Equal(new Dictionary<string, long> { ["main;work;hash"] = 5, ["main;work;sort"] = 3, ["main;idle"] = 1 }, folded);
 
-        var top = await new FleetProfiler.Gateway.Protos.Query.QueryClient(platform.Channel).TopFunctionsAsync(new TopRequest
+        var top = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).TopFunctionsAsync(new TopRequest
         {
             Selector = new Selector { Service = service, Host = "host-a" },
             From = Timestamp.FromDateTimeOffset(TestBatches.Epoch), To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddMinutes(1)),
@@ -207,7 +207,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
         var service = NewService();
         var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-b", "host-b", PlatformFixture.TokenB, service);
         await using var _ = agent;
-        var query = new FleetProfiler.Gateway.Protos.Query.QueryClient(platform.Channel);
+        var query = new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel);
 
         var hosts = await query.ListHostsAsync(new ListHostsRequest { Service = service });
         Assert.True(Assert.Single(hosts.Hosts).Connected);
@@ -222,7 +222,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
     [Fact]
     public async Task Trigger_for_a_host_never_seen_is_not_found()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(async () => await new FleetProfiler.Gateway.Protos.Query.QueryClient(platform.Channel)
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel)
             .TriggerAsync(new TriggerRequest { Service = NewService(), Host = "ghost", Kind = "cpu", Seconds = 5 }));
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         Assert.Contains("host", e.Status.Detail);

@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -11,7 +11,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
     private static readonly Timestamp From = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(-1));
     private static readonly Timestamp To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(1));
 
-    private FleetProfiler.Gateway.Protos.Query.QueryClient Client => new(platform.Channel);
+    private FleetProfiler.Protocol.V1.Query.QueryClient Client => new(platform.Channel);
 
     private async Task<string> SeedAsync()
     {
