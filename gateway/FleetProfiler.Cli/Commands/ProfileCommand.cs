@@ -63,6 +63,7 @@ public sealed class ProfileCommand : ToolCommand
 
         if (reply.Truncated)
             await context.Console.Error.WriteLineAsync($"fleetprofiler: warning: the range holds more windows than one query merges; this profile covers the first {reply.Windows} (narrow the range)");
+        if (Formatting.WidenedNote(reply.Coverage) is { } note) await context.Console.Error.WriteLineAsync(note);
         var summary = $"{format}, {Formatting.Quantity(reply.Windows, "window")}, {Formatting.Count(reply.Total)} {Formatting.Unit(kind)}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, binary, summary, context.Cancellation);
         return ExitCodes.Ok;

@@ -15,7 +15,9 @@ public sealed class StatusCommand : ToolCommand
         Usage: fleetprofiler status
 
         Prints the mode and cluster, a table of silos (ADDRESS, NAME, STATUS, STARTED, GENERATION)
-        and a table of services (SERVICE, HOSTS, and the first host names).
+        and a table of services (SERVICE, HOSTS, and the first host names), and the profile rollup's
+        health (last success, failures in a row, watermark). Exits 5 when the rollup is unhealthy (it failed
+        its threshold of runs in a row: buckets are stale and retention does not delete), naming the last error.
         """;
 
     protected override IEnumerable<OptionSpec> Options => [];
@@ -47,7 +49,24 @@ public sealed class StatusCommand : ToolCommand
             services.Add(s.Name, Formatting.Count(s.HostCount), HostNames(s));
         services.WriteTo(output);
         await output.WriteLineAsync($"{Formatting.Quantity(reply.Silos.Count, "silo")}, {Formatting.Quantity(reply.Services.Count, "service")}, {Formatting.Quantity(reply.HostCount, "host")}");
-        return ExitCodes.Ok;
+        await output.WriteLineAsync();
+        return await WriteRollupAsync(reply.Rollup, context);
+    }
+
+    private static async Task<int> WriteRollupAsync(RollupStatus? r, CommandContext context)
+    {
+        if (r is null)
+        {
+            await context.Console.Error.WriteLineAsync("rollup   not reported by this gateway");
+            return ExitCodes.Failed;
+        }
+        var lastOk = r.LastSuccessAt?.ToDateTimeOffset() is { } ok ? $"last success {Formatting.Time(ok)} ({Formatting.Ago(ok, context.Now)})" : "no successful run yet";
+        var line = $"rollup   {(r.Healthy ? "healthy" : "UNHEALTHY")}: {lastOk}, {r.ConsecutiveFailures} failure(s) in a row, " +
+                   $"watermark {r.Watermark}, {Formatting.Count(r.WindowsCompacted)} window(s) compacted and {Formatting.Count(r.ExpiredRowsDeleted)} expired row(s) deleted since {Formatting.Time(r.ActiveSince.ToDateTimeOffset())}";
+        await context.Console.Out.WriteLineAsync(line);
+        if (r.Healthy) return ExitCodes.Ok;
+        await context.Console.Error.WriteLineAsync($"fleetprofiler: the rollup failed {r.ConsecutiveFailures} runs in a row (threshold {r.FailureThreshold}); last error: {r.LastError}");
+        return ExitCodes.Failed;
     }
 
     private static string HostNames(ServiceStatus s)

@@ -54,6 +54,7 @@ public sealed class TopCommand : ToolCommand
         var output = context.Console.Out;
         table.WriteTo(output);
         await output.WriteLineAsync($"total {Formatting.Count(reply.Total)} {Formatting.Unit(kind)} in {Formatting.Quantity(reply.Windows, "window")}, {range}");
+        if (Formatting.WidenedNote(reply.Coverage) is { } note) await context.Console.Error.WriteLineAsync(note);
         return ExitCodes.Ok;
     }
 }

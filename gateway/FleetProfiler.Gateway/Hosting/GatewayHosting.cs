@@ -45,7 +45,7 @@ public static class GatewayHosting
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<QueryService>();
-        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans");
+        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans").AddCheck<RollupHealthCheck>("rollup");
         return options;
     }
 
@@ -60,7 +60,10 @@ public static class GatewayHosting
         app.MapGet("/healthz", async (HealthCheckService health) =>
         {
             var report = await health.CheckHealthAsync();
-            return report.Status == HealthStatus.Healthy ? Microsoft.AspNetCore.Http.Results.Ok("healthy") : Microsoft.AspNetCore.Http.Results.Problem(report.Status.ToString(), statusCode: 503);
+            if (report.Status == HealthStatus.Healthy) return Microsoft.AspNetCore.Http.Results.Ok("healthy");
+            // Name each failing check and why, so that the probe's log says what to fix.
+            var failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}");
+            return Microsoft.AspNetCore.Http.Results.Problem(string.Join("; ", failing), statusCode: 503, title: report.Status.ToString());
         });
         return app;
     }

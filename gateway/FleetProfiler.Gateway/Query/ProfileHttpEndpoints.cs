@@ -28,7 +28,10 @@ public static class ProfileHttpEndpoints
                     Kind = q["kind"].Count == 0 ? "cpu" : q["kind"].ToString(),
                     Format = q["format"].Count == 0 ? "svg" : q["format"].ToString(),
                 }, null!);
-                http.Response.Headers["X-FleetProfiler-Windows"] = reply.Windows.ToString();
+                http.Response.Headers["X-FleetProfiler-Windows"] = reply.Windows.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // The range actually read: wider than asked when it snapped to whole hours or hit a level's retention.
+                http.Response.Headers["X-FleetProfiler-Covered"] = $"{reply.Coverage.From.ToDateTimeOffset():O}/{reply.Coverage.To.ToDateTimeOffset():O}";
+                http.Response.Headers["X-FleetProfiler-Widened"] = reply.Coverage.Widened ? "true" : "false";
                 return Results.Bytes(reply.Data.Memory, reply.ContentType);
             }
             catch (RpcException e)

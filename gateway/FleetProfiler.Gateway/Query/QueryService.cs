@@ -37,6 +37,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             Windows = profile.Windows,
             Truncated = profile.Truncated,
             Total = tree.Total.Get(kind),
+            Coverage = CoverageOf(profile, range),
         };
     }
 
@@ -54,7 +55,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var (service, host) = QueryArguments.Selector(request.Selector);
         var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To));
         var total = tree.Total.Get(kind);
-        var reply = new TopReply { Total = total, Windows = profile.Windows };
+        var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)) };
         foreach (var (name, self, sum) in top(tree, kind, limit, orderBy))
         {
             reply.Entries.Add(new TopEntry
@@ -155,5 +156,18 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             throw QueryArguments.NotFound($"from/to: no profile data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}");
         }
         return (profile, CallTreeCodec.Deserialize(profile.Tree));
+    }
+
+    internal static Coverage CoverageOf(MergedProfile profile, TimeRange asked)
+    {
+        var covered = profile.Covered ?? asked;
+        return new Coverage
+        {
+            From = Timestamp.FromDateTimeOffset(covered.From),
+            To = Timestamp.FromDateTimeOffset(covered.To),
+            Widened = profile.Widened,
+            BucketsRead = profile.BucketsRead,
+            RawWindowsRead = profile.RawWindowsRead,
+        };
     }
 }

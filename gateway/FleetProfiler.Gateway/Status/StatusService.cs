@@ -1,4 +1,5 @@
 using FleetProfiler.Abstractions.Fleet;
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Gateway.Hosting;
 using FleetProfiler.Protocol.V1;
@@ -15,7 +16,7 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
 
     public override async Task<CompactReply> Compact(CompactRequest request, ServerCallContext context)
     {
-        var r = await grains.GetGrain<Abstractions.Profiles.IProfileRollupGrain>(Abstractions.Profiles.IProfileRollupGrain.Key).CompactNowAsync();
+        var r = await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).CompactNowAsync();
         return new CompactReply { Windows = r.Windows, BucketWrites = r.BucketWrites, Watermark = r.Watermark, ExpiredRows = r.ExpiredRows };
     }
 
@@ -46,6 +47,8 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
             });
         }
 
+        reply.Rollup = ToStatus(await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).GetHealthAsync());
+
         var services = await grains.GetGrain<IFleetGrain>(IFleetGrain.Key).GetServicesAsync();
         var lists = await Task.WhenAll(services.Select(s => grains.GetGrain<IServiceGrain>(s).GetHostsAsync()));
         for (var i = 0; i < services.Count; i++)
@@ -56,5 +59,24 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
             reply.HostCount += lists[i].Count;
         }
         return reply;
+    }
+
+    private static RollupStatus ToStatus(RollupHealth h)
+    {
+        var s = new RollupStatus
+        {
+            Healthy = h.Healthy,
+            ConsecutiveFailures = h.ConsecutiveFailures,
+            FailureThreshold = h.FailureThreshold,
+            LastError = h.LastError ?? "",
+            Watermark = h.Watermark,
+            RunsSucceeded = h.RunsSucceeded,
+            WindowsCompacted = h.WindowsCompacted,
+            ExpiredRowsDeleted = h.ExpiredRowsDeleted,
+            ActiveSince = Timestamp.FromDateTimeOffset(h.ActiveSince),
+        };
+        if (h.LastSuccessAt is { } ok) s.LastSuccessAt = Timestamp.FromDateTimeOffset(ok);
+        if (h.LastFailureAt is { } failed) s.LastFailureAt = Timestamp.FromDateTimeOffset(failed);
+        return s;
     }
 }

@@ -14,6 +14,9 @@ public interface IProfileRollupGrain : IGrainWithStringKey
 
     /// <summary>Compacts now, until every window received before the grace period is in the buckets.</summary>
     Task<RollupSummary> CompactNowAsync();
+
+    /// <summary>How the rollup's runs have gone: last success, consecutive failures and the last error.</summary>
+    Task<RollupHealth> GetHealthAsync();
 }
 
 /// <summary>What a compaction did.</summary>
@@ -23,3 +26,26 @@ public sealed record RollupSummary(
     [property: Id(1)] int BucketWrites,
     [property: Id(2)] long Watermark,
     [property: Id(3)] int ExpiredRows);
+
+/// <summary>
+/// How the rollup's runs (timer ticks and <see cref="IProfileRollupGrain.CompactNowAsync"/>) have gone since the
+/// rollup activated. <see cref="Healthy"/> is false once <see cref="ConsecutiveFailures"/> reaches
+/// <see cref="FailureThreshold"/>: buckets stop growing and retention stops deleting until the cause is fixed.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RollupHealth(
+    [property: Id(0)] DateTimeOffset ActiveSince,
+    [property: Id(1)] DateTimeOffset? LastSuccessAt,
+    [property: Id(2)] DateTimeOffset? LastFailureAt,
+    [property: Id(3)] int ConsecutiveFailures,
+    [property: Id(4)] string? LastError,
+    [property: Id(5)] long Watermark,
+    [property: Id(6)] long RunsSucceeded,
+    [property: Id(7)] long WindowsCompacted,
+    [property: Id(8)] long ExpiredRowsDeleted,
+    [property: Id(9)] int FailureThreshold,
+    [property: Id(10)] DateTimeOffset? LastKeepAliveReminderAt)
+{
+    /// <summary>False once the rollup failed <see cref="FailureThreshold"/> runs in a row.</summary>
+    public bool Healthy => ConsecutiveFailures < FailureThreshold;
+}

@@ -35,10 +35,18 @@ public sealed record TimeRange([property: Id(0)] DateTimeOffset From, [property:
     public bool IsValid => To > From;
 }
 
-/// <summary>A merged profile over a time range: an encoded call tree and what went into it.</summary>
+/// <summary>
+/// A merged profile over a time range: an encoded call tree and what went into it. <see cref="Covered"/> is the
+/// range actually read: wider than the one asked for when long ranges snap to whole hours or a part older than its
+/// level's retention is answered by the coarser bucket that holds it (<see cref="Widened"/>).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MergedProfile(
     [property: Id(0)] byte[] Tree,
     [property: Id(1)] int Windows,
     [property: Id(2)] bool Truncated,
-    [property: Id(3)] double SamplingIntervalMs);
+    [property: Id(3)] double SamplingIntervalMs,
+    [property: Id(4)] bool Widened = false,
+    [property: Id(5)] TimeRange? Covered = null,
+    [property: Id(6)] int BucketsRead = 0,
+    [property: Id(7)] int RawWindowsRead = 0);

@@ -15,6 +15,7 @@ public sealed class ProfileQueryGrain(ProfileReader reader) : Grain, IProfileQue
         if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
         // Off the grain scheduler: decoding and merging are CPU-bound and SQLite reads are synchronous underneath.
         var read = await Task.Run(() => reader.ReadAsync(service, host, range.From, range.To, maxWindows));
-        return new MergedProfile(CallTreeCodec.Serialize(read.Tree), read.Windows, read.Truncated, read.SamplingIntervalMs);
+        return new MergedProfile(CallTreeCodec.Serialize(read.Tree), read.Windows, read.Truncated, read.SamplingIntervalMs,
+            read.Widened, new TimeRange(read.CoveredFrom, read.CoveredTo), read.BucketsRead, read.RawWindowsRead);
     }
 }

@@ -35,7 +35,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
-        return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight);
+        return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
+            plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);
     }
 
     private CallTree Decode(StoredBucket b)
@@ -53,5 +54,9 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     }
 }
 
-/// <summary>A merged range: the tree, how many windows went into it, and whether the range was cut or widened.</summary>
-public sealed record ProfileRead(CallTree Tree, int Windows, bool Truncated, bool Widened, double SamplingIntervalMs);
+/// <summary>
+/// A merged range: the tree, how many windows went into it, whether the range was cut or widened, the range the
+/// plan covered and how many buckets and raw windows were read for it.
+/// </summary>
+public sealed record ProfileRead(CallTree Tree, int Windows, bool Truncated, bool Widened, double SamplingIntervalMs,
+    DateTimeOffset CoveredFrom, DateTimeOffset CoveredTo, int BucketsRead, int RawWindowsRead);

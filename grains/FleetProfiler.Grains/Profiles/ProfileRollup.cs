@@ -19,7 +19,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     /// Compacts until no window older than the grace period is left, or after <paramref name="maxChunks"/> chunks
     /// (so that under sustained ingest a run still ends, logs and applies retention); returns what it did.
     /// </summary>
-    public async Task<RollupResult> RunAsync(Func<string, DateTimeOffset, CallTree, Task>? onServiceMinute = null, CancellationToken ct = default, int maxChunks = int.MaxValue)
+    public async Task<RollupResult> RunAsync(CancellationToken ct = default, int maxChunks = int.MaxValue)
     {
         var chunks = 0;
         var watermark = await store.GetWatermarkAsync(ct);
@@ -62,10 +62,6 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
             watermark = newWatermark;
             windows += chunk.Count;
             buckets += upserts.Count;
-
-            if (onServiceMinute is not null)
-                foreach (var (key, delta) in deltas.Where(d => d.Key.Level == BucketLevel.Minute))
-                    await onServiceMinute(key.Service, key.Start, delta.Tree);
         }
 
         var now = clock.GetUtcNow();

@@ -24,9 +24,8 @@ public sealed class ProfileStoreOptions
     public int HourNodes { get; set; } = 30_000;
     public int DayNodes { get; set; } = 100_000;
 
-    /// <summary>Node cap of a merged query result before rendering, and of a service's live view.</summary>
+    /// <summary>Node cap of a merged query result before rendering.</summary>
     public int QueryNodes { get; set; } = 200_000;
-    public int LiveNodes { get; set; } = 50_000;
 
     /// <summary>Decoded buckets a silo keeps for repeated queries, in call-tree nodes (about 60 bytes each).</summary>
     public long QueryCacheNodes { get; set; } = 2_000_000;
@@ -34,8 +33,18 @@ public sealed class ProfileStoreOptions
     /// <summary>Ranges at least this long are read at hour granularity: their ends snap out to whole hours.</summary>
     public TimeSpan HourPrecisionFrom { get; set; } = TimeSpan.FromHours(6);
 
-    /// <summary>Minutes a service's live view keeps.</summary>
-    public int LiveMinutes { get; set; } = 15;
+    /// <summary>Chunks of <see cref="RollupChunk"/> windows one timer tick compacts at most (the rest waits for the next tick).</summary>
+    public int RollupChunksPerTick { get; set; } = 25;
+
+    /// <summary>Failed runs in a row after which the rollup reports itself unhealthy (status API, CLI, health checks).</summary>
+    public int RollupFailureThreshold { get; set; } = 3;
+
+    /// <summary>
+    /// The keep-alive reminder that brings the rollup back on another silo after a failure: first due and period
+    /// (the period must not be below the silo's <c>Reminders:MinimumReminderPeriod</c>).
+    /// </summary>
+    public TimeSpan KeepAliveDue { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan KeepAlivePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
     public int NodesFor(Storage.BucketLevel level) => level switch
     {
@@ -52,8 +61,10 @@ public sealed class ProfileStoreOptions
         if (RollupChunk <= 0) yield return $"{Section}:RollupChunk must be positive";
         if (WindowRetention <= TimeSpan.Zero || MinuteRetention <= TimeSpan.Zero || HourRetention <= TimeSpan.Zero || DayRetention <= TimeSpan.Zero)
             yield return $"{Section}: every retention must be positive";
-        if (MinuteNodes < 100 || HourNodes < 100 || DayNodes < 100 || QueryNodes < 100 || LiveNodes < 100)
+        if (MinuteNodes < 100 || HourNodes < 100 || DayNodes < 100 || QueryNodes < 100)
             yield return $"{Section}: node caps must be at least 100";
-        if (LiveMinutes is < 1 or > 1440) yield return $"{Section}:LiveMinutes must be between 1 and 1440";
+        if (RollupChunksPerTick <= 0) yield return $"{Section}:RollupChunksPerTick must be positive";
+        if (RollupFailureThreshold <= 0) yield return $"{Section}:RollupFailureThreshold must be positive";
+        if (KeepAliveDue < TimeSpan.Zero || KeepAlivePeriod <= TimeSpan.Zero) yield return $"{Section}:KeepAliveDue/KeepAlivePeriod must be positive";
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using FleetProfiler.Gateway.Hosting;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
-using FleetProfiler.Silo.Schedules;
+using FleetProfiler.Silo.StartupTasks;
 using FleetProfiler.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
@@ -56,6 +56,8 @@ public sealed class SiloHosting
         var profiles = builder.Configuration.GetSection(ProfileStoreOptions.Section).Get<ProfileStoreOptions>() ?? new ProfileStoreOptions();
         var problems = profiles.Validate().ToList();
         if (problems.Count > 0) throw new StartupException(problems[0]);
+        if (profiles.KeepAlivePeriod < silo.Reminders.MinimumReminderPeriod)
+            throw new StartupException($"{ProfileStoreOptions.Section}:KeepAlivePeriod: {profiles.KeepAlivePeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
         builder.Services.AddSingleton(profiles);
         builder.Services.AddSingleton<ProfileRollup>();
         builder.Services.AddSingleton<ProfileReader>();
@@ -97,7 +99,7 @@ public sealed class SiloHosting
                 o.Services.AddSingleton<IProfileStore, PostgresProfileStore>();
             }
             if (silo.Dashboard.Enabled) o.AddDashboard();
-            o.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ScheduleBootstrap>();
+            o.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RollupBootstrap>();
         });
         builder.Services.AddSingleton(TimeProvider.System);
         return new SiloHosting(cluster, silo, gateway, sqlitePath);

@@ -14,8 +14,6 @@ public sealed class SiloSettings
     public SqliteSettings Sqlite { get; set; } = new();
     /// <summary>Whether this silo process also serves the gateway. Default: yes in single-node mode, no in cluster mode.</summary>
     public bool? HostGateway { get; set; }
-    /// <summary>Profiling schedules registered as reminders at every start (idempotent).</summary>
-    public List<ScheduleSettings> Schedules { get; set; } = [];
 
     public static SiloSettings Read(IConfiguration configuration)
     {
@@ -31,14 +29,6 @@ public sealed class SiloSettings
             throw new StartupException($"{p}:Sqlite:Synchronous: '{s.Sqlite.Synchronous}' is not FULL or NORMAL.");
         if (s.Reminders.MinimumReminderPeriod <= TimeSpan.Zero)
             throw new StartupException($"{p}:Reminders:MinimumReminderPeriod must be positive.");
-        for (var i = 0; i < s.Schedules.Count; i++)
-        {
-            var sc = s.Schedules[i];
-            if (string.IsNullOrWhiteSpace(sc.Service) || sc.Service.Contains('/'))
-                throw new StartupException($"{p}:Schedules:{i}:Service: '{sc.Service}' is not a service name.");
-            if (sc.Period < s.Reminders.MinimumReminderPeriod)
-                throw new StartupException($"{p}:Schedules:{i}:Period: {sc.Period} is below {p}:Reminders:MinimumReminderPeriod ({s.Reminders.MinimumReminderPeriod}).");
-        }
         return s;
     }
 }
@@ -70,11 +60,4 @@ public sealed class ReminderSettings
 public sealed class SqliteSettings
 {
     public string Synchronous { get; set; } = "FULL";
-}
-
-public sealed class ScheduleSettings
-{
-    public string Service { get; set; } = "";
-    public TimeSpan FirstDue { get; set; } = TimeSpan.FromMinutes(1);
-    public TimeSpan Period { get; set; } = TimeSpan.FromMinutes(15);
 }

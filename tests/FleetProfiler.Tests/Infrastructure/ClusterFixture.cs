@@ -22,7 +22,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(new FleetProfiler.Grains.Profiles.ProfileStoreOptions { MinuteNodes = 100, LiveNodes = 100 });
+            silo.Services.AddSingleton(new FleetProfiler.Grains.Profiles.ProfileStoreOptions { MinuteNodes = 100 });
             silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileRollup>();
             silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileReader>();
             var dir = Path.Combine(Path.GetTempPath(), "fleetprofiler-tests", "cluster-" + Guid.NewGuid().ToString("N")[..8]);

@@ -1,5 +1,5 @@
 using FleetProfiler.Abstractions.Hosts;
-using FleetProfiler.Abstractions.Services;
+using FleetProfiler.Abstractions.Profiles;
 using Orleans.Runtime;
 
 namespace FleetProfiler.Tests.Silo;
@@ -19,6 +19,10 @@ public sealed class ClusterModeTests
         ["Membership:NumMissedProbesLimit"] = "2",
         ["Membership:IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Membership:TableRefreshTimeout"] = "00:00:05",
+        // The rollup's keep-alive reminder, due soon so that the test sees it fire.
+        ["Reminders:MinimumReminderPeriod"] = "00:00:10",
+        ["Profiles:KeepAliveDue"] = "00:00:01",
+        ["Profiles:KeepAlivePeriod"] = "00:00:10",
     };
 
     [Fact]
@@ -57,11 +61,12 @@ public sealed class ClusterModeTests
         var stats2 = await management.GetDetailedGrainStatistics(hostsIds: null);
         Assert.Contains(stats2, s => s.GrainId.Key.ToString() == onB && s.SiloAddress.Endpoint.Port == a.SiloPort);
 
-        // A reminder registered now lives in PostgreSQL and fires on the survivor.
-        var service = client.Client.GetGrain<IServiceGrain>("api");
-        await service.ScheduleAsync(new ProfilingSchedule(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)));
-        Assert.Equal(1, await TestPostgres.CountAsync("select count(*) from orleans_reminder where service_id = @s and reminder_name = 'profiling-schedule'", ("s", cluster)));
-        var status = await Eventually.Until(service.GetScheduleStatusAsync, s => s.Ticks >= 1, TimeSpan.FromSeconds(60), "the schedule reminder fires");
-        Assert.NotNull(status.LastTick);
+        // The rollup's keep-alive reminder lives in PostgreSQL; re-registered now, it fires on the survivor.
+        Assert.Equal(1, await TestPostgres.CountAsync("select count(*) from orleans_reminder where service_id = @s and reminder_name = 'rollup-keepalive'", ("s", cluster)));
+        var rollup = client.Client.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key);
+        var registered = DateTimeOffset.UtcNow;
+        await rollup.EnsureRunningAsync();
+        var health = await Eventually.Until(rollup.GetHealthAsync, h => h.LastKeepAliveReminderAt >= registered, TimeSpan.FromSeconds(60), "the keep-alive reminder fires");
+        Assert.True(health.Healthy);
     }
 }
