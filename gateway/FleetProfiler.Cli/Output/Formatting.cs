@@ -27,7 +27,7 @@ public static class Formatting
     public static string Unit(string kind) => kind == "alloc" ? "bytes allocated" : $"{kind} samples";
 
     /// <summary>A note for stderr when the gateway read a wider range than asked (whole hours, or retention), else null.</summary>
-    internal static string? WidenedNote(Gateway.Protos.Coverage? coverage) =>
+    internal static string? WidenedNote(Protocol.V1.Coverage? coverage) =>
         coverage is { Widened: true }
             ? $"fleetprofiler: note: read at coarser precision: the data covers {Time(coverage.From.ToDateTimeOffset())} – {Time(coverage.To.ToDateTimeOffset())} (long ranges snap to whole hours; older parts come from coarser buckets)"
             : null;

@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -107,7 +107,7 @@ public sealed class RollupThroughSiloTests
         }
 
         // The last 24 h: hour buckets only, the expired windows included, no raw window read.
-        var profile = await new FleetProfiler.Gateway.Protos.Query.QueryClient(platform.Channel).GetProfileAsync(new GetProfileRequest
+        var profile = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).GetProfileAsync(new GetProfileRequest
         {
             Selector = new Selector { Service = "api" },
             From = Timestamp.FromDateTimeOffset(now.AddHours(-24)),
