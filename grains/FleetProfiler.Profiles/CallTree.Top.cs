@@ -2,13 +2,14 @@ namespace FleetProfiler.Profiles;
 
 /// <summary>Self and total of one function (by name) in a tree, for one profile kind.</summary>
 /// <param name="Function">Function name.</param>
-/// <param name="Self">Value of stacks whose leaf is this function.</param>
+/// <param name="Self">Value of stacks whose leaf is this function; for allocations, the bytes allocated by this
+/// function itself (the allocated-type pseudo-frame below it is not a function, see <see cref="Frame.AllocatedTypePrefix"/>).</param>
 /// <param name="Total">Value of stacks containing this function, each counted once even under recursion.</param>
 public sealed record FunctionStats(string Function, long Self, long Total);
 
 /// <summary>Self and total of one source file in a tree, for one profile kind.</summary>
 /// <param name="File">Source file path as symbolized.</param>
-/// <param name="Self">Value of stacks whose leaf frame is in this file.</param>
+/// <param name="Self">Value of stacks whose leaf frame is in this file (for allocations: whose allocation site is).</param>
 /// <param name="Total">Value of stacks with any frame in this file, each counted once.</param>
 public sealed record FileStats(string File, long Self, long Total);
 
@@ -25,7 +26,8 @@ public sealed partial class CallTree
 {
     /// <summary>
     /// The <paramref name="n"/> functions with the largest self (or total) value of <paramref name="kind"/>.
-    /// Frames group by function name (lines and files ignored). Ties order by name.
+    /// Frames group by function name (lines and files ignored). Ties order by name. An allocated-type pseudo-frame
+    /// is not a function: its values are the allocation site's self (see <see cref="WithoutAllocatedTypes"/>).
     /// </summary>
     public IReadOnlyList<FunctionStats> TopFunctions(ProfileKind kind, int n, RankBy rankBy = RankBy.Self)
     {
@@ -40,7 +42,8 @@ public sealed partial class CallTree
 
     /// <summary>
     /// The <paramref name="n"/> source files with the largest self (or total) value of <paramref name="kind"/>.
-    /// Frames without a file are not counted. Ties order by path.
+    /// Frames without a file are not counted. Ties order by path. Allocated bytes count for the file of the
+    /// allocation site, not for the allocated-type pseudo-frame below it.
     /// </summary>
     public IReadOnlyList<FileStats> TopFiles(ProfileKind kind, int n, RankBy rankBy = RankBy.Self)
     {
@@ -67,6 +70,8 @@ public sealed partial class CallTree
     /// Self and total per string id (function name or file). A node adds its subtree total only when no
     /// ancestor has the same key: in pre-order the last "topmost" node seen for a key is on the current path
     /// exactly when the key already occurs above, so recursion is counted once without per-path sets.
+    /// An allocated-type node gives its self to its allocation site and no total of its own (the site's total
+    /// already holds it), which is what the same tree after <see cref="WithoutAllocatedTypes"/> gives.
     /// </summary>
     private (long[] Self, long[] Total) AggregateByString(ProfileKind kind, bool byFile)
     {
@@ -78,13 +83,20 @@ public sealed partial class CallTree
         int[] topmost = new int[strings];
         Array.Fill(topmost, -1);
         int[] path = new int[maxDepth + 1];
+        bool[]? types = _frames.FindAllocatedTypes();
         foreach (int node in order)
         {
             if (node == Root) continue;
             int d = depth[node];
             path[d] = node;
             int f = (int)_keys[node];
-            int key = byFile ? _frames.GetFileStringId(f) : _frames.GetFunctionStringId(f);
+            if (types is not null && types[f] && AllocationSite(path, d, types) is int site and not Root)
+            {
+                int siteKey = KeyOf((int)_keys[site]);
+                if (siteKey >= 0) self[siteKey] += _self[node].Get(kind);
+                continue;
+            }
+            int key = KeyOf(f);
             if (key < 0) continue;
             self[key] += _self[node].Get(kind);
             int t = topmost[key];
@@ -93,5 +105,15 @@ public sealed partial class CallTree
             topmost[key] = node;
         }
         return (self, total);
+
+        int KeyOf(int frame) => byFile ? _frames.GetFileStringId(frame) : _frames.GetFunctionStringId(frame);
+    }
+
+    /// <summary>The nearest ancestor on <paramref name="path"/> (above depth <paramref name="depth"/>) that is a real frame; the root when none is.</summary>
+    private int AllocationSite(int[] path, int depth, bool[] types)
+    {
+        for (int d = depth - 1; d >= 1; d--)
+            if (!types[(int)_keys[path[d]]]) return path[d];
+        return Root;
     }
 }

@@ -16,6 +16,22 @@ public readonly record struct Frame(string Function, string? File = null, int Li
     /// <summary>True for the <c>[other]</c> frame created by pruning.</summary>
     public bool IsOther => File is null && Line == 0 && Function == OtherName;
 
+    /// <summary>
+    /// Prefix of the pseudo-frame <c>[alloc] TypeName</c> that names an allocated type. Allocation stacks end with
+    /// it, under the allocation site (the innermost real frame), so one tree keeps both the sites and the types.
+    /// </summary>
+    public const string AllocatedTypePrefix = "[alloc] ";
+
+    /// <summary>The pseudo-frame that names the allocated type <paramref name="typeName"/>.</summary>
+    public static Frame AllocatedType(string typeName) => new(AllocatedTypePrefix + typeName);
+
+    /// <summary>True for an <c>[alloc] TypeName</c> pseudo-frame (see <see cref="AllocatedTypePrefix"/>).</summary>
+    public bool IsAllocatedType => IsAllocatedTypeName(Function) && File is null && Line == 0;
+
+    /// <summary>True when <paramref name="function"/> is the name of an <c>[alloc] TypeName</c> pseudo-frame.</summary>
+    public static bool IsAllocatedTypeName(string function) =>
+        function.StartsWith(AllocatedTypePrefix, StringComparison.Ordinal);
+
     /// <inheritdoc />
     public override string ToString() =>
         File is null ? Function

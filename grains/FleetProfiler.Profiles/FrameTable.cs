@@ -65,6 +65,22 @@ public sealed class FrameTable
         return _strings[stringId];
     }
 
+    /// <summary>
+    /// Per frame id: whether it is an <c>[alloc] TypeName</c> pseudo-frame (<see cref="Frame.IsAllocatedType"/>);
+    /// null when the table has none, so trees without allocation types pay nothing.
+    /// </summary>
+    public bool[]? FindAllocatedTypes()
+    {
+        bool[]? types = null;
+        for (int id = 0; id < _count; id++)
+        {
+            if (_files[id] != NoFile || _lines[id] != 0 || !Frame.IsAllocatedTypeName(_strings[_names[id]])) continue;
+            types ??= new bool[_count];
+            types[id] = true;
+        }
+        return types;
+    }
+
     /// <summary>Id of the <c>[other]</c> frame, interned on first use.</summary>
     public int OtherId => _otherId >= 0 ? _otherId : _otherId = Intern(Frame.OtherName);
 

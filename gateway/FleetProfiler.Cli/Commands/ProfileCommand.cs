@@ -14,7 +14,7 @@ public sealed class ProfileCommand : ToolCommand
 
     public override string Help => $$"""
         Usage: fleetprofiler profile --service S [--host H] [--endpoint E] [--since D | --from T [--to T]]
-                                     [--kind cpu|wall|alloc] [--format F] [--min-share X] [-o FILE]
+                                     [--kind cpu|wall|alloc] [--types] [--format F] [--min-share X] [-o FILE]
 
         Exports the merge of every profile window of a service (or one host) that starts in the range.
 
@@ -23,6 +23,8 @@ public sealed class ProfileCommand : ToolCommand
           --endpoint E       only this endpoint, e.g. "GET /orders/{id}"
         {{RangeHelp}}
           --kind K           cpu (default), wall or alloc
+          --types            alloc: show each allocated type as a leaf frame "[alloc] Type" under the code that
+                             allocated it (default: that code, the allocation site, is the leaf)
           --format F         folded (default; collapsed stacks), tree (JSON), pprof (gzipped profile.proto),
                              speedscope (JSON) or svg (interactive flamegraph)
           --min-share X      tree/svg: hide frames under this share of the total, e.g. 0.001 (default 0 = keep all)
@@ -31,7 +33,7 @@ public sealed class ProfileCommand : ToolCommand
 
     protected override IEnumerable<OptionSpec> Options =>
     [
-        new("--service"), new("--host"), new("--endpoint"), .. RangeOptions, new("--kind"), new("--format"),
+        new("--service"), new("--host"), new("--endpoint"), .. RangeOptions, new("--kind"), new("--types", IsFlag: true), new("--format"),
         new("--min-share"), new("--output", Alias: "-o"),
     ];
 
@@ -40,6 +42,8 @@ public sealed class ProfileCommand : ToolCommand
         var service = o.Required("--service");
         var kind = o.OneOf("--kind", Kinds) ?? "cpu";
         var format = o.OneOf("--format", Formats) ?? "folded";
+        var types = o.Flag("--types");
+        if (types && kind != "alloc") throw new UsageException($"--types shows allocated types: it needs --kind alloc, not {kind}");
         var range = Range(context, o);
         var minShare = o.Double("--min-share", 0, 1) ?? 0;
         var file = o.Value("--output");
@@ -54,6 +58,7 @@ public sealed class ProfileCommand : ToolCommand
             Kind = kind,
             Format = format,
             MinShare = minShare,
+            AllocatedTypes = types,
         };
         var started = Stopwatch.GetTimestamp();
         var client = new Query.QueryClient(context.Gateway.Channel);

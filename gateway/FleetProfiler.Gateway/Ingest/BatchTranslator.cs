@@ -3,12 +3,13 @@ using FleetProfiler.Profiles;
 
 namespace FleetProfiler.Gateway.Ingest;
 
-/// <summary>Turns a validated wire batch into a call tree (the gateway does this, so silos only store and merge).</summary>
+/// <summary>
+/// Turns a validated wire batch into a call tree (the gateway does this, so silos only store and merge).
+/// An allocation's type becomes the leaf pseudo-frame <c>[alloc] Type</c> under its allocation site
+/// (<see cref="Frame.AllocatedType"/>): queries attribute the bytes to the site and list types on their own.
+/// </summary>
 public static class BatchTranslator
 {
-    /// <summary>Prefix of the leaf pseudo-frame that names an allocated type, as the agent's folded output shows it.</summary>
-    public const string AllocatedTypePrefix = "[alloc] ";
-
     public static CallTree ToTree(Batch b)
     {
         var tree = new CallTree();
@@ -32,7 +33,7 @@ public static class BatchTranslator
             if (sample.AllocatedType != 0)
             {
                 if (!typeFrames.TryGetValue(sample.AllocatedType, out var typeFrame))
-                    typeFrames[sample.AllocatedType] = typeFrame = frames.Intern(AllocatedTypePrefix + b.Strings[(int)sample.AllocatedType]);
+                    typeFrames[sample.AllocatedType] = typeFrame = frames.Intern(Frame.AllocatedType(b.Strings[(int)sample.AllocatedType]));
                 rented[stack.Count] = typeFrame;
             }
             tree.Add(rented.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount));

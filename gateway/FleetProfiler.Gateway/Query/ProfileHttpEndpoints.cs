@@ -9,6 +9,7 @@ namespace FleetProfiler.Gateway.Query;
 /// <summary>
 /// The query API for browsers and curl on the HTTP/1.1 port: <c>GET /api/profile?service=S&amp;kind=cpu&amp;format=svg&amp;since=15m</c>
 /// answers exactly what <c>Query/GetProfile</c> answers, with gRPC errors mapped to HTTP statuses.
+/// <c>types=1</c> keeps allocated types as leaf frames under their allocation sites (<c>allocated_types</c>).
 /// </summary>
 public static class ProfileHttpEndpoints
 {
@@ -27,6 +28,7 @@ public static class ProfileHttpEndpoints
                     To = to,
                     Kind = q["kind"].Count == 0 ? "cpu" : q["kind"].ToString(),
                     Format = q["format"].Count == 0 ? "svg" : q["format"].ToString(),
+                    AllocatedTypes = Flag(q["types"], "types"),
                 }, null!);
                 http.Response.Headers["X-FleetProfiler-Windows"] = reply.Windows.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 // The range actually read: wider than asked when it snapped to whole hours or hit a level's retention.
@@ -47,6 +49,13 @@ public static class ProfileHttpEndpoints
         });
         return app;
     }
+
+    private static bool Flag(string? value, string name) => value switch
+    {
+        null or "" or "0" or "false" => false,
+        "1" or "true" => true,
+        _ => throw QueryArguments.Invalid($"{name}: '{value}' is not 1, 0, true or false"),
+    };
 
     private static (Timestamp From, Timestamp To) Range(string? since, string? from, string? to)
     {

@@ -27,6 +27,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var (service, host) = QueryArguments.Selector(request.Selector);
         var range = QueryArguments.Range(request.From, request.To);
         var (profile, tree) = await LoadAsync(service, host, range);
+        if (!request.AllocatedTypes) tree = tree.WithoutAllocatedTypes();
         var title = $"{service}{(host is null ? "" : "/" + host)} {request.Kind} {range.From:u} – {range.To:u}";
         var (data, contentType) = ProfileRendering.Render(tree, kind, format, title, profile, range, request.MinShare);
         return new ProfileReply
@@ -42,12 +43,21 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
     }
 
     public override Task<TopReply> TopFunctions(TopRequest request, ServerCallContext context) =>
-        TopAsync(request, (tree, kind, n, by) => tree.TopFunctions(kind, n, by).Select(f => (f.Function, f.Self, f.Total)));
+        TopAsync(request, (tree, kind, n, by) => tree.TopFunctions(kind, n, by).Select(f => (f.Function, f.Self, f.Total, 0L)));
 
     public override Task<TopReply> TopFiles(TopRequest request, ServerCallContext context) =>
-        TopAsync(request, (tree, kind, n, by) => tree.TopFiles(kind, n, by).Select(f => (f.File, f.Self, f.Total)));
+        TopAsync(request, (tree, kind, n, by) => tree.TopFiles(kind, n, by).Select(f => (f.File, f.Self, f.Total, 0L)));
 
-    private async Task<TopReply> TopAsync(TopRequest request, Func<CallTree, ProfileKind, int, RankBy, IEnumerable<(string Name, long Self, long Total)>> top)
+    public override Task<TopReply> TopTypes(TopRequest request, ServerCallContext context)
+    {
+        if (request.Kind is not ("" or "alloc")) throw QueryArguments.Invalid($"kind: allocated types exist only for kind alloc, not '{request.Kind}'");
+        if (QueryArguments.OrderBy(request.OrderBy) != RankBy.Self) throw QueryArguments.Invalid("order_by: types rank by bytes (self) only");
+        var alloc = request.Clone();
+        alloc.Kind = "alloc";
+        return TopAsync(alloc, (tree, _, n, _) => tree.TopAllocatedTypes(n).Select(t => (t.Type, t.Bytes, t.Bytes, t.Count)));
+    }
+
+    private async Task<TopReply> TopAsync(TopRequest request, Func<CallTree, ProfileKind, int, RankBy, IEnumerable<(string Name, long Self, long Total, long Count)>> top)
     {
         var kind = QueryArguments.Kind(request.Kind);
         var limit = QueryArguments.Limit(request.Limit);
@@ -56,13 +66,14 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To));
         var total = tree.Total.Get(kind);
         var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)) };
-        foreach (var (name, self, sum) in top(tree, kind, limit, orderBy))
+        foreach (var (name, self, sum, count) in top(tree, kind, limit, orderBy))
         {
             reply.Entries.Add(new TopEntry
             {
                 Name = name,
                 Self = self,
                 Total = sum,
+                Count = count,
                 SelfShare = total == 0 ? 0 : (double)self / total,
                 TotalShare = total == 0 ? 0 : (double)sum / total,
             });
@@ -83,7 +94,8 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var b = LoadAsync(serviceB, hostB, rangeB);
         var (profileA, treeA) = await a;
         var (profileB, treeB) = await b;
-        var diff = ProfileDiff.Compute(treeA, treeB, kind);
+        // Allocation sites are the leaves, as in GetProfile's default and in top.
+        var diff = ProfileDiff.Compute(treeA.WithoutAllocatedTypes(), treeB.WithoutAllocatedTypes(), kind);
         var (data, contentType) = format == "svg"
             ? (System.Text.Encoding.UTF8.GetBytes(FlameGraphSvg.RenderDiff(diff, new FlameGraphOptions { Title = $"{request.Kind} diff: A → B (red grew, blue shrank)" })), "image/svg+xml")
             : (System.Text.Encoding.UTF8.GetBytes(TreeFormat.ToJson(TreeFormat.Build(diff))), "application/json");

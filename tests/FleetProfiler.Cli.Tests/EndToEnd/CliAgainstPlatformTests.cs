@@ -104,6 +104,61 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Top_alloc_ranks_the_allocating_function_and_file_by_the_bytes_they_allocate_themselves()
+    {
+        var functions = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc");
+        var files = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc", "--files");
+
+        Assert.True(functions.ExitCode == 0, functions.ToString());
+        Assert.Equal(["8,000", "72.7%", "8,000", "72.7%", "app!Reports.BuildRows"], Row(functions.Out, 1));
+        Assert.DoesNotContain("[alloc]", functions.Out);
+        Assert.True(files.ExitCode == 0, files.ToString());
+        Assert.Equal(["SELF", "SELF%", "TOTAL", "TOTAL%", "FILE"], Row(files.Out, 0));
+        Assert.Equal(["8,000", "72.7%", "8,000", "72.7%", "Reports.cs"], Row(files.Out, 1));
+        Assert.StartsWith("total 11,000 bytes allocated in 1 window,", files.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+    }
+
+    [Fact]
+    public async Task Top_types_lists_the_allocated_types_with_bytes_and_counts()
+    {
+        var r = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--types");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(["BYTES", "BYTES%", "COUNT", "TYPE"], Row(r.Out, 0));
+        Assert.Equal(["6,000", "54.5%", "40", "System.Double[]"], Row(r.Out, 1));
+        Assert.Equal(["3,000", "27.3%", "3", "System.Byte[]"], Row(r.Out, 2));
+        Assert.Equal(["2,000", "18.2%", "50", "Demo.DemoRow"], Row(r.Out, 3));
+    }
+
+    [Fact]
+    public async Task Profile_alloc_ends_at_the_allocation_site_and_types_adds_the_types()
+    {
+        var sites = await RunAsync("profile", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc");
+        var types = await RunAsync("profile", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc", "--types");
+
+        Assert.True(sites.ExitCode == 0, sites.ToString());
+        Assert.Equal("app!Program.Main;app!Json.Write 3000\napp!Program.Main;app!Reports.BuildRows 8000\n", sites.Out);
+        Assert.True(types.ExitCode == 0, types.ToString());
+        Assert.Contains("app!Program.Main;app!Reports.BuildRows;[alloc] System.Double[] 6000\n", types.Out);
+    }
+
+    [Theory]
+    [InlineData("it needs --kind alloc, not cpu", "top", "--types", "--kind", "cpu")]
+    [InlineData("--files and --types exclude each other", "top", "--types", "--files")]
+    [InlineData("--types ranks by bytes", "top", "--types", "--order", "total")]
+    [InlineData("--types shows allocated types: it needs --kind alloc", "profile", "--types")]
+    public async Task Types_with_a_kind_or_option_it_does_not_fit_is_a_usage_error(string expected, params string[] args)
+    {
+        var r = await RunAsync([.. args, "--service", PlatformFixture.AllocService]);
+
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains(expected, r.Error);
+    }
+
+    private static string[] Row(string output, int index) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[index].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
     public async Task Hosts_lists_the_host_with_its_agent()
     {
         var r = await RunAsync("hosts", "--service", Service);

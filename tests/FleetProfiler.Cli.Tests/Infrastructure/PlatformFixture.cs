@@ -29,6 +29,16 @@ public sealed class PlatformFixture : IAsyncLifetime
         ("app!Program.Main;app!Cache.Lookup", 90),
     ];
 
+    /// <summary>A service with one recent alloc window: Reports.BuildRows allocates 8000 of 11000 bytes itself.</summary>
+    public const string AllocService = "reports";
+
+    public static readonly (string Stack, string Type, long Bytes, long Count)[] RecentAllocations =
+    [
+        ("app!Program.Main;app!Reports.BuildRows", "System.Double[]", 6000, 40),
+        ("app!Program.Main;app!Reports.BuildRows", "Demo.DemoRow", 2000, 50),
+        ("app!Program.Main;app!Json.Write", "System.Byte[]", 3000, 3),
+    ];
+
     private readonly TempDirectory _dir = new();
     private SiloProcess? _silo;
     private GrpcChannel? _channel;
@@ -64,9 +74,10 @@ public sealed class PlatformFixture : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         RecentStart = now.AddMinutes(-2);
         OlderStart = now.AddMinutes(-8);
-        Agent = await SeedAgent.ConnectAsync(_channel, AgentId, Host, Token, Service);
+        Agent = await SeedAgent.ConnectAsync(_channel, AgentId, Host, Token, Service, AllocService);
         await Agent.SendWindowAsync(Service, Host, RecentStart, RecentStacks);
         await Agent.SendWindowAsync(Service, Host, OlderStart, OlderStacks);
+        await Agent.SendAllocWindowAsync(AllocService, Host, RecentStart, RecentAllocations);
     }
 
     public async Task DisposeAsync()

@@ -26,9 +26,16 @@ internal sealed class SeedAgent : IAsyncDisposable
     }
 
     /// <summary>Sends one 10-second cpu+wall window of folded-style stacks ("a;b;c", samples) and waits for its ack.</summary>
-    public async Task SendWindowAsync(string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks)
+    public Task SendWindowAsync(string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks) =>
+        SendAsync(Window(++_sequence, service, host, start, stacks));
+
+    /// <summary>Sends one 10-second alloc window: each allocation site stack ("a;b", b allocates) with its type, bytes and count.</summary>
+    public Task SendAllocWindowAsync(string service, string host, DateTimeOffset start, params (string Stack, string Type, long Bytes, long Count)[] allocations) =>
+        SendAsync(Window(++_sequence, service, host, start, ["alloc"],
+            allocations.Select(a => (a.Stack, (string?)a.Type, new Sample { AllocBytes = a.Bytes, AllocCount = a.Count }))));
+
+    private async Task SendAsync(Batch batch)
     {
-        var batch = Window(++_sequence, service, host, start, stacks);
         await _call.RequestStream.WriteAsync(new AgentMessage { Batch = batch });
         var reply = await ReceiveAsync();
         if (reply.BodyCase != GatewayMessage.BodyOneofCase.Ack)
@@ -43,7 +50,11 @@ internal sealed class SeedAgent : IAsyncDisposable
     }
 
     /// <summary>The wire batch an agent builds: strings[0] = "", interned functions and locations, stacks root first.</summary>
-    public static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks)
+    public static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks) =>
+        Window(sequence, service, host, start, ["cpu", "wall"],
+            stacks.Select(s => (s.Stack, (string?)null, new Sample { CpuSamples = s.Samples, WallSamples = s.Samples })));
+
+    private static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string[] kinds, IEnumerable<(string Stack, string? Type, Sample Sample)> samples)
     {
         var b = new Batch
         {
@@ -57,8 +68,7 @@ internal sealed class SeedAgent : IAsyncDisposable
             SamplingIntervalMs = 1,
             RuntimeVersion = "10.0.0",
         };
-        b.Kinds.Add("cpu");
-        b.Kinds.Add("wall");
+        b.Kinds.AddRange(kinds);
         b.Strings.Add("");
         var strings = new Dictionary<string, uint> { [""] = 0 };
         var locations = new Dictionary<string, uint>();
@@ -79,11 +89,13 @@ internal sealed class SeedAgent : IAsyncDisposable
             }
             return i;
         }
-        foreach (var (stack, samples) in stacks)
+        foreach (var (stack, type, sample) in samples)
         {
             var s = new Stack();
             foreach (var frame in stack.Split(';')) s.Locations.Add(Location(frame));
-            b.Samples.Add(new Sample { Stack = (uint)b.Stacks.Count, CpuSamples = samples, WallSamples = samples });
+            sample.Stack = (uint)b.Stacks.Count;
+            if (type is not null) sample.AllocatedType = String(type);
+            b.Samples.Add(sample);
             b.Stacks.Add(s);
         }
         return b;

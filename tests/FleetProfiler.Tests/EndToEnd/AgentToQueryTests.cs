@@ -132,12 +132,19 @@ public sealed class AgentToQueryTests : IAsyncLifetime
             }
         }
 
-        // Allocations: the allocation-heavy method and its allocated type lead.
+        // Allocations: the demo's allocating method (ReportBuilder.BuildRows: a double[16] and a DemoRow per row)
+        // carries the bytes as its own, its file leads the files, and the types are their own list.
         await WaitForDataAsync("alloc");
-        var alloc = await Query.TopFunctionsAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("alloc", "").From, To = Request("alloc", "").To, Kind = "alloc", Limit = 3 });
-        Assert.StartsWith("[alloc] ", alloc.Entries[0].Name);
-        var byTotal = await Query.TopFunctionsAsync(new TopRequest { Selector = new Selector { Service = Service }, From = Request("alloc", "").From, To = Request("alloc", "").To, Kind = "alloc", Limit = 50, OrderBy = "total" });
-        var firstDemoFrame = byTotal.Entries.First(e => e.Name.StartsWith("FleetProfiler.Demo!", StringComparison.Ordinal) && !e.Name.Contains("Program", StringComparison.Ordinal) && !e.Name.Contains("LoadGenerator", StringComparison.Ordinal));
-        Assert.Contains("ReportBuilder.BuildRows", firstDemoFrame.Name);
+        TopRequest Alloc(int limit) => new() { Selector = new Selector { Service = Service }, From = Request("alloc", "").From, To = Request("alloc", "").To, Kind = "alloc", Limit = limit };
+        var allocFunctions = await Query.TopFunctionsAsync(Alloc(5));
+        var allocFiles = await Query.TopFilesAsync(Alloc(5));
+        var types = await Query.TopTypesAsync(Alloc(10));
+        var report = $"top alloc functions:\n{Rows(allocFunctions)}\ntop alloc files:\n{Rows(allocFiles)}\ntop types:\n{Rows(types)}";
+        Assert.True(allocFunctions.Entries[0].Name.Contains("ReportBuilder.BuildRows", StringComparison.Ordinal) && allocFunctions.Entries[0].Self > 0, report);
+        Assert.DoesNotContain(allocFunctions.Entries, e => e.Name.StartsWith("[alloc] ", StringComparison.Ordinal));
+        Assert.True(allocFiles.Entries[0].Name.EndsWith("ReportBuilder.cs", StringComparison.Ordinal) && allocFiles.Entries[0].Self > 0, report);
+        Assert.Contains(types.Entries, e => e.Name == "System.Double[]" && e.Self > 0 && e.Count > 0);
     }
+
+    private static string Rows(TopReply reply) => string.Join("\n", reply.Entries.Select(e => $"{e.Self} {e.Total} {e.Count} {e.Name}"));
 }

@@ -9,7 +9,16 @@ public static class TestBatches
     public static readonly DateTimeOffset Epoch = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>A cpu window from folded-style stacks ("a;b;c" → samples).</summary>
-    public static Batch Cpu(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks)
+    public static Batch Cpu(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, long Samples)[] stacks) =>
+        Window(sequence, service, host, start, ["cpu", "wall"],
+            stacks.Select(s => (s.Stack, (string?)null, new Sample { CpuSamples = s.Samples, WallSamples = s.Samples })));
+
+    /// <summary>An alloc window: each allocation site stack ("a;b;c", the innermost frame allocates) with its type, bytes and count.</summary>
+    public static Batch Alloc(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, string Type, long Bytes, long Count)[] allocations) =>
+        Window(sequence, service, host, start, ["alloc"],
+            allocations.Select(a => (a.Stack, (string?)a.Type, new Sample { AllocBytes = a.Bytes, AllocCount = a.Count })));
+
+    private static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string[] kinds, IEnumerable<(string Stack, string? Type, Sample Sample)> samples)
     {
         var b = new Batch
         {
@@ -23,8 +32,7 @@ public static class TestBatches
             SamplingIntervalMs = 1,
             RuntimeVersion = "10.0.12",
         };
-        b.Kinds.Add("cpu");
-        b.Kinds.Add("wall");
+        b.Kinds.AddRange(kinds);
         var strings = new Dictionary<string, uint> { [""] = 0 };
         b.Strings.Add("");
         var functions = new Dictionary<string, uint>();
@@ -43,11 +51,13 @@ public static class TestBatches
             }
             return i;
         }
-        foreach (var (stack, samples) in stacks)
+        foreach (var (stack, type, sample) in samples)
         {
             var s = new Stack();
             foreach (var frame in stack.Split(';')) s.Locations.Add(Fn(frame));
-            b.Samples.Add(new Sample { Stack = (uint)b.Stacks.Count, CpuSamples = samples, WallSamples = samples });
+            sample.Stack = (uint)b.Stacks.Count;
+            if (type is not null) sample.AllocatedType = Str(type);
+            b.Samples.Add(sample);
             b.Stacks.Add(s);
         }
         return b;

@@ -1,0 +1,67 @@
+namespace FleetProfiler.Profiles;
+
+/// <summary>Sampled allocations of one type over a tree.</summary>
+/// <param name="Type">The allocated type, without the <see cref="Frame.AllocatedTypePrefix"/>.</param>
+/// <param name="Bytes">Allocated bytes (<see cref="SampleValues.AllocBytes"/>).</param>
+/// <param name="Count">Allocations (<see cref="SampleValues.AllocCount"/>).</param>
+public sealed record AllocatedTypeStats(string Type, long Bytes, long Count);
+
+public sealed partial class CallTree
+{
+    /// <summary>
+    /// The <paramref name="n"/> allocated types with the most bytes (then the most allocations, then by name),
+    /// from the <c>[alloc] TypeName</c> pseudo-frames wherever they are in the tree.
+    /// </summary>
+    public IReadOnlyList<AllocatedTypeStats> TopAllocatedTypes(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        bool[]? types = _frames.FindAllocatedTypes();
+        if (types is null) return [];
+        var byType = new Dictionary<int, SampleValues>();   // by frame id: a type frame has no file or line
+        for (int i = 1; i < _count; i++)
+        {
+            int f = (int)_keys[i];
+            if (types[f]) byType[f] = byType.GetValueOrDefault(f) + _self[i];
+        }
+        var list = new List<AllocatedTypeStats>(byType.Count);
+        foreach (var (frame, values) in byType)
+        {
+            if (values.AllocBytes == 0 && values.AllocCount == 0) continue;
+            list.Add(new AllocatedTypeStats(_frames.GetFunction(frame)[Frame.AllocatedTypePrefix.Length..], values.AllocBytes, values.AllocCount));
+        }
+        list.Sort((a, b) => Rank(a.Bytes, a.Count, a.Type, b.Bytes, b.Count, b.Type, RankBy.Self));
+        return list.Count > n ? list.GetRange(0, n) : list;
+    }
+
+    /// <summary>
+    /// This tree with every <c>[alloc] TypeName</c> pseudo-frame merged into its allocation site, the innermost
+    /// real frame above it, which then carries the allocated bytes as its own self value: the view of "which code
+    /// allocates". An allocation with no real frame above it (an empty stack) keeps its type frame, since there is
+    /// no site to carry it. Returns this tree itself when it has no allocated-type frames; the result shares
+    /// <see cref="Frames"/> (append-only) with this tree.
+    /// </summary>
+    public CallTree WithoutAllocatedTypes()
+    {
+        bool[]? types = _frames.FindAllocatedTypes();
+        if (types is null) return this;
+        var result = new CallTree(_frames, _count);
+        int[] nodeMap = ArrayPool<int>.Shared.Rent(_count);
+        try
+        {
+            nodeMap[0] = Root;
+            result._self[0] = _self[0];
+            for (int i = 1; i < _count; i++)
+            {
+                long k = _keys[i];
+                int parent = nodeMap[(int)(k >> 32)];
+                int f = (int)k;
+                int node = types[f] && parent != Root ? parent : result.GetOrAddChild(parent, f);
+                nodeMap[i] = node;
+                result._self[node] += _self[i];
+            }
+        }
+        finally { ArrayPool<int>.Shared.Return(nodeMap); }
+        result._total = _total;
+        return result;
+    }
+}
