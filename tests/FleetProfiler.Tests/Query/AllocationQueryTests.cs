@@ -1,4 +1,4 @@
-using FleetProfiler.Gateway.Protos;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -14,7 +14,7 @@ public sealed class AllocationQueryTests(PlatformFixture platform)
     private static readonly Timestamp From = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(-1));
     private static readonly Timestamp To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(1));
 
-    private FleetProfiler.Gateway.Protos.Query.QueryClient Client => new(platform.Channel);
+    private FleetProfiler.Protocol.V1.Query.QueryClient Client => new(platform.Channel);
 
     /// <summary>Reports.BuildRows allocates 8000 of 11000 bytes itself; Json.Write 3000.</summary>
     private async Task<string> SeedAsync()
