@@ -34,7 +34,7 @@ public sealed class IngestService(
         var connection = new AgentConnection();
         var reference = grains.CreateObjectReference<IAgentConnection>(connection);
         var services = new HashSet<string>(StringComparer.Ordinal);
-        var registration = new AgentRegistration(hello.AgentId, hello.AgentVersion, DateTimeOffset.UtcNow);
+        var registration = new AgentRegistration(hello.AgentId, hello.AgentVersion);
         foreach (var service in hello.Services.Distinct())
         {
             if (!IsServiceName(service)) continue;

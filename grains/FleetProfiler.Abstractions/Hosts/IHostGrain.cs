@@ -28,12 +28,11 @@ public interface IHostGrain : IGrainWithStringKey
     Task<ApplyOutcome> ApplyWindowAsync(ProfileWindowUpload upload);
 }
 
-/// <summary>What an agent tells about itself when it connects.</summary>
+/// <summary>What an agent tells about itself when it connects (the host grain's clock says when).</summary>
 [GenerateSerializer, Immutable]
 public sealed record AgentRegistration(
     [property: Id(0)] string AgentId,
-    [property: Id(1)] string AgentVersion,
-    [property: Id(2)] DateTimeOffset ConnectedAt);
+    [property: Id(1)] string AgentVersion);
 
 /// <summary>A host as the fleet knows it.</summary>
 [GenerateSerializer, Immutable]

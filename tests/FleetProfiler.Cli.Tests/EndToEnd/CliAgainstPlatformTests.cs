@@ -250,11 +250,11 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task An_argument_the_gateway_rejects_exits_3_with_its_reason()
     {
-        // The gateway has no endpoint profiles yet and answers INVALID_ARGUMENT naming the field.
-        var r = await RunAsync("profile", "--service", Service, "--endpoint", "GET /orders", "--since", "1h");
+        // The CLI passes service names through; the gateway refuses one with a '/' (host keys are service/host).
+        var r = await RunAsync("profile", "--service", "api/extra", "--since", "1h");
 
         Assert.True(r.ExitCode == ExitCodes.InvalidArgument, r.ToString());
-        Assert.StartsWith("fleetprofiler: the gateway rejected the request: selector.endpoint:", r.Error);
+        Assert.StartsWith("fleetprofiler: the gateway rejected the request: selector.service: may not contain '/'", r.Error);
         Assert.Contains(platform.GatewayUrl, r.Error);
     }
 

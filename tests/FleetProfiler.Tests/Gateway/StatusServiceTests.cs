@@ -46,8 +46,8 @@ public sealed class StatusServiceTests : IAsyncLifetime
         await using (var client = await OrleansClient.LocalhostAsync(_silo.GatewayPort, "status", "status"))
         {
             foreach (var h in new[] { "h1", "h2" })
-                await client.Client.GetGrain<IHostGrain>(HostKey.Of("web", h)).RegisterAgentAsync(new AgentRegistration("a-" + h, "1", DateTimeOffset.UtcNow));
-            await client.Client.GetGrain<IHostGrain>(HostKey.Of("batch", "b1")).RegisterAgentAsync(new AgentRegistration("a-b1", "1", DateTimeOffset.UtcNow));
+                await client.Client.GetGrain<IHostGrain>(HostKey.Of("web", h)).RegisterAgentAsync(new AgentRegistration("a-" + h, "1"));
+            await client.Client.GetGrain<IHostGrain>(HostKey.Of("batch", "b1")).RegisterAgentAsync(new AgentRegistration("a-b1", "1"));
         }
 
         var after = await status.GetStatusAsync(new GetStatusRequest { IncludeHosts = true, MaxHostsPerService = 1 });

@@ -15,7 +15,7 @@ public sealed class HostGrainTests(ClusterFixture fixture)
         var service = Unique("api");
         var host = fixture.Grains.GetGrain<IHostGrain>(HostKey.Of(service, "host-1"));
 
-        var info = await host.RegisterAgentAsync(new AgentRegistration("agent-7", "1.2.3", DateTimeOffset.UtcNow));
+        var info = await host.RegisterAgentAsync(new AgentRegistration("agent-7", "1.2.3"));
 
         Assert.Equal((service, "host-1", "agent-7", "1.2.3", 1), (info.Service, info.Host, info.AgentId, info.AgentVersion, info.Registrations));
         Assert.Equal(["host-1"], await fixture.Grains.GetGrain<IServiceGrain>(service).GetHostsAsync());
@@ -27,8 +27,8 @@ public sealed class HostGrainTests(ClusterFixture fixture)
     {
         var key = HostKey.Of(Unique("api"), "host-2");
         var host = fixture.Grains.GetGrain<IHostGrain>(key);
-        var first = await host.RegisterAgentAsync(new AgentRegistration("a", "1", DateTimeOffset.UtcNow));
-        var second = await host.RegisterAgentAsync(new AgentRegistration("b", "2", DateTimeOffset.UtcNow));
+        var first = await host.RegisterAgentAsync(new AgentRegistration("a", "1"));
+        var second = await host.RegisterAgentAsync(new AgentRegistration("b", "2"));
 
         Assert.Equal(first.FirstSeen, second.FirstSeen);
         Assert.True(second.LastSeen >= first.LastSeen);
@@ -45,7 +45,7 @@ public sealed class HostGrainTests(ClusterFixture fixture)
     public async Task A_malformed_host_key_is_refused_with_the_expected_shape_in_the_message()
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>
-            fixture.Grains.GetGrain<IHostGrain>("no-slash").RegisterAgentAsync(new AgentRegistration("a", "1", DateTimeOffset.UtcNow)));
+            fixture.Grains.GetGrain<IHostGrain>("no-slash").RegisterAgentAsync(new AgentRegistration("a", "1")));
         Assert.Contains("service/host", e.Message);
     }
 

@@ -45,7 +45,7 @@ public sealed class ClusterModeTests
         for (var i = 0; onB is null && i < 64; i++)
         {
             var key = HostKey.Of("api", "host-" + i);
-            await client.Client.GetGrain<IHostGrain>(key).RegisterAgentAsync(new AgentRegistration("agent-" + i, "1.0", DateTimeOffset.UtcNow));
+            await client.Client.GetGrain<IHostGrain>(key).RegisterAgentAsync(new AgentRegistration("agent-" + i, "1.0"));
             var stats = await management.GetDetailedGrainStatistics(hostsIds: null);
             if (stats.Any(s => s.GrainId.Key.ToString() == key && s.SiloAddress.Endpoint.Port == b.SiloPort)) onB = key;
         }

@@ -28,7 +28,7 @@ public sealed class SingleNodeModeTests
         {
             await silo.WaitReadyAsync();
             await using var client = await OrleansClient.LocalhostAsync(silo.GatewayPort, "restart", "restart");
-            await client.Client.GetGrain<IHostGrain>(key).RegisterAgentAsync(new AgentRegistration("agent-1", "9.9.9", DateTimeOffset.UtcNow));
+            await client.Client.GetGrain<IHostGrain>(key).RegisterAgentAsync(new AgentRegistration("agent-1", "9.9.9"));
             await silo.KillAsync();
         }
 
