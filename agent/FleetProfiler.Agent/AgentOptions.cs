@@ -99,6 +99,17 @@ public sealed class AgentOptions
     /// <summary>Longest wait for the runtime's rundown after a window is stopped.</summary>
     public int StopTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Build-path prefixes to strip from source files, per service name (<c>*</c>: every service), for services built
+    /// without a deterministic path map or SourceLink: <c>{"orders": ["/home/ci/work/orders/"]}</c> turns
+    /// <c>/home/ci/work/orders/src/Api.cs</c> into <c>src/Api.cs</c>. The longest matching prefix wins.
+    /// </summary>
+    public Dictionary<string, List<string>> SourcePathPrefixes { get; set; } = [];
+
+    /// <summary>The prefixes for <paramref name="service"/>: its own and those under <c>*</c>.</summary>
+    public IReadOnlyList<string> SourcePathPrefixesOf(string service) =>
+        [.. SourcePathPrefixes.GetValueOrDefault(service) ?? [], .. SourcePathPrefixes.GetValueOrDefault("*") ?? []];
+
     public string EffectiveTempDirectory => string.IsNullOrWhiteSpace(TempDirectory) ? Path.GetTempPath() : TempDirectory;
 
     public string EffectiveHost => string.IsNullOrWhiteSpace(Host) ? Environment.MachineName : Host;
@@ -140,7 +151,6 @@ public sealed class ScheduleOptions
 /// <summary>Start-time validation: one clear message per problem, naming the setting.</summary>
 public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentOptions>
 {
-    public const int MinTokenLength = 16;
 
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
@@ -193,9 +203,9 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         {
             errors.Add("Agent:AgentId is required (the id the gateway knows this agent by).");
         }
-        if (string.IsNullOrEmpty(options.Token) || options.Token.Length < MinTokenLength)
+        if (!AgentTokens.IsAcceptable(options.Token))
         {
-            errors.Add($"Agent:Token is required and must have at least {MinTokenLength} characters (the credential the gateway issued for this agent and host).");
+            errors.Add($"Agent:Token is required and must have at least {AgentTokens.MinimumLength} characters (the credential the gateway issued for this agent and host).");
         }
         if (options.EffectiveHost.Contains('/'))
         {

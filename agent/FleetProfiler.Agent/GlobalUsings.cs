@@ -3,5 +3,7 @@ global using FleetProfiler.Agent.Discovery;
 global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Sessions;
 global using FleetProfiler.Agent.Symbolization;
+global using FleetProfiler.Profiles;
+global using FleetProfiler.Protocol;
 global using Microsoft.Extensions.Logging;
 global using Microsoft.Extensions.Options;

@@ -3,3 +3,4 @@ global using FleetProfiler.Cli.Arguments;
 global using FleetProfiler.Cli.Commands;
 global using FleetProfiler.Cli.Connection;
 global using FleetProfiler.Cli.Output;
+global using FleetProfiler.Profiles;

@@ -19,26 +19,35 @@ public readonly record struct SampleValues(long CpuSamples, long WallSamples, lo
     public static SampleValues Alloc(long bytes, long count) => new(0, 0, bytes, count);
 
     /// <summary>Values with only the main value of <paramref name="kind"/> set (alloc: bytes).</summary>
-    public static SampleValues Of(ProfileKind kind, long value) => kind switch
+    public static SampleValues Of(ProfileKind kind, long value) => Of(ProfileTypes.Of(kind).Value, value);
+
+    /// <summary>Values with only <paramref name="column"/> set.</summary>
+    public static SampleValues Of(SampleColumn column, long value) => column switch
     {
-        ProfileKind.Cpu => Cpu(value),
-        ProfileKind.Wall => Wall(value),
-        ProfileKind.Alloc => new SampleValues(0, 0, value, 0),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        SampleColumn.CpuSamples => new(value, 0, 0, 0),
+        SampleColumn.WallSamples => new(0, value, 0, 0),
+        SampleColumn.AllocBytes => new(0, 0, value, 0),
+        SampleColumn.AllocCount => new(0, 0, 0, value),
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
     };
 
-    /// <summary>The main value of <paramref name="kind"/>: CPU samples, wall samples or allocated bytes.</summary>
+    /// <summary>The main value of <paramref name="kind"/> (<see cref="ProfileType.Value"/>): CPU samples, wall samples or allocated bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long Get(ProfileKind kind) => kind switch
-    {
-        ProfileKind.Cpu => CpuSamples,
-        ProfileKind.Wall => WallSamples,
-        ProfileKind.Alloc => AllocBytes,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    public long Get(ProfileKind kind) => Get(ProfileTypes.Of(kind).Value);
 
-    /// <summary>The secondary value of <paramref name="kind"/>: allocation count for alloc, else the main value.</summary>
-    public long GetSecondary(ProfileKind kind) => kind == ProfileKind.Alloc ? AllocCount : Get(kind);
+    /// <summary>The secondary value of <paramref name="kind"/> (<see cref="ProfileType.Secondary"/>): allocation count for alloc, else the main value.</summary>
+    public long GetSecondary(ProfileKind kind) => Get(ProfileTypes.Of(kind).Secondary);
+
+    /// <summary>One measurement.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Get(SampleColumn column) => column switch
+    {
+        SampleColumn.CpuSamples => CpuSamples,
+        SampleColumn.WallSamples => WallSamples,
+        SampleColumn.AllocBytes => AllocBytes,
+        SampleColumn.AllocCount => AllocCount,
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, null),
+    };
 
     /// <summary>True when all four values are zero.</summary>
     public bool IsZero => (CpuSamples | WallSamples | AllocBytes | AllocCount) == 0;

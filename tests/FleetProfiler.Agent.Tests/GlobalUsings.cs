@@ -2,6 +2,7 @@ global using System.Diagnostics;
 global using FleetProfiler.Agent;
 global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Tests.Infrastructure;
+global using FleetProfiler.Profiles;
 global using FleetProfiler.Protocol.V1;
 global using Xunit;
 

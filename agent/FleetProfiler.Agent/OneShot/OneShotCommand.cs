@@ -1,3 +1,5 @@
+using FleetProfiler.Profiles.Formats;
+
 namespace FleetProfiler.Agent.OneShot;
 
 /// <summary>Runs the one-shot mode: one window, folded stacks on stdout (sorted by value, biggest first), logs on stderr.</summary>
@@ -36,10 +38,10 @@ public sealed class OneShotCommand(
             return ExitCodes.Interrupted;
         }
 
-        foreach (var line in FoldedStacks.Render(window, kind))
-        {
-            await output.WriteLineAsync(line);
-        }
+        // The gateway's folded writer, so --once and a folded export of the same process read the same; with file:line
+        // and biggest first, for a person reading the head of it.
+        FoldedFormat.Write(window.ToCallTree(), ProfileKindNames.Single(kind)!.Value, output,
+            new FoldedOptions { SourceLocations = true, LargestFirst = true });
         await output.FlushAsync(CancellationToken.None);
 
         logger.LogInformation("Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window",

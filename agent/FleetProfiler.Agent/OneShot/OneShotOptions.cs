@@ -33,7 +33,7 @@ public sealed class OneShotOptions
         {
             problems.Add("--pid <process id> is required");
         }
-        if (!ProfileKindNames.TryParse(Kind, out var kinds) || kinds is not (ProfileKinds.Cpu or ProfileKinds.Wall or ProfileKinds.Alloc))
+        if (!ProfileKindNames.TryParse(Kind, out var kinds) || ProfileKindNames.Single(kinds) is null)
         {
             problems.Add($"--kind must be one of {string.Join(", ", ProfileKindNames.All)} (was '{Kind}')");
         }

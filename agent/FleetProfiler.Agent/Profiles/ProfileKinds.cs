@@ -1,25 +1,36 @@
 namespace FleetProfiler.Agent.Profiles;
 
-/// <summary>What a window collects. cpu and wall come from the same samples, so asking for both costs nothing extra.</summary>
+/// <summary>
+/// A set of profile kinds: what a window collects. One bit per <see cref="ProfileKind"/> (bit = 1 &lt;&lt; kind), so
+/// every kind in the registry (<see cref="ProfileTypes"/>) has a flag; cpu and wall come from the same samples, so
+/// asking for both costs nothing extra.
+/// </summary>
 [Flags]
 public enum ProfileKinds
 {
     None = 0,
 
     /// <summary>Sample-profiler samples of threads running managed code.</summary>
-    Cpu = 1,
+    Cpu = 1 << ProfileKind.Cpu,
 
     /// <summary>Sample-profiler samples of every managed thread, running or blocked.</summary>
-    Wall = 2,
+    Wall = 1 << ProfileKind.Wall,
 
     /// <summary>Sampled allocations: estimated bytes and objects by type and stack.</summary>
-    Alloc = 4,
+    Alloc = 1 << ProfileKind.Alloc,
 }
 
-/// <summary>The user-facing names of <see cref="ProfileKinds"/>: <c>cpu</c>, <c>wall</c>, <c>alloc</c>, comma-separated.</summary>
+/// <summary>The registry's names (<see cref="ProfileTypes"/>) for sets of kinds: <c>cpu</c>, <c>wall</c>, <c>alloc</c>, comma-separated.</summary>
 public static class ProfileKindNames
 {
-    public static readonly IReadOnlyList<string> All = ["cpu", "wall", "alloc"];
+    public static IReadOnlyList<string> All => ProfileTypes.Names;
+
+    /// <summary>The flag of one kind.</summary>
+    public static ProfileKinds Flag(ProfileKind kind) => (ProfileKinds)(1 << (int)kind);
+
+    /// <summary>The one kind of a set of exactly one, else null.</summary>
+    public static ProfileKind? Single(ProfileKinds kinds) =>
+        ProfileTypes.All.Where(t => Flag(t.Kind) == kinds).Select(t => (ProfileKind?)t.Kind).FirstOrDefault();
 
     public static bool TryParse(string? text, out ProfileKinds kinds)
     {
@@ -31,19 +42,12 @@ public static class ProfileKindNames
 
         foreach (var part in text.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries))
         {
-            var kind = part.ToLowerInvariant() switch
-            {
-                "cpu" => ProfileKinds.Cpu,
-                "wall" => ProfileKinds.Wall,
-                "alloc" => ProfileKinds.Alloc,
-                _ => ProfileKinds.None,
-            };
-            if (kind == ProfileKinds.None)
+            if (!ProfileTypes.TryParse(part.ToLowerInvariant(), out var type))
             {
                 kinds = ProfileKinds.None;
                 return false;
             }
-            kinds |= kind;
+            kinds |= Flag(type.Kind);
         }
         return true;
     }
@@ -52,6 +56,5 @@ public static class ProfileKindNames
         TryParse(text, out var kinds) ? kinds : throw new FormatException($"Unknown profile kind '{text}': use {string.Join(", ", All)}.");
 
     public static string Format(ProfileKinds kinds) =>
-        string.Join(",", new[] { (ProfileKinds.Cpu, "cpu"), (ProfileKinds.Wall, "wall"), (ProfileKinds.Alloc, "alloc") }
-            .Where(k => kinds.HasFlag(k.Item1)).Select(k => k.Item2));
+        string.Join(",", ProfileTypes.All.Where(t => kinds.HasFlag(Flag(t.Kind))).Select(t => t.Name));
 }

@@ -19,7 +19,28 @@ public sealed record ProfileWindow(
     /// <summary>The target's process (or app dll) name.</summary>
     public string ProcessName { get; init; } = "";
 
+    /// <summary>For source files shown repository-relative in <see cref="Samples"/>: the path the PDB named (the build path).</summary>
+    public IReadOnlyDictionary<string, string> OriginalPaths { get; init; } = new Dictionary<string, string>();
+
     public SampleValues Totals => Samples.Aggregate(default(SampleValues), (sum, s) => sum + s.Values);
+
+    /// <summary>The window as a call tree, as the gateway builds it from the batch: allocation stacks end with the allocated type's pseudo-frame.</summary>
+    public CallTree ToCallTree()
+    {
+        var tree = new CallTree();
+        var stack = new List<Frame>(64);
+        foreach (var sample in Samples)
+        {
+            stack.Clear();
+            stack.AddRange(sample.Frames);
+            if (sample.AllocatedType is not null)
+            {
+                stack.Add(Frame.AllocatedType(sample.AllocatedType));
+            }
+            tree.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(stack), sample.Values);
+        }
+        return tree;
+    }
 }
 
 /// <summary>Where allocation samples came from.</summary>

@@ -7,4 +7,4 @@ namespace FleetProfiler.Agent.Profiles;
 /// pseudo-frame <c>[alloc] TypeName</c>. Thread samples and allocation samples of the same stack are
 /// separate entries (the allocation one has a type).
 /// </summary>
-public sealed record StackSample(IReadOnlyList<ProfileFrame> Frames, SampleValues Values, string? AllocatedType = null);
+public sealed record StackSample(IReadOnlyList<Frame> Frames, SampleValues Values, string? AllocatedType = null);

@@ -20,7 +20,8 @@ public static class BatchBuilder
             locations.Clear();
             foreach (var frame in sample.Frames)
             {
-                locations.Add(tables.Location(frame.Function, frame.File, frame.Line ?? 0));
+                locations.Add(tables.Location(frame.Function, frame.File, frame.Line,
+                    frame.File is null ? null : window.OriginalPaths.GetValueOrDefault(frame.File)));
             }
             var stack = tables.Stack(locations);
             var type = tables.String(sample.AllocatedType);

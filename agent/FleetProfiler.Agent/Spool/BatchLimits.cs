@@ -15,7 +15,9 @@ public sealed record BatchLimits(
     int MaxSamples)
 {
     /// <summary>The protocol's defaults, assumed until a Welcome says otherwise.</summary>
-    public static readonly BatchLimits ProtocolDefaults = new(4 * 1024 * 1024, 200_000, 4096, 1024, 200_000, 400_000);
+    public static readonly BatchLimits ProtocolDefaults = new(
+        BatchLimitDefaults.MaxBatchBytes, BatchLimitDefaults.MaxStrings, BatchLimitDefaults.MaxStringLength,
+        BatchLimitDefaults.MaxFramesPerStack, BatchLimitDefaults.MaxStacks, BatchLimitDefaults.MaxSamples);
 
     /// <summary>Room left for the fields the spool sets after a batch is built (sequence, dropped_windows).</summary>
     public const int HeaderReserve = 32;

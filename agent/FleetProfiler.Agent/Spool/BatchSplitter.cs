@@ -106,7 +106,7 @@ public static class BatchSplitter
             {
                 var l = source.Locations[(int)location];
                 var f = source.Functions[(int)l.Function];
-                locations.Add(tables.Location(source.Strings[(int)f.Name], source.Strings[(int)f.File], (int)l.Line));
+                locations.Add(tables.Location(source.Strings[(int)f.Name], source.Strings[(int)f.File], (int)l.Line, source.Strings[(int)f.OriginalFile]));
             }
             labels.Clear();
             foreach (var label in sample.Labels)

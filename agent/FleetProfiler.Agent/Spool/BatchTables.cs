@@ -47,13 +47,14 @@ public sealed class BatchTables
         return index;
     }
 
-    public uint Location(string function, string? file, int line)
+    /// <param name="originalFile">The PDB's own path of <paramref name="file"/> when that was made repository-relative.</param>
+    public uint Location(string function, string? file, int line, string? originalFile = null)
     {
         var functionKey = (String(function), String(file));
         if (!_functions.TryGetValue(functionKey, out var functionIndex))
         {
             functionIndex = (uint)_batch.Functions.Count;
-            _batch.Functions.Add(new Function { Name = functionKey.Item1, File = functionKey.Item2 });
+            _batch.Functions.Add(new Function { Name = functionKey.Item1, File = functionKey.Item2, OriginalFile = String(originalFile) });
             _functions[functionKey] = functionIndex;
         }
 

@@ -7,20 +7,23 @@ namespace FleetProfiler.Agent.Symbolization;
 /// <summary>
 /// File and line of an IL offset, from a module's portable PDB: embedded, beside the module, or at the path
 /// recorded in the module (the PDB id must match the module's). One instance per window; PDBs are opened once.
+/// Files come back as <see cref="SourcePath"/>s: repository-relative by <see cref="SourcePathRules"/>, with the PDB's own name.
 /// </summary>
 /// <remarks>
 /// The IL offset of a native address is interpolated by TraceLog and often lands inside a statement or on a
 /// hidden sequence point; we take the last visible sequence point at or before it, as a debugger would.
 /// An unknown offset (no IL map for that code) gives the method's first line.
 /// </remarks>
-public sealed class SourceLineReader : IDisposable
+public sealed class SourceLineReader(SourcePathRules paths) : IDisposable
 {
     private readonly Dictionary<string, MetadataReaderProvider?> _pdbs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _sourceLinkRoots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourcePath> _documents = new(StringComparer.Ordinal);
 
     /// <summary>Module paths for which no PDB was found, in the order they were asked for.</summary>
     public List<string> ModulesWithoutPdb { get; } = [];
 
-    public (string File, int Line)? Find(string modulePath, int methodToken, int ilOffset)
+    public (SourcePath File, int Line)? Find(string modulePath, int methodToken, int ilOffset)
     {
         var reader = Open(modulePath)?.GetMetadataReader();
         if (reader is null || (methodToken >> 24) != 0x06)
@@ -52,8 +55,37 @@ public sealed class SourceLineReader : IDisposable
         }
 
         return best is { } found
-            ? (reader.GetString(reader.GetDocument(found.Document).Name), found.StartLine)
+            ? (Document(modulePath, reader, reader.GetString(reader.GetDocument(found.Document).Name)), found.StartLine)
             : null;
+    }
+
+    private SourcePath Document(string modulePath, MetadataReader reader, string name)
+    {
+        if (!_documents.TryGetValue(name, out var path))
+        {
+            _documents[name] = path = paths.Map(name, SourceLinkRoots(modulePath, reader));
+        }
+        return path;
+    }
+
+    private IReadOnlyList<string> SourceLinkRoots(string modulePath, MetadataReader reader)
+    {
+        if (_sourceLinkRoots.TryGetValue(modulePath, out var roots))
+        {
+            return roots;
+        }
+        roots = [];
+        foreach (var handle in reader.GetCustomDebugInformation(EntityHandle.ModuleDefinition))
+        {
+            var info = reader.GetCustomDebugInformation(handle);
+            if (reader.GetGuid(info.Kind) == SourcePathRules.SourceLinkKind)
+            {
+                roots = SourcePathRules.SourceLinkRoots(reader.GetBlobBytes(info.Value));
+                break;
+            }
+        }
+        _sourceLinkRoots[modulePath] = roots;
+        return roots;
     }
 
     private MetadataReaderProvider? Open(string modulePath)

@@ -14,7 +14,7 @@ namespace FleetProfiler.Agent.Symbolization;
 /// The spike measured 99.7% of frames resolved, including ReadyToRun framework code; on the demo service 98.6–98.9%
 /// (the rest: ReadyToRun P/Invoke stubs in System.Net.Sockets, which the rundown does not list, named by module).
 /// </remarks>
-public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
+public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<AgentOptions> options)
 {
     // One line per module for the agent's lifetime, not one per window.
     private readonly ConcurrentDictionary<string, bool> _reportedMissingPdbs = new(StringComparer.Ordinal);
@@ -47,7 +47,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
         logger.LogDebug("Converted to {Etlx} ({EtlxKB} KB): {Memory}", etlxPath, new FileInfo(etlxPath).Length / 1024, AgentResources.Describe());
         using var log = new TraceLog(etlxPath);
         // Local portable PDBs only (embedded, beside the module, or at its recorded path), never a symbol server.
-        using var lines = new SourceLineReader();
+        using var lines = new SourceLineReader(new SourcePathRules(options.Value.SourcePathPrefixesOf(target.ServiceName)));
 
         var stacks = new Dictionary<(CallStackIndex Stack, string? Type), Tally>();
         var interval = new SamplingIntervalEstimator();
@@ -91,7 +91,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
         foreach (var ((stack, type), tally) in stacks)
         {
             var frames = resolver.ResolveStack(stack);
-            var resolvedFrames = frames.Count(f => f.IsResolved);
+            var resolvedFrames = frames.Count(FrameResolver.IsResolved);
             frameCount += (long)frames.Length * tally.Events;
             resolvedCount += (long)resolvedFrames * tally.Events;
 
@@ -109,6 +109,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
                 frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero))
         {
             ProcessName = target.ProcessName,
+            OriginalPaths = resolver.OriginalPaths,
         };
     }
 
@@ -151,11 +152,11 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger)
     }
 
     /// <summary>Frames (by value) plus allocated type: distinct code addresses on the same lines merge.</summary>
-    private sealed class StackKey(ProfileFrame[] frames, string? allocatedType) : IEquatable<StackKey>
+    private sealed class StackKey(Frame[] frames, string? allocatedType) : IEquatable<StackKey>
     {
         private readonly int _hash = frames.Aggregate(allocatedType?.GetHashCode() ?? 0, (h, f) => HashCode.Combine(h, f));
 
-        public ProfileFrame[] Frames { get; } = frames;
+        public Frame[] Frames { get; } = frames;
         public string? AllocatedType { get; } = allocatedType;
 
         public bool Equals(StackKey? other) =>

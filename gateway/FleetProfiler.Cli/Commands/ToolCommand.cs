@@ -16,7 +16,7 @@ public abstract class ToolCommand
 {
     public static readonly OptionSpec[] CommonOptions = [new("--gateway"), new("--timeout")];
 
-    public static readonly string[] Kinds = ["cpu", "wall", "alloc"];
+    public static readonly string[] Kinds = [.. ProfileTypes.Names];
 
     public abstract string Name { get; }
 

@@ -23,8 +23,8 @@ public static class Formatting
         return $"{(int)d.TotalDays}d ago";
     }
 
-    /// <summary>What the kind's values count, for footers: samples for cpu/wall, bytes for alloc.</summary>
-    public static string Unit(string kind) => kind == "alloc" ? "bytes allocated" : $"{kind} samples";
+    /// <summary>What the kind's values count, for footers: "cpu samples", "bytes allocated".</summary>
+    public static string Unit(string kind) => ProfileTypes.TryParse(kind, out var type) ? type.Quantity : kind;
 
     /// <summary>A note for stderr when the gateway read a wider range than asked (whole hours, or retention), else null.</summary>
     internal static string? WidenedNote(Protocol.V1.Coverage? coverage) =>

@@ -1,3 +1,4 @@
+using FleetProfiler.Profiles;
 using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
@@ -8,8 +9,6 @@ namespace FleetProfiler.Gateway.Ingest;
 /// </summary>
 public static class BatchValidator
 {
-    public static readonly string[] KnownKinds = ["cpu", "wall", "alloc"];
-
     public static string? Validate(Batch b, BatchLimits limits)
     {
         var size = b.CalculateSize();
@@ -26,7 +25,7 @@ public static class BatchValidator
         if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
         if (b.Kinds.Count == 0) return "kinds is empty";
         foreach (var k in b.Kinds)
-            if (Array.IndexOf(KnownKinds, k) < 0) return $"unknown kind '{Truncate(k)}' (expected cpu, wall or alloc)";
+            if (!ProfileTypes.TryParse(k, out _)) return $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";
         if (double.IsNaN(b.SamplingIntervalMs) || b.SamplingIntervalMs < 0) return "sampling_interval_ms must be a non-negative number";
 
         if (b.Strings.Count > limits.MaxStrings) return $"{b.Strings.Count} strings, over max_strings ({limits.MaxStrings})";
@@ -41,6 +40,7 @@ public static class BatchValidator
             var f = b.Functions[i];
             if (f.Name == 0 || f.Name >= strings) return $"functions[{i}].name is not a string index";
             if (f.File >= strings) return $"functions[{i}].file is not a string index";
+            if (f.OriginalFile >= strings) return $"functions[{i}].original_file is not a string index";
         }
         var functions = (uint)b.Functions.Count;
         for (var i = 0; i < b.Locations.Count; i++)

@@ -17,8 +17,8 @@ public sealed class IngestOptions
             var a = Agents[i];
             if (string.IsNullOrWhiteSpace(a.AgentId) || string.IsNullOrWhiteSpace(a.Host))
                 throw new Hosting.StartupException($"{Section}:Agents:{i}: AgentId and Host are required.");
-            if (string.IsNullOrEmpty(a.Token) || a.Token.Length < 16)
-                throw new Hosting.StartupException($"{Section}:Agents:{i}:Token: a token of at least 16 characters is required (agent '{a.AgentId}').");
+            if (!AgentTokens.IsAcceptable(a.Token))
+                throw new Hosting.StartupException($"{Section}:Agents:{i}:Token: a token of at least {AgentTokens.MinimumLength} characters is required (agent '{a.AgentId}').");
         }
         var dupes = Agents.GroupBy(a => a.Token).Where(g => g.Count() > 1).Select(g => g.First().AgentId).ToList();
         if (dupes.Count > 0)
@@ -37,14 +37,14 @@ public sealed class AgentCredential
 /// <summary>Limits on one batch. A batch over any of them is rejected whole with INVALID_ARGUMENT naming the limit.</summary>
 public sealed class BatchLimits
 {
-    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
-    public int MaxStrings { get; set; } = 200_000;
-    public int MaxStringLength { get; set; } = 4096;
-    public int MaxFramesPerStack { get; set; } = 1024;
-    public int MaxStacks { get; set; } = 200_000;
-    public int MaxSamples { get; set; } = 400_000;
+    public int MaxBatchBytes { get; set; } = BatchLimitDefaults.MaxBatchBytes;
+    public int MaxStrings { get; set; } = BatchLimitDefaults.MaxStrings;
+    public int MaxStringLength { get; set; } = BatchLimitDefaults.MaxStringLength;
+    public int MaxFramesPerStack { get; set; } = BatchLimitDefaults.MaxFramesPerStack;
+    public int MaxStacks { get; set; } = BatchLimitDefaults.MaxStacks;
+    public int MaxSamples { get; set; } = BatchLimitDefaults.MaxSamples;
     /// <summary>Longest window accepted.</summary>
-    public TimeSpan MaxWindow { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan MaxWindow { get; set; } = BatchLimitDefaults.MaxWindow;
 
     public void Validate()
     {
@@ -58,5 +58,5 @@ public sealed class BatchLimits
 public static class IngestLimits
 {
     /// <summary>gRPC's own cap on one message; larger ones end the stream with RESOURCE_EXHAUSTED before we see them.</summary>
-    public const int TransportMaxMessageBytes = 16 * 1024 * 1024;
+    public const int TransportMaxMessageBytes = BatchLimitDefaults.TransportMaxMessageBytes;
 }

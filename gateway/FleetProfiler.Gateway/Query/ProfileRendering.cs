@@ -27,7 +27,7 @@ public static class ProfileRendering
             "tree" => (Encoding.UTF8.GetBytes(TreeFormat.ToJson(TreeFormat.Build(tree, kind, new TreeOptions(MinShare: minShare)))), "application/json"),
             "pprof" => (PprofEncoder.Encode(tree, kind, new PprofOptions { SamplingInterval = interval, Start = range.From, Duration = range.To - range.From }), "application/vnd.google.protobuf+gzip"),
             "speedscope" => (SpeedscopeFormat.ToUtf8Json(tree, kind, new SpeedscopeOptions { Name = title, SamplingInterval = interval }), "application/json"),
-            "svg" => (Encoding.UTF8.GetBytes(FlameGraphSvg.Render(tree, kind, new FlameGraphOptions { Title = title, Unit = kind == ProfileKind.Alloc ? "bytes" : "samples" })), "image/svg+xml"),
+            "svg" => (Encoding.UTF8.GetBytes(FlameGraphSvg.Render(tree, kind, new FlameGraphOptions { Title = title, Unit = ProfileTypes.Of(kind).Unit })), "image/svg+xml"),
             _ => throw QueryArguments.Invalid($"format: unknown format '{format}'"),
         };
     }

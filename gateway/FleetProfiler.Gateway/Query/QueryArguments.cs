@@ -12,14 +12,10 @@ public static class QueryArguments
 
     public static RpcException NotFound(string message) => new(new Grpc.Core.Status(StatusCode.NotFound, message));
 
-    public static ProfileKind Kind(string kind, string field = "kind") => kind switch
-    {
-        "cpu" => ProfileKind.Cpu,
-        "wall" => ProfileKind.Wall,
-        "alloc" => ProfileKind.Alloc,
-        "" => throw Invalid($"{field}: required (cpu, wall or alloc)"),
-        _ => throw Invalid($"{field}: unknown kind '{kind}' (cpu, wall or alloc)"),
-    };
+    public static ProfileKind Kind(string kind, string field = "kind") =>
+        ProfileTypes.TryParse(kind, out var type) ? type.Kind
+        : kind.Length == 0 ? throw Invalid($"{field}: required ({ProfileTypes.NameList})")
+        : throw Invalid($"{field}: unknown kind '{kind}' ({ProfileTypes.NameList})");
 
     public static (string Service, string? Host) Selector(Selector? selector, string field = "selector")
     {

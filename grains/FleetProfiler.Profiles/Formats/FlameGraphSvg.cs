@@ -46,7 +46,7 @@ public static class FlameGraphSvg
         double[] width = new double[totals.Length];
         for (int i = 0; i < totals.Length; i++) width[i] = Math.Max(totals[i], 0);
         long all = totals[CallTree.Root];
-        string unit = options.Unit ?? (kind == ProfileKind.Alloc ? "bytes" : "samples");
+        string unit = options.Unit ?? ProfileTypes.Of(kind).Unit;
         var boxes = Layout(tree, width, options, out int maxDepth);
         return Write(tree, boxes, maxDepth, options, options.Subtitle, node =>
         {

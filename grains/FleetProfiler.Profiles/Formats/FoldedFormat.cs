@@ -1,46 +1,87 @@
+using System.Text;
+
 namespace FleetProfiler.Profiles.Formats;
+
+/// <summary>What <see cref="FoldedFormat.Write(CallTree, ProfileKind, TextWriter, FoldedOptions?)"/> writes.</summary>
+public sealed record FoldedOptions
+{
+    /// <summary>
+    /// Write each frame's source location after its function, <c>Function (path/File.cs:12)</c> (or
+    /// <c>(path/File.cs)</c> without a line), so frames of different lines stay apart. Off: function names only,
+    /// and stacks that then coincide are summed.
+    /// </summary>
+    public bool SourceLocations { get; init; }
+
+    /// <summary>Largest value first (ties in canonical order), for people reading the head of the output; else canonical order.</summary>
+    public bool LargestFirst { get; init; }
+}
 
 /// <summary>
 /// Brendan Gregg's collapsed stacks (<c>a;b;c 42</c>): one line per distinct stack, root first, with the
 /// self value of one profile kind. The input of flamegraph.pl, speedscope, Pyroscope and most tools.
+/// The one writer of folded text: the gateway's folded export and the agent's <c>--once</c> output.
 /// </summary>
 /// <remarks>
-/// Only function names are written (files and lines are dropped, and stacks that then coincide are summed).
-/// Lines are in canonical order (depth-first, siblings by ordinal name), so equal trees give equal text.
-/// A <c>;</c> inside a name is written as <c>:</c> and line breaks as spaces; an empty name as <c>[unknown]</c>.
+/// By default only function names are written (files and lines are dropped, and stacks that then coincide are
+/// summed); <see cref="FoldedOptions.SourceLocations"/> keeps them. Lines are in canonical order (depth-first,
+/// siblings by ordinal text), so equal trees give equal text, unless <see cref="FoldedOptions.LargestFirst"/>.
+/// A <c>;</c> inside a frame is written as <c>:</c> and line breaks as spaces; an empty name as <c>[unknown]</c>.
 /// Values on the root itself (samples with an empty stack) have no line and are not written.
 /// </remarks>
 public static class FoldedFormat
 {
     /// <summary>Writes the folded stacks of <paramref name="tree"/> for <paramref name="kind"/>; zero stacks are skipped.</summary>
-    public static void Write(CallTree tree, ProfileKind kind, TextWriter writer)
+    public static void Write(CallTree tree, ProfileKind kind, TextWriter writer, FoldedOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(writer);
-        CallTree byName = tree.MapFrames(static f => new Frame(Sanitize(f.Function)));
-        FrameTable frames = byName.Frames;
-        byName.ForEachStack((stack, self) =>
+        options ??= new FoldedOptions();
+        CallTree byText = options.SourceLocations
+            ? tree.MapFrames(static f => new Frame(Sanitize(FrameText(f))))
+            : tree.MapFrames(static f => new Frame(Sanitize(f.Function)));
+        FrameTable frames = byText.Frames;
+        var lines = options.LargestFirst ? new List<(string Stack, long Value)>() : null;
+        var stackText = new StringBuilder();
+        byText.ForEachStack((stack, self) =>
         {
             long value = self.Get(kind);
             if (value == 0 || stack.IsEmpty) return;
+            stackText.Clear();
             for (int i = 0; i < stack.Length; i++)
             {
-                if (i > 0) writer.Write(';');
-                writer.Write(frames.GetFunction(stack[i]));
+                if (i > 0) stackText.Append(';');
+                stackText.Append(frames.GetFunction(stack[i]));
             }
-            writer.Write(' ');
-            writer.Write(value.ToString(CultureInfo.InvariantCulture));
-            writer.Write('\n');
+            if (lines is not null) lines.Add((stackText.ToString(), value));
+            else WriteLine(writer, stackText, value);
         }, sortedByFrame: true);
+        if (lines is null) return;
+        // A stable sort keeps the canonical order among equal values.
+        foreach (var (stack, value) in lines.OrderByDescending(l => l.Value))
+            WriteLine(writer, stack, value);
     }
 
     /// <summary>The folded stacks of <paramref name="tree"/> as one string.</summary>
-    public static string Write(CallTree tree, ProfileKind kind)
+    public static string Write(CallTree tree, ProfileKind kind, FoldedOptions? options = null)
     {
         using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        Write(tree, kind, writer);
+        Write(tree, kind, writer, options);
         return writer.ToString();
     }
+
+    private static void WriteLine(TextWriter writer, object stack, long value)
+    {
+        writer.Write(stack);
+        writer.Write(' ');
+        writer.Write(value.ToString(CultureInfo.InvariantCulture));
+        writer.Write('\n');
+    }
+
+    /// <summary><c>Function (File:Line)</c>, <c>Function (File)</c> or <c>Function</c>.</summary>
+    private static string FrameText(Frame f) =>
+        f.File is null ? f.Function
+        : f.Line > 0 ? $"{f.Function} ({f.File}:{f.Line.ToString(CultureInfo.InvariantCulture)})"
+        : $"{f.Function} ({f.File})";
 
     /// <summary>
     /// Reads folded stacks, adding each line's value as the main value of <paramref name="kind"/>

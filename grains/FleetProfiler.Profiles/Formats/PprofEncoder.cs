@@ -57,20 +57,19 @@ public static class PprofEncoder
         ArgumentNullException.ThrowIfNull(tree);
         options ??= new PprofOptions();
         long intervalNanos = options.SamplingInterval.Ticks * 100;
-        if (kind != ProfileKind.Alloc && intervalNanos <= 0) throw new ArgumentException("SamplingInterval must be positive.", nameof(options));
+        ProfileType type = ProfileTypes.Of(kind);
+        if (type.IsTimeSampled && intervalNanos <= 0) throw new ArgumentException("SamplingInterval must be positive.", nameof(options));
 
         var strings = new StringTable();
-        (string Type, string Unit)[] sampleTypes = kind switch
-        {
-            ProfileKind.Cpu => [("samples", "count"), ("cpu", "nanoseconds")],
-            ProfileKind.Wall => [("samples", "count"), ("wall", "nanoseconds")],
-            ProfileKind.Alloc => [("alloc_objects", "count"), ("alloc_space", "bytes")],
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-        };
+        // pprof's conventions (as Go's runtime writes them): timer kinds are samples + nanoseconds ("cpu"),
+        // allocation kinds are objects + bytes ("alloc_objects", "alloc_space") with a byte sampling period.
+        (string Type, string Unit)[] sampleTypes = type.IsTimeSampled
+            ? [("samples", "count"), (type.Name, "nanoseconds")]
+            : [(type.Name + "_objects", "count"), (type.Name + "_space", type.Unit)];
         var sampleTypeIds = sampleTypes.Select(t => (strings.Id(t.Type), strings.Id(t.Unit))).ToArray();
-        (long periodType, long periodUnit, long period) = kind == ProfileKind.Alloc
-            ? (strings.Id("space"), strings.Id("bytes"), options.AllocationSamplingBytes)
-            : (strings.Id(kind == ProfileKind.Cpu ? "cpu" : "wall"), strings.Id("nanoseconds"), intervalNanos);
+        (long periodType, long periodUnit, long period) = type.IsTimeSampled
+            ? (strings.Id(type.Name), strings.Id("nanoseconds"), intervalNanos)
+            : (strings.Id("space"), strings.Id(type.Unit), options.AllocationSamplingBytes);
         long mappingName = strings.Id(options.MappingName);
 
         // Locations per used frame, functions per distinct (name, file).
@@ -100,18 +99,15 @@ public static class PprofEncoder
         using var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true);
         using var o = new CodedOutputStream(gzip, leaveOpen: true);
 
-        foreach (var (type, unit) in sampleTypeIds) WriteValueType(o, ProfileSampleType, type, unit);
+        foreach (var (typeId, unitId) in sampleTypeIds) WriteValueType(o, ProfileSampleType, typeId, unitId);
 
         int[] path = new int[64];
         for (int node = 0; node < keys.Length; node++)
         {
             SampleValues v = self[node];
-            (long first, long second) = kind switch
-            {
-                ProfileKind.Cpu => (v.CpuSamples, unchecked(v.CpuSamples * intervalNanos)),
-                ProfileKind.Wall => (v.WallSamples, unchecked(v.WallSamples * intervalNanos)),
-                _ => (v.AllocCount, v.AllocBytes),
-            };
+            (long first, long second) = type.IsTimeSampled
+                ? (v.Get(type.Value), unchecked(v.Get(type.Value) * intervalNanos))
+                : (v.Get(type.Secondary), v.Get(type.Value));
             if (first == 0 && second == 0) continue;
             int depth = 0;
             for (int n = node; n != CallTree.Root; n = (int)(keys[n] >> 32))

@@ -51,8 +51,8 @@ public static class SpeedscopeFormat
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(tree);
         options ??= new SpeedscopeOptions();
-        long multiplier = kind != ProfileKind.Alloc && options.SamplingInterval is { } interval ? interval.Ticks * 100 : 1;
-        string unit = kind == ProfileKind.Alloc ? "bytes" : options.SamplingInterval is null ? "none" : "nanoseconds";
+        long multiplier = ProfileTypes.Of(kind).IsTimeSampled && options.SamplingInterval is { } interval ? interval.Ticks * 100 : 1;
+        string unit = !ProfileTypes.Of(kind).IsTimeSampled ? ProfileTypes.Of(kind).Unit : options.SamplingInterval is null ? "none" : "nanoseconds";
 
         FrameTable frames = tree.Frames;
         ReadOnlySpan<long> keys = tree.Keys;

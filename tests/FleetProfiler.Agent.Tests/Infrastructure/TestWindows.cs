@@ -7,7 +7,7 @@ public static class TestWindows
 {
     public static readonly DateTime Start = new(2025, 11, 25, 10, 0, 0, DateTimeKind.Utc);
 
-    public static ProfileFrame F(string function, string? file = null, int? line = null) => new(function, file, line);
+    public static Frame F(string function, string? file = null, int line = 0) => new(function, file, line);
 
     public static ProfileWindow Window(IReadOnlyList<StackSample> samples, ProfileKinds kinds = ProfileKinds.Cpu | ProfileKinds.Wall) =>
         new(4242, "orders", Start, Start.AddSeconds(10), kinds, TimeSpan.FromMilliseconds(1.25), samples,

@@ -16,8 +16,8 @@ public sealed class OneShotProfilingTests(DemoFixture demo)
         Assert.True(bySelf[0].Function == "FleetProfiler.Demo!FleetProfiler.Demo.PrimeSieve.IsPrime(int32)",
             "top functions by self cpu samples:\n" + string.Join("\n", bySelf.Take(6).Select(f => $"{f.Self} {f.Function}")));
         var top = lines[0];
-        Assert.Contains("FleetProfiler.Demo.PrimeSieve.IsPrime(int32) (PrimeSieve.cs:", top.Leaf);
-        Assert.Contains(top.Frames, f => f.Contains("FleetProfiler.Demo.PrimeSieve.CountPrimes(int32) (PrimeSieve.cs:"));
+        Assert.Contains("FleetProfiler.Demo.PrimeSieve.IsPrime(int32) (deploy/demo/FleetProfiler.Demo/PrimeSieve.cs:", top.Leaf);
+        Assert.Contains(top.Frames, f => f.Contains("FleetProfiler.Demo.PrimeSieve.CountPrimes(int32) (deploy/demo/FleetProfiler.Demo/PrimeSieve.cs:"));
         // Of the demo's own methods, PrimeSieve carries the most CPU, including its callees.
         var demoFrames = FoldedLine.Inclusive(lines).Where(f => f.Key.StartsWith("FleetProfiler.Demo!FleetProfiler.Demo.", StringComparison.Ordinal));
         Assert.Contains("PrimeSieve", demoFrames.MaxBy(f => f.Value).Key);
@@ -31,6 +31,6 @@ public sealed class OneShotProfilingTests(DemoFixture demo)
         Assert.True(exit == 0, agent.Output);
         var top = FoldedLine.Parse(agent.StdoutLines)[0];
         Assert.Equal("[alloc] System.Double[]", top.Leaf);
-        Assert.Contains("FleetProfiler.Demo.ReportBuilder.BuildRows(int32) (ReportBuilder.cs:", top.Frames[^2]);
+        Assert.Contains("FleetProfiler.Demo.ReportBuilder.BuildRows(int32) (deploy/demo/FleetProfiler.Demo/ReportBuilder.cs:", top.Frames[^2]);
     }
 }

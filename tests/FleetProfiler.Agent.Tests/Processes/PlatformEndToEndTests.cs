@@ -65,7 +65,9 @@ public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
         Assert.Contains("PrimeSieve.IsPrime(int32)", folded);
         // Source files arrived too (the folded format shows functions only).
         var files = await query.TopFilesAsync(new TopRequest { Selector = Profile("cpu").Selector, From = Profile("cpu").From, To = Profile("cpu").To, Kind = "cpu" });
-        Assert.Contains(files.Entries, f => f.Name.EndsWith("PrimeSieve.cs", StringComparison.Ordinal));
+        // Repository-relative: the demo is built with its repository root mapped to /_/ (deploy/demo/…/FleetProfiler.Demo.csproj).
+        Assert.Contains(files.Entries, f => f.Name == "deploy/demo/FleetProfiler.Demo/PrimeSieve.cs");
+        Assert.DoesNotContain(files.Entries, f => f.Name.StartsWith('/'));
 
         // A command through the platform's query API reaches the agent over its stream.
         var trigger = await query.TriggerAsync(new TriggerRequest { Service = demo.Service, Host = Host, Pid = demo.Pid, Kind = "alloc", Seconds = 2 });

@@ -5,10 +5,10 @@ namespace FleetProfiler.Agent.Tests.Spool;
 
 public sealed class BatchBuilderTests
 {
-    private static readonly ProfileFrame Main = F("App!Program.Main(class System.String[])", "/src/Program.cs", 10);
-    private static readonly ProfileFrame Handle = F("App!Orders.Handle()", "/src/Orders.cs", 42);
-    private static readonly ProfileFrame Sieve = F("App!PrimeSieve.IsPrime(int32)", "/src/PrimeSieve.cs", 23);
-    private static readonly ProfileFrame Native = F("libcoreclr!0x7f12a0");
+    private static readonly Frame Main = F("App!Program.Main(class System.String[])", "/src/Program.cs", 10);
+    private static readonly Frame Handle = F("App!Orders.Handle()", "/src/Orders.cs", 42);
+    private static readonly Frame Sieve = F("App!PrimeSieve.IsPrime(int32)", "/src/PrimeSieve.cs", 23);
+    private static readonly Frame Native = F("libcoreclr!0x7f12a0");
 
     [Fact]
     public void Interning_stores_each_string_function_location_and_stack_once()

@@ -2,6 +2,44 @@ namespace FleetProfiler.Profiles.Tests.Formats;
 
 public class FoldedFormatTests
 {
+    private static readonly Frame Main = new("App!Program.Main()", "src/Program.cs", 10);
+    private static readonly Frame Handle = new("App!Orders.Handle()", "src/Orders.cs", 42);
+
+    /// <summary>What the agent and the gateway both see of one small process: lines, a native frame, an odd name, an allocation.</summary>
+    private static CallTree Process()
+    {
+        var tree = new CallTree();
+        tree.Add([Main, Handle, new Frame("App!PrimeSieve.IsPrime(int32)", "src/PrimeSieve.cs", 23)], SampleValues.Cpu(7));
+        tree.Add([Main, Handle, new Frame("App!PrimeSieve.IsPrime(int32)", "src/PrimeSieve.cs", 24)], SampleValues.Cpu(3));
+        tree.Add([Main, new Frame("libcoreclr!0x7f12a0")], SampleValues.Cpu(3));
+        tree.Add([Main, new Frame("App!Odd;Name", "src/Odd.cs", 1)], SampleValues.Cpu(1));
+        tree.Add([Main, Handle, new Frame("App!Report.Build(int32)", "src/Report.cs"), Frame.AllocatedType("System.Double[]")], SampleValues.Alloc(4096, 2));
+        return tree;
+    }
+
+    private static string Golden(string name) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "testdata", name)).ReplaceLineEndings("\n");
+
+    [Fact]
+    public void Write_with_source_locations_largest_first_matches_the_golden_text()
+    {
+        var text = FoldedFormat.Write(Process(), ProfileKind.Cpu, new FoldedOptions { SourceLocations = true, LargestFirst = true });
+        Assert.Equal(Golden("folded-with-source-locations.expected.txt"), text);
+    }
+
+    [Fact]
+    public void Write_of_names_only_in_canonical_order_matches_the_golden_text()
+    {
+        Assert.Equal(Golden("folded-names-only.expected.txt"), FoldedFormat.Write(Process(), ProfileKind.Cpu));
+    }
+
+    [Fact]
+    public void Write_with_source_locations_ends_allocation_stacks_with_the_allocated_type()
+    {
+        var text = FoldedFormat.Write(Process(), ProfileKind.Alloc, new FoldedOptions { SourceLocations = true });
+        Assert.Equal("App!Program.Main() (src/Program.cs:10);App!Orders.Handle() (src/Orders.cs:42);App!Report.Build(int32) (src/Report.cs);[alloc] System.Double[] 4096\n", text);
+    }
+
     [Fact]
     public void Write_prints_one_root_first_line_per_stack_with_its_self_value()
     {

@@ -1,0 +1,21 @@
+namespace FleetProfiler.Protocol;
+
+/// <summary>
+/// The protocol's per-batch limits (docs/protocol.md, "Limits"): the gateway's defaults, and what an agent assumes
+/// until the gateway's Welcome announces the limits in force. A gateway may configure other values.
+/// </summary>
+public static class BatchLimitDefaults
+{
+    public const int MaxBatchBytes = 4 * 1024 * 1024;
+    public const int MaxStrings = 200_000;
+    public const int MaxStringLength = 4096;
+    public const int MaxFramesPerStack = 1024;
+    public const int MaxStacks = 200_000;
+    public const int MaxSamples = 400_000;
+
+    /// <summary>Longest window a gateway accepts by default.</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>gRPC's own cap on one message (both ends): larger ones end the stream with RESOURCE_EXHAUSTED.</summary>
+    public const int TransportMaxMessageBytes = 16 * 1024 * 1024;
+}
