@@ -79,7 +79,11 @@ public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
 
         var alloc = await query.GetProfileAsync(Profile("alloc"));
         Assert.Contains("ReportBuilder.BuildRows(int32)", alloc.Data.ToStringUtf8());
-        Assert.Contains("[alloc] System.Double[]", alloc.Data.ToStringUtf8());
+        // The allocated types are leaf frames only when asked for; by default the bytes stay with the allocation site.
+        Assert.DoesNotContain("[alloc] ", alloc.Data.ToStringUtf8());
+        var withTypes = Profile("alloc");
+        withTypes.AllocatedTypes = true;
+        Assert.Contains("[alloc] System.Double[]", (await query.GetProfileAsync(withTypes)).Data.ToStringUtf8());
         Assert.Empty(agent.Lines("rejected"));
     }
 
