@@ -19,7 +19,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 }
 try
 {
-    var options = new Options(args.Skip(1));
+    var options = new CommandLineOptions(args.Skip(1));
     Log.Result($"# {args[0]} benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, runtime {Environment.Version}, {Repo.Configuration} build, load average {File.ReadAllText("/proc/loadavg").Trim()}");
     switch (args[0])
     {

@@ -4,6 +4,7 @@ global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Tests.Infrastructure;
 global using FleetProfiler.Profiles;
 global using FleetProfiler.Protocol.V1;
+global using FleetProfiler.Testing;
 global using Xunit;
 
 // Real processes (the demo service, agents, the platform) share two cores: one test at a time keeps windows and

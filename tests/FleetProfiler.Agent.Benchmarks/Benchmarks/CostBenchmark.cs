@@ -8,7 +8,7 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
 public sealed record CostSettings(int Runs, int Seconds, int Load, IReadOnlyList<string> Kinds)
 {
-    public static CostSettings Read(Options options) => new(
+    public static CostSettings Read(CommandLineOptions options) => new(
         options.Int("runs", 3, 1, 50),
         options.Int("seconds", 10, 1, 600),
         options.Int("load", 4, 0, 64),
@@ -28,7 +28,7 @@ public static partial class CostBenchmark
     public static async Task<string> RunAsync(CostSettings settings)
     {
         Log.Result($"# demo with --load {settings.Load}; agent --once --seconds {settings.Seconds}; kinds {string.Join(", ", settings.Kinds)} interleaved, {settings.Runs} runs each");
-        await using var demo = await DemoService.StartAsync(samplingRateMs: null, settings.Load);
+        await using var demo = await BenchmarkDemo.StartAsync(samplingRateMs: null, settings.Load);
         Log.Info("letting the demo's own load warm it up for 5 s");
         await Task.Delay(TimeSpan.FromSeconds(5));
 
@@ -62,7 +62,7 @@ public static partial class CostBenchmark
         return $"agent cost per {settings.Seconds} s window (median of {settings.Runs}): {string.Join("; ", headline)}; {verdict}";
     }
 
-    private static async Task<Run> MeasureAsync(DemoService demo, string kind, int seconds)
+    private static async Task<Run> MeasureAsync(DemoProcess demo, string kind, int seconds)
     {
         var childrenCpuBefore = Libc.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();

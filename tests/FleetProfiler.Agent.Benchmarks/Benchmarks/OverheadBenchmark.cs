@@ -6,7 +6,7 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
 public sealed record OverheadSettings(int Reps, int Seconds, int Clients, IReadOnlyList<int> RatesMs, string Path, string? DotnetTracePath)
 {
-    public static OverheadSettings Read(Options options) => new(
+    public static OverheadSettings Read(CommandLineOptions options) => new(
         options.Int("reps", 5, 1, 100),
         options.Int("seconds", 5, 1, 120),
         options.Int("clients", 4, 1, 256),
@@ -94,7 +94,7 @@ public static class OverheadBenchmark
     {
         var samples = Enum.GetValues<Condition>().ToDictionary(c => c, _ => new List<Measurement>());
         // 1 ms is the runtime's default: leave the variable unset so that the default itself is measured.
-        await using var demo = await DemoService.StartAsync(rate == 1 ? null : rate, load: 0);
+        await using var demo = await BenchmarkDemo.StartAsync(rate == 1 ? null : rate, load: 0);
         await using var load = new ClosedLoopLoad(new Uri(demo.BaseAddress, settings.Path), settings.Clients);
 
         var warm = await load.MeasureAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), demo.Pid);
@@ -122,7 +122,7 @@ public static class OverheadBenchmark
     }
 
     private static async Task<Measurement> MeasureAsync(
-        Condition condition, OverheadSettings settings, DemoService demo, ClosedLoopLoad load, int idleThreads, string dotnetTrace)
+        Condition condition, OverheadSettings settings, DemoProcess demo, ClosedLoopLoad load, int idleThreads, string dotnetTrace)
     {
         var duration = TimeSpan.FromSeconds(settings.Seconds);
         if (condition == Condition.Baseline)

@@ -5,7 +5,6 @@ namespace FleetProfiler.Agent.Benchmarks.Infrastructure;
 /// <summary>The few libc calls the benchmarks need (Linux x86-64 / arm64 layouts).</summary>
 public static partial class Libc
 {
-    public const int SIGTERM = 15;
     private const int RUSAGE_CHILDREN = -1;
     private const int _SC_CLK_TCK = 2;
 
@@ -28,17 +27,11 @@ public static partial class Libc
         public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
     }
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
-
     [LibraryImport("libc", EntryPoint = "getrusage", SetLastError = true)]
     private static partial int GetRUsage(int who, out RUsage usage);
 
     [LibraryImport("libc", EntryPoint = "sysconf")]
     private static partial long SysConf(int name);
-
-    public static bool SendSignal(int pid, int signal) => Kill(pid, signal) == 0;
-
 
     /// <summary>User + system CPU seconds of all terminated and waited-for children of this process.</summary>
     public static double ChildrenCpuSeconds()

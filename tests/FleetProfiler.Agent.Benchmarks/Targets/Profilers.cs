@@ -41,7 +41,7 @@ public static class DotnetTrace
         }
         Log.Info($"installing dotnet-trace {Version} into {toolPath}");
         await using var install = ChildProcess.Start("dotnet tool install", Repo.DotnetHost,
-            ["tool", "install", "--tool-path", toolPath, "dotnet-trace", "--version", Version], keepStdout: true);
+            ["tool", "install", "--tool-path", toolPath, "dotnet-trace", "--version", Version]);
         var exit = await install.WaitForExitAsync(TimeSpan.FromMinutes(3));
         if (exit != 0 || !File.Exists(executable))
         {
@@ -59,6 +59,5 @@ public static class DotnetTrace
              "--providers", CpuWindowProviders,
              "--buffersize", BufferSizeMB.ToString(CultureInfo.InvariantCulture),
              "--duration", TimeSpan.FromSeconds(seconds).ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture),
-             "--output", outputPath],
-            keepStdout: true);
+             "--output", outputPath]);
 }

@@ -36,13 +36,13 @@ public static class AgentDaemon
         if (runAs is null)
         {
             var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, args);
-            await agent.WaitForLineAsync("Application started", TimeSpan.FromSeconds(60));
+            await agent.WaitForLineAsync("Application started", TestTimeouts.ProcessStart);
             return agent;
         }
         var staged = StageForOtherUser();
         var other = ChildProcess.Start($"agent as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", staged.Dll, .. args]);
         other.DisposeWith(staged.Directory);
-        await other.WaitForLineAsync("Application started", TimeSpan.FromSeconds(60));
+        await other.WaitForLineAsync("Application started", TestTimeouts.ProcessStart);
         return other;
     }
 
@@ -54,13 +54,13 @@ public static class AgentDaemon
         if (runAs is null)
         {
             var agent = ChildProcess.Start("agent --once", "dotnet", [Repo.AgentDll, .. args]);
-            return (await agent.WaitForExitAsync(TimeSpan.FromSeconds(120)), agent);
+            return (await agent.WaitForExitAsync(TestTimeouts.ProcessExit), agent);
         }
         var staged = StageForOtherUser();
         using (staged.Directory)
         {
             var other = ChildProcess.Start($"agent --once as {runAs}", "runuser", ["-u", runAs, "--", "dotnet", staged.Dll, .. args]);
-            return (await other.WaitForExitAsync(TimeSpan.FromSeconds(120)), other);
+            return (await other.WaitForExitAsync(TestTimeouts.ProcessExit), other);
         }
     }
 
@@ -69,7 +69,7 @@ public static class AgentDaemon
     /// </summary>
     private static (TempDirectory Directory, string Dll) StageForOtherUser()
     {
-        var directory = new TempDirectory();
+        var directory = new TempDirectory("agent");
         var copy = directory.StageForOtherUsers(Path.GetDirectoryName(Repo.AgentDll)!, "agent");
         return (directory, Path.Combine(copy, Path.GetFileName(Repo.AgentDll)));
     }

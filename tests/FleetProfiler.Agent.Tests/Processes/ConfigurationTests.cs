@@ -10,7 +10,8 @@ public sealed class ConfigurationTests
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:HostSampling=1.5" }, "Agent:HostSampling must be in (0, 1]")]
     public async Task The_daemon_refuses_a_bad_setting_with_one_line_naming_it(string[] args, string expected)
     {
-        var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, [.. args, "--Agent:SpoolDirectory=" + Path.Combine(Path.GetTempPath(), "fleetprofiler-agent-tests", "unused-spool")]);
+        using var dir = new TempDirectory("agent-config");
+        await using var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, [.. args, "--Agent:SpoolDirectory=" + dir.Combine("unused-spool")]);
 
         Assert.Equal(ExitCodes.Usage, await agent.WaitForExitAsync());
 
@@ -22,7 +23,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Settings_come_from_the_environment_with_the_FLEETPROFILER_prefix()
     {
-        var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, ["--Agent:AgentId=a1"],
+        await using var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, ["--Agent:AgentId=a1"],
             new Dictionary<string, string> { ["FLEETPROFILER_Agent__Token"] = "short" });
 
         Assert.Equal(ExitCodes.Usage, await agent.WaitForExitAsync());

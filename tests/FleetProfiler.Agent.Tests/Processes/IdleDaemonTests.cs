@@ -17,7 +17,7 @@ public sealed class IdleDaemonTests(DemoFixture demo) : IDisposable
         Assert.Empty(DiagnosticsSockets.AcceptedConnections(demo.Pid));
         await using var gateway = await FakeGateway.StartAsync();
         await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gateway.Url);
-        await agent.WaitForLineAsync($"(pid {demo.Pid}, FleetProfiler.Demo", TimeSpan.FromSeconds(60));
+        await agent.WaitForLineAsync($"(pid {demo.Pid}, FleetProfiler.Demo", TestTimeouts.ProcessStart);
         Assert.Contains("no EventPipe session until a trigger fires", agent.Lines("FleetProfiler agent").Single());
 
         // Watch the target while the idle agent runs several discovery rounds (Agent:DiscoverySeconds=1): a session
@@ -36,9 +36,9 @@ public sealed class IdleDaemonTests(DemoFixture demo) : IDisposable
 
         // Control: a window is visible to the same check, and gone once the trigger stops.
         Signals.Send(agent.Pid, FleetProfiler.Agent.Triggers.RealtimeSignals.Min + 1);
-        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(demo.Pid).Count > 0, TimeSpan.FromSeconds(30), "a session on the demo");
+        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(demo.Pid).Count > 0, TestTimeouts.Step, "a session on the demo");
         Signals.Send(agent.Pid, FleetProfiler.Agent.Triggers.RealtimeSignals.Min + 2);
-        await agent.WaitForLineAsync("No trigger active: the agent holds no EventPipe session (0 open)", TimeSpan.FromSeconds(60));
-        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(demo.Pid).Count == 0, TimeSpan.FromSeconds(30), "the session closed");
+        await agent.WaitForLineAsync("No trigger active: the agent holds no EventPipe session (0 open)", TestTimeouts.ProcessStart);
+        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(demo.Pid).Count == 0, TestTimeouts.Step, "the session closed");
     }
 }

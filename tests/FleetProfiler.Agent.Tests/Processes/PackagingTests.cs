@@ -13,17 +13,17 @@ public sealed class PackagingTests(DemoFixture demo) : IDisposable
     {
         var packages = _dir.Combine("packages");
         var tools = _dir.Combine("tools");
-        var pack = ChildProcess.Start("dotnet pack", "dotnet",
+        await using var pack = ChildProcess.Start("dotnet pack", "dotnet",
             ["pack", Path.Combine(Repo.Root, "agent", "FleetProfiler.Agent", "FleetProfiler.Agent.csproj"), "-c", Repo.Configuration, "--no-build", "-o", packages]);
-        Assert.True(await pack.WaitForExitAsync(TimeSpan.FromMinutes(3)) == 0, pack.Output);
-        var install = ChildProcess.Start("dotnet tool install", "dotnet",
+        Assert.True(await pack.WaitForExitAsync(TestTimeouts.DotnetTool) == 0, pack.Output);
+        await using var install = ChildProcess.Start("dotnet tool install", "dotnet",
             ["tool", "install", "--tool-path", tools, "--add-source", packages, "FleetProfiler.Agent"]);
-        Assert.True(await install.WaitForExitAsync(TimeSpan.FromMinutes(3)) == 0, install.Output);
+        Assert.True(await install.WaitForExitAsync(TestTimeouts.DotnetTool) == 0, install.Output);
 
-        var tool = ChildProcess.Start("fleetprofiler-agent", Path.Combine(tools, "fleetprofiler-agent"),
+        await using var tool = ChildProcess.Start("fleetprofiler-agent", Path.Combine(tools, "fleetprofiler-agent"),
             ["--once", "--pid", demo.Pid.ToString(), "--kind", "cpu", "--seconds", "1"]);
 
-        Assert.True(await tool.WaitForExitAsync(TimeSpan.FromMinutes(2)) == 0, tool.Output);
+        Assert.True(await tool.WaitForExitAsync(TestTimeouts.ProcessExit) == 0, tool.Output);
         Assert.Contains(tool.StdoutLines, l => l.Contains("FleetProfiler.Demo!"));
     }
 }

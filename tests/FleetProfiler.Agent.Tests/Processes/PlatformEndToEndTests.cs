@@ -1,5 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Net.Client;
 
 namespace FleetProfiler.Agent.Tests.Processes;
 
@@ -10,10 +9,9 @@ namespace FleetProfiler.Agent.Tests.Processes;
 [Collection(DemoCollection.Name)]
 public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
 {
-    private const string AgentId = "agent-e2e";
-    private const string Host = "e2e-host";
-    private const string Token = "e2e-token-0123456789abcdef";
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private static readonly AgentCredential Agent = PlatformFixture.AgentA;
+    private static readonly string Host = Agent.Host;
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -21,31 +19,14 @@ public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
     [Fact]
     public async Task Scheduled_and_commanded_windows_are_stored_by_the_platform_and_queryable()
     {
-        var ports = FreePorts.Take(4);
-        var settings = new Dictionary<string, string>
-        {
-            ["Mode"] = "single-node",
-            ["ClusterId"] = "agent-e2e",
-            ["ServiceId"] = "agent-e2e",
-            ["DataDirectory"] = _dir.Combine("data"),
-            ["Silo:SiloPort"] = ports[0].ToString(),
-            ["Silo:GatewayPort"] = ports[1].ToString(),
-            ["Gateway:GrpcPort"] = ports[2].ToString(),
-            ["Gateway:HttpPort"] = ports[3].ToString(),
-            ["Ingest:Agents:0:AgentId"] = AgentId,
-            ["Ingest:Agents:0:Host"] = Host,
-            ["Ingest:Agents:0:Token"] = Token,
-        };
-        await using var silo = ChildProcess.StartDotnet("silo", Repo.SiloDll, settings.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"),
-            new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
-        await silo.WaitForLineAsync("FleetProfiler silo is up", Deadline);
-        var gatewayUrl = $"http://127.0.0.1:{ports[2]}";
+        await using var platform = await PlatformFixture.StartAsync();
+        var gatewayUrl = platform.GrpcUrl;
 
         await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gatewayUrl, new Dictionary<string, string>
         {
-            ["AgentId"] = AgentId,
-            ["Host"] = Host,
-            ["Token"] = Token,
+            ["AgentId"] = Agent.AgentId,
+            ["Host"] = Agent.Host,
+            ["Token"] = Agent.Token,
             ["Schedules:0:Kind"] = "cpu",
             ["Schedules:0:Seconds"] = "2",
             ["Schedules:0:Every"] = "00:00:05",
@@ -54,11 +35,10 @@ public sealed class PlatformEndToEndTests(DemoFixture demo) : IDisposable
         await agent.WaitForLineAsync("Connected to gateway", Deadline);
         await agent.WaitForLineAsync(l => l.Contains("Gateway acked batch"), "a scheduled window acked", Deadline);
 
-        using var channel = GrpcChannel.ForAddress(gatewayUrl);
-        var query = new Query.QueryClient(channel);
+        var query = new Query.QueryClient(platform.Channel);
         var hosts = await query.ListHostsAsync(new ListHostsRequest { Service = demo.Service });
         var host = Assert.Single(hosts.Hosts);
-        Assert.Equal((Host, AgentId, true), (host.Host, host.AgentId, host.Connected));
+        Assert.Equal((Host, Agent.AgentId, true), (host.Host, host.AgentId, host.Connected));
 
         var cpu = await query.GetProfileAsync(Profile("cpu"));
         var folded = cpu.Data.ToStringUtf8();

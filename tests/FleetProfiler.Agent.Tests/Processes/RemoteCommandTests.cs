@@ -4,7 +4,7 @@ namespace FleetProfiler.Agent.Tests.Processes;
 [Collection(DemoCollection.Name)]
 public sealed class RemoteCommandTests(DemoFixture demo) : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();

@@ -6,7 +6,7 @@ namespace FleetProfiler.Agent.Tests.Processes;
 [Collection(DemoCollection.Name)]
 public sealed class TargetFailureTests(DemoFixture demo) : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -71,7 +71,7 @@ public sealed class TargetFailureTests(DemoFixture demo) : IDisposable
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }
         File.Delete(Path.Combine(copy, "FleetProfiler.Demo.pdb"));
-        await using var noPdb = await DemoService.StartAsync(directory: copy, environment: DemoFixture.NoInlining);
+        await using var noPdb = await DemoService.StartAsync(new DemoOptions { Directory = copy, Environment = DemoService.NoInlining });
 
         var (exit, once) = await AgentDaemon.RunOnceAsync(noPdb.Pid, "cpu", 2);
 

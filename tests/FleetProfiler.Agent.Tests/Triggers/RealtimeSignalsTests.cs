@@ -8,7 +8,7 @@ public sealed class RealtimeSignalsTests
     public async Task SIGRTMIN_is_the_C_librarys_value_as_the_shell_sees_it()
     {
         // bash's kill builtin resolves SIGRTMIN through the same C library call.
-        var shell = ChildProcess.Start("bash", "bash", ["-c", "kill -l SIGRTMIN; kill -l SIGRTMAX"]);
+        await using var shell = ChildProcess.Start("bash", "bash", ["-c", "kill -l SIGRTMIN; kill -l SIGRTMAX"]);
         Assert.Equal(0, await shell.WaitForExitAsync());
 
         Assert.Equal([RealtimeSignals.Min.ToString(), RealtimeSignals.Max.ToString()], shell.StdoutLines.Select(l => l.Trim()));

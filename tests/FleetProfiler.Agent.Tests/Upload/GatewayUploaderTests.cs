@@ -13,7 +13,7 @@ namespace FleetProfiler.Agent.Tests.Upload;
 /// </summary>
 public sealed class GatewayUploaderTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
     private readonly TempDirectory _dir = new();
 
     private string SpoolPath => _dir.Combine("spool");

@@ -7,7 +7,7 @@ namespace FleetProfiler.Benchmarks.Benchmarks;
 public sealed record IngestSettings(int Agents, int Seconds, int Warmup, int Inflight, int Services, int Variants, bool Realtime,
     int AgentsPerConnection, IReadOnlyDictionary<string, string> SiloSettings)
 {
-    public static IngestSettings Read(Options o) => new(
+    public static IngestSettings Read(CommandLineOptions o) => new(
         Agents: o.Int("agents", 2000),
         Seconds: o.Int("seconds", 60),
         Warmup: o.Int("warmup", 15),

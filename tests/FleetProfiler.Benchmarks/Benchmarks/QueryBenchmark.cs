@@ -10,7 +10,7 @@ namespace FleetProfiler.Benchmarks.Benchmarks;
 public sealed record QuerySettings(int Hosts, int WindowsPerHost, int Queries, int Inflight, int BudgetSeconds, bool NoCompact,
     int CompactionTimeout, double MinShare, IReadOnlyDictionary<string, string> SiloSettings)
 {
-    public static QuerySettings Read(Options o) => new(
+    public static QuerySettings Read(CommandLineOptions o) => new(
         Hosts: o.Int("hosts", 200),
         WindowsPerHost: o.Int("windows-per-host", 10),
         Queries: o.Int("queries", 20),

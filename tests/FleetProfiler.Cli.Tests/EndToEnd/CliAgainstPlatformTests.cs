@@ -7,9 +7,9 @@ namespace FleetProfiler.Cli.Tests.EndToEnd;
 
 /// <summary>The tool, run in-process, against a real single-node platform process seeded over the real ingest stream.</summary>
 [Collection(PlatformCollection.Name)]
-public sealed class CliAgainstPlatformTests(PlatformFixture platform)
+public sealed class CliAgainstPlatformTests(SeededPlatform platform)
 {
-    private const string Service = PlatformFixture.Service;
+    private const string Service = SeededPlatform.Service;
 
     private Task<CliResult> RunAsync(params string[] args) => Tool.RunAsync([.. args, "--gateway", platform.GatewayUrl]);
 
@@ -20,15 +20,15 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        foreach (var (stack, samples) in PlatformFixture.RecentStacks)
+        foreach (var (stack, samples) in SeededPlatform.RecentStacks)
             Assert.Contains($"{stack} {samples}", lines);
-        Assert.Equal(PlatformFixture.RecentStacks.Length, lines.Count);
+        Assert.Equal(SeededPlatform.RecentStacks.Length, lines.Count);
     }
 
     [Fact]
     public async Task Profile_over_both_windows_adds_them_up()
     {
-        var r = await RunAsync("profile", "--service", Service, "--host", PlatformFixture.Host, "--since", "1h", "--kind", "wall");
+        var r = await RunAsync("profile", "--service", Service, "--host", SeededPlatform.Host, "--since", "1h", "--kind", "wall");
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("app!Program.Main;app!Cache.Lookup 105\n", r.Out);
@@ -38,7 +38,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Profile_pprof_to_a_file_writes_gzip_and_says_how_many_bytes()
     {
-        var file = platform.Files.File("cpu.pb.gz");
+        var file = platform.Files.Combine("cpu.pb.gz");
 
         var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", "pprof", "-o", file);
 
@@ -106,8 +106,8 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Top_alloc_ranks_the_allocating_function_and_file_by_the_bytes_they_allocate_themselves()
     {
-        var functions = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc");
-        var files = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc", "--files");
+        var functions = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc");
+        var files = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc", "--files");
 
         Assert.True(functions.ExitCode == 0, functions.ToString());
         Assert.Equal(["8,000", "72.7%", "8,000", "72.7%", "app!Reports.BuildRows"], Row(functions.Out, 1));
@@ -121,7 +121,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Top_types_lists_the_allocated_types_with_bytes_and_counts()
     {
-        var r = await RunAsync("top", "--service", PlatformFixture.AllocService, "--since", "5m", "--types");
+        var r = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--types");
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(["BYTES", "BYTES%", "COUNT", "TYPE"], Row(r.Out, 0));
@@ -133,8 +133,8 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Profile_alloc_ends_at_the_allocation_site_and_types_adds_the_types()
     {
-        var sites = await RunAsync("profile", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc");
-        var types = await RunAsync("profile", "--service", PlatformFixture.AllocService, "--since", "5m", "--kind", "alloc", "--types");
+        var sites = await RunAsync("profile", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc");
+        var types = await RunAsync("profile", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc", "--types");
 
         Assert.True(sites.ExitCode == 0, sites.ToString());
         Assert.Equal("app!Program.Main;app!Json.Write 3000\napp!Program.Main;app!Reports.BuildRows 8000\n", sites.Out);
@@ -149,7 +149,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [InlineData("--types shows allocated types: it needs --kind alloc", "profile", "--types")]
     public async Task Types_with_a_kind_or_option_it_does_not_fit_is_a_usage_error(string expected, params string[] args)
     {
-        var r = await RunAsync([.. args, "--service", PlatformFixture.AllocService]);
+        var r = await RunAsync([.. args, "--service", SeededPlatform.AllocService]);
 
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains(expected, r.Error);
@@ -165,8 +165,8 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var row = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal(PlatformFixture.Host, row[0]);
-        Assert.Equal(PlatformFixture.AgentId, row[1]);
+        Assert.Equal(SeededPlatform.Host, row[0]);
+        Assert.Equal(SeededPlatform.AgentId, row[1]);
         Assert.Equal("cli-test-1.0", row[2]);
         Assert.Equal("yes", row[^1]);
     }
@@ -182,13 +182,13 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("mode     single-node", status.Out);
         Assert.Contains("Active", status.Out);
-        Assert.Contains(status.Out.Split('\n'), l => l.StartsWith(Service + " ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(PlatformFixture.Host));
+        Assert.Contains(status.Out.Split('\n'), l => l.StartsWith(Service + " ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(SeededPlatform.Host));
     }
 
     [Fact]
     public async Task Diff_of_the_last_window_against_the_one_before_is_an_svg()
     {
-        var file = platform.Files.File("diff.svg");
+        var file = platform.Files.Combine("diff.svg");
 
         // B = the last 5 minutes (the recent window), A = the 5 minutes before (the older window).
         var r = await RunAsync("diff", "--service", Service, "--window", "5m", "--ago", "5m", "-o", file);
@@ -201,7 +201,7 @@ public sealed class CliAgainstPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Trigger_reaches_the_connected_agent_and_prints_the_command_id()
     {
-        var r = await RunAsync("trigger", "--service", Service, "--host", PlatformFixture.Host, "--kind", "alloc", "--seconds", "30");
+        var r = await RunAsync("trigger", "--service", Service, "--host", SeededPlatform.Host, "--kind", "alloc", "--seconds", "30");
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var id = r.Out.Trim();

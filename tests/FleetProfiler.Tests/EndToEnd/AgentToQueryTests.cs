@@ -14,9 +14,11 @@ namespace FleetProfiler.Tests.EndToEnd;
 public sealed class AgentToQueryTests : IAsyncLifetime
 {
     private const string Service = "demo-e2e";
+    /// <summary>Demo start, the agent's first windows of both kinds, ingest and the store, on a busy machine.</summary>
+    private static readonly TimeSpan EndToEndDeadline = TestTimeouts.Convergence * 2.5;
     private readonly PlatformFixture _platform = new();
     private readonly TempDirectory _dir = new();
-    private ChildProcess? _demo;
+    private DemoProcess? _demo;
     private ChildProcess? _agent;
 
     public async Task InitializeAsync()
@@ -33,14 +35,19 @@ public sealed class AgentToQueryTests : IAsyncLifetime
     private async Task StartAsync()
     {
         await _platform.InitializeAsync();
-        var demoPort = FreePorts.Take(1)[0];
-        _demo = ChildProcess.Start(Repo.Output(Path.Combine("deploy", "demo"), "FleetProfiler.Demo"),
-            ["--urls", $"http://127.0.0.1:{demoPort}", "--load", "2"],
-            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = Service, ["DOTNET_EventPipeThreadSamplingRate"] = "A",
+        _demo = await DemoService.StartAsync(new DemoOptions
+        {
+            Load = 2,
+            LoadSeconds = null,
+            Service = Service,
+            Environment = new Dictionary<string, string>
+            {
+                ["DOTNET_EventPipeThreadSamplingRate"] = "A",
                 // Idle thread-pool workers spin (real CPU, but noise for this check on a busy 2-core box).
-                ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0" });
-        await _demo.WaitForLineAsync("FleetProfiler demo listening on", TimeSpan.FromSeconds(60));
-        _agent = ChildProcess.Start(Repo.Output("agent", "FleetProfiler.Agent"),
+                ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+            },
+        });
+        _agent = ChildProcess.StartDotnet("agent", Repo.AgentDll,
         [
             "--Agent:AgentId=agent-a", "--Agent:Host=host-a", $"--Agent:Token={PlatformFixture.TokenA}",
             $"--Agent:GatewayUrl={_platform.GrpcUrl}", $"--Agent:SpoolDirectory={Path.Combine(_dir.Path, "spool")}",
@@ -74,7 +81,7 @@ public sealed class AgentToQueryTests : IAsyncLifetime
         {
             try { return await Query.GetProfileAsync(Request(kind, "tree")); }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { return null; }
-        }, r => r is { Total: > 0 }, TimeSpan.FromSeconds(150), $"a {kind} window of {Service} stored. Agent output:\n{_agent?.Output}") ?? throw new InvalidOperationException();
+        }, r => r is { Total: > 0 }, EndToEndDeadline, $"a {kind} window of {Service} stored. Agent output:\n{_agent?.Output}") ?? throw new InvalidOperationException();
 
     [Fact]
     public async Task A_real_service_profiled_by_the_agent_is_queryable_in_every_format()

@@ -8,11 +8,19 @@ namespace FleetProfiler.Tests.Infrastructure;
 /// <summary>One in-process TestCluster shared by the grain tests of a collection (memory storage, in-memory reminders).</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
+    /// <summary>The SQLite profile store of the in-process silos; removed with the cluster.</summary>
+    private static readonly TempDirectory StoreDirectory = new("cluster");
+
     public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public Task InitializeAsync() => Cluster.DeployAsync();
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        StoreDirectory.Dispose();
+    }
 
     private sealed class Configurator : ISiloConfigurator
     {
@@ -25,8 +33,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new FleetProfiler.Grains.Profiles.ProfileStoreOptions { MinuteNodes = 100 });
             silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileRollup>();
             silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileReader>();
-            var dir = Path.Combine(Path.GetTempPath(), "fleetprofiler-tests", "cluster-" + Guid.NewGuid().ToString("N")[..8]);
-            silo.Services.AddSingleton<FleetProfiler.Grains.Storage.IProfileStore>(new FleetProfiler.Silo.Storage.SqliteProfileStore(Path.Combine(dir, "profiles.db"), "NORMAL"));
+            silo.Services.AddSingleton<FleetProfiler.Grains.Storage.IProfileStore>(new FleetProfiler.Silo.Storage.SqliteProfileStore(StoreDirectory.Combine("profiles.db"), "NORMAL"));
         }
     }
 }

@@ -14,14 +14,26 @@ public static class TestPostgres
             ? cs
             : throw new InvalidOperationException($"{Variable} is not set: run the tests through 'bash .ci/run', which starts PostgreSQL and sets it, or point it at a database with deploy/sql applied.");
 
-    /// <summary>Creates an empty database (no schema) and returns its connection string.</summary>
-    public static async Task<string> CreateEmptyDatabaseAsync()
+    /// <summary>Creates an empty database (no schema), dropped again when the returned value is disposed.</summary>
+    public static async Task<ScratchDatabase> CreateEmptyDatabaseAsync()
     {
         var name = "fp_empty_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync($"CREATE DATABASE {name}");
+        return new ScratchDatabase(name, new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString);
+    }
+
+    private static async Task ExecuteAsync(string sql)
+    {
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
-        await using (var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn)) await cmd.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A database of one test; dropping it ends whatever connections the test left open.</summary>
+    public sealed record ScratchDatabase(string Name, string ConnectionString) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await ExecuteAsync($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
     }
 
     public static async Task<long> CountAsync(string sql, params (string Name, object Value)[] parameters)

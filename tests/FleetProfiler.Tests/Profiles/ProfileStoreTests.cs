@@ -171,13 +171,14 @@ public sealed class SqliteProfileStoreTests : ProfileStoreTests
 public sealed class PostgresProfileStoreTests : ProfileStoreTests
 {
     private NpgsqlDataSource? _source;
+    private TestPostgres.ScratchDatabase? _database;
 
     protected override async Task<IProfileStore> CreateStoreAsync()
     {
         // A database of its own: the watermark is global, and cluster-mode silos of other tests run a rollup.
-        var cs = await TestPostgres.CreateEmptyDatabaseAsync();
-        _source = NpgsqlDataSource.Create(cs);
-        await using (var cmd = _source.CreateCommand(await File.ReadAllTextAsync(Path.Combine(Repo.Root, "deploy", "sql", "10-profile-store.sql"))))
+        _database = await TestPostgres.CreateEmptyDatabaseAsync();
+        _source = NpgsqlDataSource.Create(_database.ConnectionString);
+        await using (var cmd = _source.CreateCommand(await File.ReadAllTextAsync(Repo.File("deploy", "sql", "10-profile-store.sql"))))
             await cmd.ExecuteNonQueryAsync();
         return new PostgresProfileStore(_source);
     }
@@ -185,5 +186,6 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
     public override async Task DisposeAsync()
     {
         if (_source is not null) await _source.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
     }
 }

@@ -8,7 +8,8 @@ public sealed class StartupErrorTests
         using var dir = new TempDirectory();
         var ports = FreePorts.Take(2);
         await using var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]);
-        return (await silo.WaitExitAsync(), silo.Output);
+        var code = await silo.WaitExitAsync();
+        return (code, string.Join('\n', silo.Process.StderrLines.Concat(silo.Process.StdoutLines)));
     }
 
     private static void AssertOneClearLine(string output, string setting)
@@ -52,8 +53,8 @@ public sealed class StartupErrorTests
     [Fact]
     public async Task Database_without_schema_points_to_the_schema_script()
     {
-        var empty = await TestPostgres.CreateEmptyDatabaseAsync();
-        var (code, output) = await RunAsync(new() { ["Mode"] = "cluster", ["PostgreSql:ConnectionString"] = empty });
+        await using var empty = await TestPostgres.CreateEmptyDatabaseAsync();
+        var (code, output) = await RunAsync(new() { ["Mode"] = "cluster", ["PostgreSql:ConnectionString"] = empty.ConnectionString });
         Assert.Equal(2, code);
         AssertOneClearLine(output, "deploy/scripts/create-db.sh");
     }

@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace FleetProfiler.Cli.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
 public static class FreePorts
 {
-    private static readonly object Gate = new();
+    private static readonly Lock Gate = new();
     private static readonly HashSet<int> Handed = [];
 
-    /// <summary>Ports free on loopback now and not handed out before in this run.</summary>
+    /// <summary>Ports free on loopback now and not handed out before in this process.</summary>
     public static int[] Take(int count)
     {
         lock (Gate)
@@ -19,9 +19,14 @@ public static class FreePorts
                 using var listener = new TcpListener(IPAddress.Loopback, 0);
                 listener.Start();
                 var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                if (Handed.Add(port)) ports.Add(port);
+                if (Handed.Add(port))
+                {
+                    ports.Add(port);
+                }
             }
             return [.. ports];
         }
     }
+
+    public static int Take() => Take(1)[0];
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
-
-namespace FleetProfiler.Agent.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
 /// <summary>
 /// What the kernel says about a .NET process's diagnostics IPC, read from /proc (no help from the agent): the

@@ -1,18 +1,17 @@
-using Grpc.Net.Client;
-
 namespace FleetProfiler.Cli.Tests.Infrastructure;
 
 /// <summary>
-/// One real single-node platform (silo + co-hosted gateway) seeded over the real ingest stream with two windows
+/// One real single-node platform (<see cref="PlatformFixture"/>) seeded over the real ingest stream with two windows
 /// of service <see cref="Service"/> on host <see cref="Host"/>: a recent one (2 minutes ago) and an older one (8 minutes ago).
 /// The agent's stream stays open, so the host is connected and triggers reach it.
 /// </summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public sealed class SeededPlatform : IAsyncLifetime
 {
     public const string Service = "checkout";
-    public const string Host = "h1";
-    public const string AgentId = "a1";
-    public const string Token = "0123456789abcdef0123";
+
+    private static readonly AgentCredential Credential = PlatformFixture.AgentA;
+    public static readonly string Host = Credential.Host;
+    public static readonly string AgentId = Credential.AgentId;
 
     /// <summary>The recent window: OrderRepository.Query is the hottest function (60 of 100).</summary>
     public static readonly (string Stack, long Samples)[] RecentStacks =
@@ -39,42 +38,21 @@ public sealed class PlatformFixture : IAsyncLifetime
         ("app!Program.Main;app!Json.Write", "System.Byte[]", 3000, 3),
     ];
 
-    private readonly TempDirectory _dir = new();
-    private SiloProcess? _silo;
-    private GrpcChannel? _channel;
+    private readonly PlatformFixture _platform = new();
 
-    public string GatewayUrl { get; private set; } = "";
+    public string GatewayUrl => _platform.GrpcUrl;
     public DateTimeOffset RecentStart { get; private set; }
     public DateTimeOffset OlderStart { get; private set; }
     internal SeedAgent Agent { get; private set; } = null!;
-    public TempDirectory Files => _dir;
+    public TempDirectory Files { get; } = new("cli");
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts.Take(4);
-        var work = Path.Combine(_dir.Path, "silo");
-        Directory.CreateDirectory(work);
-        _silo = SiloProcess.Start(work, new Dictionary<string, string>
-        {
-            ["Silo:SiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
-            ["Silo:GatewayPort"] = ports[1].ToString(CultureInfo.InvariantCulture),
-            ["Gateway:GrpcPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
-            ["Gateway:HttpPort"] = ports[3].ToString(CultureInfo.InvariantCulture),
-            ["DataDirectory"] = Path.Combine(work, "data"),
-            ["ClusterId"] = "x",
-            ["ServiceId"] = "x",
-            ["Ingest:Agents:0:AgentId"] = AgentId,
-            ["Ingest:Agents:0:Host"] = Host,
-            ["Ingest:Agents:0:Token"] = Token,
-        });
-        await _silo.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        GatewayUrl = $"http://127.0.0.1:{ports[2]}";
-        _channel = GrpcChannel.ForAddress(GatewayUrl);
-
+        await _platform.InitializeAsync();
         var now = DateTimeOffset.UtcNow;
         RecentStart = now.AddMinutes(-2);
         OlderStart = now.AddMinutes(-8);
-        Agent = await SeedAgent.ConnectAsync(_channel, AgentId, Host, Token, Service, AllocService);
+        Agent = await SeedAgent.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService);
         await Agent.SendWindowAsync(Service, Host, RecentStart, RecentStacks);
         await Agent.SendWindowAsync(Service, Host, OlderStart, OlderStacks);
         await Agent.SendAllocWindowAsync(AllocService, Host, RecentStart, RecentAllocations);
@@ -82,15 +60,17 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Agent is not null) await Agent.DisposeAsync();
-        _channel?.Dispose();
-        if (_silo is not null) await _silo.DisposeAsync();
-        _dir.Dispose();
+        if (Agent is not null)
+        {
+            await Agent.DisposeAsync();
+        }
+        await _platform.DisposeAsync();
+        Files.Dispose();
     }
 }
 
 [CollectionDefinition(Name)]
-public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+public sealed class PlatformCollection : ICollectionFixture<SeededPlatform>
 {
     public const string Name = "platform";
 }

@@ -1,16 +1,30 @@
-namespace FleetProfiler.Agent.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
+/// <summary>
+/// A fresh directory under the system temp directory, removed on dispose. World-readable whatever the umask, so a
+/// process run as another user (the agent as <c>nobody</c>) can enter it.
+/// </summary>
 public sealed class TempDirectory : IDisposable
 {
     private const UnixFileMode WorldReadable = (UnixFileMode)0b111_101_101;
 
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fleetprofiler-agent-tests", Guid.NewGuid().ToString("N")[..12]);
+    /// <summary>The parent of every test directory, so a crashed run leaves its litter in one visible place.</summary>
+    public static string Parent { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fleetprofiler-tests");
 
-    public TempDirectory()
+    public string Path { get; }
+
+    public TempDirectory(string? prefix = null)
     {
+        Path = System.IO.Path.Combine(Parent, (prefix is null ? "" : prefix + "-") + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);
-        // Other users (the agent run as nobody) must be able to enter it whatever the umask.
-        File.SetUnixFileMode(System.IO.Path.GetDirectoryName(Path)!, WorldReadable);
+        try
+        {
+            File.SetUnixFileMode(Parent, WorldReadable);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Created by another user's run: it made it traversable the same way.
+        }
         File.SetUnixFileMode(Path, WorldReadable);
     }
 
@@ -44,8 +58,9 @@ public sealed class TempDirectory : IDisposable
         {
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // A process of another user may have left files we may not remove; the temp directory is cleaned by the OS.
         }
     }
 }
