@@ -12,7 +12,16 @@ public static class FleetProfilerTool
     [
         new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(),
         new TriggerCommand(), new StatusCommand(),
+        new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
     ];
+
+    /// <summary>The command whose (possibly two-word) name starts the arguments, and how many words it took.</summary>
+    private static (ToolCommand? Command, int Words) Find(IReadOnlyList<string> args, int skip = 0) =>
+        Commands.Select(c => (Command: c, Words: c.Name.Split(' ')))
+            .Where(c => c.Words.Length <= args.Count - skip && c.Words.Select((w, i) => args[skip + i] == w).All(m => m))
+            .OrderByDescending(c => c.Words.Length)
+            .Select(c => ((ToolCommand?)c.Command, c.Words.Length))
+            .FirstOrDefault();
 
     public static string Version { get; } =
         typeof(FleetProfilerTool).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
@@ -23,7 +32,7 @@ public static class FleetProfilerTool
         Usage: fleetprofiler <command> [options]
 
         Commands:
-        {string.Join(Environment.NewLine, Commands.Select(c => $"  {c.Name,-9} {c.Summary}"))}
+        {string.Join(Environment.NewLine, Commands.Select(c => $"  {c.Name,-14} {c.Summary}"))}
 
         {CommonHelp}
         Run 'fleetprofiler <command> --help' for a command's options.
@@ -58,7 +67,7 @@ public static class FleetProfilerTool
         var name = args[0];
         if (name is "-h" or "--help" or "help")
         {
-            var topic = args.Count > 1 ? Commands.FirstOrDefault(c => c.Name == args[1]) : null;
+            var topic = Find(args, 1).Command;
             await console.Out.WriteLineAsync(topic is null ? GeneralHelp : HelpFor(topic));
             return ExitCodes.Ok;
         }
@@ -67,13 +76,13 @@ public static class FleetProfilerTool
             await console.Out.WriteLineAsync(Version);
             return ExitCodes.Ok;
         }
-        var command = Commands.FirstOrDefault(c => c.Name == name);
+        var (command, words) = Find(args);
         if (command is null)
         {
             await console.Error.WriteLineAsync($"fleetprofiler: unknown command '{name}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}; see 'fleetprofiler --help')");
             return ExitCodes.Usage;
         }
-        var rest = args.Skip(1).ToList();
+        var rest = args.Skip(words).ToList();
         if (rest.Contains("-h") || rest.Contains("--help"))
         {
             await console.Out.WriteLineAsync(HelpFor(command));

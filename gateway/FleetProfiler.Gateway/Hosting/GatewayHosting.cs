@@ -54,6 +54,7 @@ public static class GatewayHosting
         app.MapGrpcService<StatusService>();
         app.MapGrpcService<IngestService>();
         app.MapGrpcService<QueryService>();
+        app.MapGrpcService<Cost.CostService>();
         app.MapProfileHttp();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
