@@ -16,7 +16,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Profile_folded_prints_the_seeded_stacks()
     {
-        var r = await RunAsync("profile", "--service", Service, "--since", "5m", "--kind", "cpu", "--format", "folded");
+        var r = await RunAsync(["profile", "--service", Service, .. platform.Recent, "--kind", "cpu", "--format", "folded"]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
@@ -28,7 +28,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Profile_over_both_windows_adds_them_up()
     {
-        var r = await RunAsync("profile", "--service", Service, "--host", SeededPlatform.Host, "--since", "1h", "--kind", "wall");
+        var r = await RunAsync(["profile", "--service", Service, "--host", SeededPlatform.Host, .. platform.RecentAndOlder, "--kind", "wall"]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("app!Program.Main;app!Cache.Lookup 105\n", r.Out);
@@ -40,7 +40,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     {
         var file = platform.Files.Combine("cpu.pb.gz");
 
-        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", "pprof", "-o", file);
+        var r = await RunAsync(["profile", "--service", Service, .. platform.RecentAndOlder, "--format", "pprof", "-o", file]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var bytes = await File.ReadAllBytesAsync(file);
@@ -56,7 +56,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Profile_svg_is_an_xml_flamegraph()
     {
-        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", "svg");
+        var r = await RunAsync(["profile", "--service", Service, .. platform.RecentAndOlder, "--format", "svg"]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var svg = XDocument.Parse(r.Out);
@@ -69,7 +69,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [InlineData("speedscope")]
     public async Task Profile_json_formats_parse(string format)
     {
-        var r = await RunAsync("profile", "--service", Service, "--since", "1h", "--format", format);
+        var r = await RunAsync(["profile", "--service", Service, .. platform.RecentAndOlder, "--format", format]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         using var json = JsonDocument.Parse(r.Out);
@@ -79,7 +79,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Top_shows_the_hottest_function_first()
     {
-        var r = await RunAsync("top", "--service", Service, "--since", "5m", "--kind", "cpu");
+        var r = await RunAsync(["top", "--service", Service, .. platform.Recent, "--kind", "cpu"]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -91,8 +91,8 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Top_by_total_puts_the_root_first_and_files_rank_source_files()
     {
-        var byTotal = await RunAsync("top", "--service", Service, "--since", "5m", "--order", "total", "--limit", "2");
-        var files = await RunAsync("top", "--service", Service, "--since", "5m", "--files");
+        var byTotal = await RunAsync(["top", "--service", Service, .. platform.Recent, "--order", "total", "--limit", "2"]);
+        var files = await RunAsync(["top", "--service", Service, .. platform.Recent, "--files"]);
 
         Assert.True(byTotal.ExitCode == 0, byTotal.ToString());
         var rows = byTotal.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -106,8 +106,8 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Top_alloc_ranks_the_allocating_function_and_file_by_the_bytes_they_allocate_themselves()
     {
-        var functions = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc");
-        var files = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc", "--files");
+        var functions = await RunAsync(["top", "--service", SeededPlatform.AllocService, .. platform.Recent, "--kind", "alloc"]);
+        var files = await RunAsync(["top", "--service", SeededPlatform.AllocService, .. platform.Recent, "--kind", "alloc", "--files"]);
 
         Assert.True(functions.ExitCode == 0, functions.ToString());
         Assert.Equal(["8,000", "72.7%", "8,000", "72.7%", "app!Reports.BuildRows"], Row(functions.Out, 1));
@@ -121,7 +121,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Top_types_lists_the_allocated_types_with_bytes_and_counts()
     {
-        var r = await RunAsync("top", "--service", SeededPlatform.AllocService, "--since", "5m", "--types");
+        var r = await RunAsync(["top", "--service", SeededPlatform.AllocService, .. platform.Recent, "--types"]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(["BYTES", "BYTES%", "COUNT", "TYPE"], Row(r.Out, 0));
@@ -133,8 +133,8 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     [Fact]
     public async Task Profile_alloc_ends_at_the_allocation_site_and_types_adds_the_types()
     {
-        var sites = await RunAsync("profile", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc");
-        var types = await RunAsync("profile", "--service", SeededPlatform.AllocService, "--since", "5m", "--kind", "alloc", "--types");
+        var sites = await RunAsync(["profile", "--service", SeededPlatform.AllocService, .. platform.Recent, "--kind", "alloc"]);
+        var types = await RunAsync(["profile", "--service", SeededPlatform.AllocService, .. platform.Recent, "--kind", "alloc", "--types"]);
 
         Assert.True(sites.ExitCode == 0, sites.ToString());
         Assert.Equal("app!Program.Main;app!Json.Write 3000\napp!Program.Main;app!Reports.BuildRows 8000\n", sites.Out);
@@ -167,7 +167,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
         var row = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(SeededPlatform.Host, row[0]);
         Assert.Equal(SeededPlatform.AgentId, row[1]);
-        Assert.Equal("cli-test-1.0", row[2]);
+        Assert.Equal(TestBatches.AgentVersion, row[2]);
         Assert.Equal("yes", row[^1]);
     }
 
@@ -186,15 +186,20 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     }
 
     [Fact]
-    public async Task Diff_of_the_last_window_against_the_one_before_is_an_svg()
+    public async Task Diff_of_the_recent_window_against_the_older_one_is_an_svg_of_both_stacks()
     {
         var file = platform.Files.Combine("diff.svg");
 
-        // B = the last 5 minutes (the recent window), A = the 5 minutes before (the older window).
-        var r = await RunAsync("diff", "--service", Service, "--window", "5m", "--ago", "5m", "-o", file);
+        // A = the older window, B = the recent one.
+        var r = await RunAsync("diff", "--service", Service,
+            "--a-from", SeededPlatform.Iso(platform.OlderStart.AddMinutes(-1)), "--a-to", SeededPlatform.Iso(platform.OlderStart.AddMinutes(1)),
+            "--b-from", SeededPlatform.Iso(platform.RecentStart.AddMinutes(-1)), "--b-to", SeededPlatform.Iso(platform.RecentStart.AddMinutes(1)), "-o", file);
 
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal("svg", XDocument.Load(file).Root!.Name.LocalName);
+        var svg = XDocument.Load(file);
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        Assert.Contains("OrderRepository.Query", svg.ToString());
+        Assert.Contains("Cache.Lookup", svg.ToString());
         Assert.Contains($"bytes to {file}", r.Error);
     }
 

@@ -2,7 +2,9 @@ namespace FleetProfiler.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// One real single-node platform (<see cref="PlatformFixture"/>) seeded over the real ingest stream with two windows
-/// of service <see cref="Service"/> on host <see cref="Host"/>: a recent one (2 minutes ago) and an older one (8 minutes ago).
+/// of service <see cref="Service"/> on host <see cref="Host"/>, a recent one and one six minutes older, at fixed times
+/// (whole minutes, well in the past). Tests query them by explicit ranges (<see cref="Recent"/>,
+/// <see cref="RecentAndOlder"/>), never "the last N minutes", so a slow machine cannot move a window out of a query.
 /// The agent's stream stays open, so the host is connected and triggers reach it.
 /// </summary>
 public sealed class SeededPlatform : IAsyncLifetime
@@ -43,19 +45,28 @@ public sealed class SeededPlatform : IAsyncLifetime
     public string GatewayUrl => _platform.GrpcUrl;
     public DateTimeOffset RecentStart { get; private set; }
     public DateTimeOffset OlderStart { get; private set; }
-    internal SeedAgent Agent { get; private set; } = null!;
+    public AgentStream Agent { get; private set; } = null!;
     public TempDirectory Files { get; } = new("cli");
+
+    /// <summary><c>--from/--to</c> around the recent window only.</summary>
+    public string[] Recent => ["--from", Iso(RecentStart.AddMinutes(-1)), "--to", Iso(RecentStart.AddMinutes(1))];
+
+    /// <summary><c>--from/--to</c> around both windows.</summary>
+    public string[] RecentAndOlder => ["--from", Iso(OlderStart.AddMinutes(-1)), "--to", Iso(RecentStart.AddMinutes(1))];
+
+    public static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     public async Task InitializeAsync()
     {
         await _platform.InitializeAsync();
-        var now = DateTimeOffset.UtcNow;
-        RecentStart = now.AddMinutes(-2);
-        OlderStart = now.AddMinutes(-8);
-        Agent = await SeedAgent.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService);
-        await Agent.SendWindowAsync(Service, Host, RecentStart, RecentStacks);
-        await Agent.SendWindowAsync(Service, Host, OlderStart, OlderStacks);
-        await Agent.SendAllocWindowAsync(AllocService, Host, RecentStart, RecentAllocations);
+        // Fixed for the run: ranges around it stay right however long the tests take.
+        var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes));
+        RecentStart = minute.AddMinutes(-10);
+        OlderStart = RecentStart.AddMinutes(-6);
+        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService);
+        await Agent.SendAckedAsync(TestBatches.Cpu(1, Service, Host, RecentStart, RecentStacks));
+        await Agent.SendAckedAsync(TestBatches.Cpu(2, Service, Host, OlderStart, OlderStacks));
+        await Agent.SendAckedAsync(TestBatches.Alloc(3, AllocService, Host, RecentStart, RecentAllocations));
     }
 
     public async Task DisposeAsync()

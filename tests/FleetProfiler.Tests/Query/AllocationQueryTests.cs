@@ -50,7 +50,7 @@ public sealed class AllocationQueryTests(PlatformFixture platform)
         Assert.Equal(8000.0 / 11000, functions.Entries[0].SelfShare, 9);
         Assert.Equal(11000, functions.Total);
         Assert.Equal(
-            [("Reports.BuildRows.cs", 8000L), ("Json.Write.cs", 3000L), ("Program.Main.cs", 0L)],
+            [("Reports.cs", 8000L), ("Json.cs", 3000L), ("Program.cs", 0L)],
             files.Entries.Select(e => (e.Name, e.Self)));
     }
 

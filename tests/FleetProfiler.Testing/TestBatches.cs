@@ -1,11 +1,17 @@
 using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 
-namespace FleetProfiler.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
-/// <summary>Builds wire batches the way an agent does: interned tables, stacks root first.</summary>
+/// <summary>
+/// Builds wire batches the way an agent does: strings[0] = "", interned functions and locations, stacks root first.
+/// Frames are named "module!Class.Method"; a frame's file is its class ("app!Orders.Get" lives in "Orders.cs").
+/// </summary>
 public static class TestBatches
 {
+    /// <summary>The version protocol-level test agents report in their Hello.</summary>
+    public const string AgentVersion = "test-agent-1.0";
+
     public static readonly DateTimeOffset Epoch = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>A cpu window from folded-style stacks ("a;b;c" → samples).</summary>
@@ -46,7 +52,7 @@ public static class TestBatches
             if (!functions.TryGetValue(name, out var i))
             {
                 functions[name] = i = (uint)b.Functions.Count;
-                b.Functions.Add(new Function { Name = Str(name), File = Str(name.Split('!')[^1] + ".cs") });
+                b.Functions.Add(new Function { Name = Str(name), File = Str(FileOf(name)) });
                 b.Locations.Add(new Location { Function = i, Line = 10 + i });
             }
             return i;
@@ -63,11 +69,14 @@ public static class TestBatches
         return b;
     }
 
+    /// <summary>The file a frame of these batches lives in: its class ("app!Orders.Get" → "Orders.cs").</summary>
+    public static string FileOf(string frame) => frame[(frame.IndexOf('!') + 1)..].Split('.')[0] + ".cs";
+
     public static AgentMessage Message(this Batch b) => new() { Batch = b };
 
     public static AgentMessage Hello(string agentId, string host, string token, params string[] services)
     {
-        var hello = new Hello { AgentId = agentId, Host = host, Token = token, AgentVersion = "test" };
+        var hello = new Hello { AgentId = agentId, Host = host, Token = token, AgentVersion = AgentVersion };
         hello.Services.AddRange(services);
         return new AgentMessage { Hello = hello };
     }

@@ -2,7 +2,7 @@ using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace FleetProfiler.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
 /// <summary>A protocol-level agent: one Ingest/Connect stream, driven message by message.</summary>
 public sealed class AgentStream : IAsyncDisposable
@@ -16,7 +16,10 @@ public sealed class AgentStream : IAsyncDisposable
         var stream = Open(channel);
         await stream.SendAsync(TestBatches.Hello(agentId, host, token, services));
         var first = await stream.ReceiveAsync();
-        Assert.Equal(GatewayMessage.BodyOneofCase.Welcome, first.BodyCase);
+        if (first.BodyCase != GatewayMessage.BodyOneofCase.Welcome)
+        {
+            throw new InvalidOperationException($"expected a Welcome, got {first}");
+        }
         return (stream, first.Welcome);
     }
 
@@ -26,9 +29,11 @@ public sealed class AgentStream : IAsyncDisposable
 
     public async Task<GatewayMessage> ReceiveAsync()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var deadline = new CancellationTokenSource(TestTimeouts.Step);
         if (!await _call.ResponseStream.MoveNext(deadline.Token))
+        {
             throw new InvalidOperationException("the gateway ended the stream");
+        }
         return _call.ResponseStream.Current;
     }
 
@@ -37,23 +42,48 @@ public sealed class AgentStream : IAsyncDisposable
     {
         await SendAsync(batch.Message());
         var reply = await ReceiveAsync();
-        Assert.True(reply.BodyCase is GatewayMessage.BodyOneofCase.Ack or GatewayMessage.BodyOneofCase.Rejected, $"unexpected {reply.BodyCase}");
-        return reply;
+        return reply.BodyCase is GatewayMessage.BodyOneofCase.Ack or GatewayMessage.BodyOneofCase.Rejected
+            ? reply
+            : throw new InvalidOperationException($"batch {batch.Sequence}: expected an ack or a rejection, got {reply}");
+    }
+
+    /// <summary>Sends a batch that must be acked (seeding data for a test).</summary>
+    public async Task SendAckedAsync(Batch batch)
+    {
+        var reply = await SendBatchAsync(batch);
+        if (reply.BodyCase != GatewayMessage.BodyOneofCase.Ack)
+        {
+            throw new InvalidOperationException($"batch {batch.Sequence} not acked: {reply}");
+        }
     }
 
     /// <summary>The status the gateway ended the stream with.</summary>
     public async Task<RpcException> ExpectEndAsync()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await Assert.ThrowsAsync<RpcException>(async () =>
+        using var deadline = new CancellationTokenSource(TestTimeouts.Step);
+        try
         {
-            while (await _call.ResponseStream.MoveNext(deadline.Token)) { }
-        });
+            while (await _call.ResponseStream.MoveNext(deadline.Token))
+            {
+            }
+        }
+        catch (RpcException e)
+        {
+            return e;
+        }
+        throw new InvalidOperationException("the gateway ended the stream without an error status");
     }
 
     public async ValueTask DisposeAsync()
     {
-        try { await _call.RequestStream.CompleteAsync(); } catch (Exception) { }
+        try
+        {
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The gateway already ended the stream.
+        }
         _call.Dispose();
     }
 }
