@@ -1,0 +1,159 @@
+using FleetProfiler.Abstractions.Hosts;
+using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Protocol.V1;
+
+namespace FleetProfiler.Gateway.Ingest;
+
+/// <summary>
+/// One authenticated agent stream, from the welcome to the disconnect: the host grains it is attached to (one per
+/// service it reports), its batches applied in order and answered, the grains' commands written back, and the
+/// detach on the way out whatever ended the stream.
+/// </summary>
+public sealed class AgentSession
+{
+    /// <summary>How often a session re-attaches to its host grains, so a grain reactivated elsewhere still reaches it.</summary>
+    private static readonly TimeSpan ReattachPeriod = TimeSpan.FromSeconds(30);
+
+    private static readonly string GatewayVersion = typeof(AgentSession).Assembly.GetName().Version?.ToString() ?? "";
+
+    private readonly IGrainFactory _grains;
+    private readonly IngestOptions _options;
+    private readonly ILogger _logger;
+    private readonly Hello _hello;
+    private readonly AgentRegistration _registration;
+    private readonly AgentConnection _connection = new();
+    private readonly HashSet<string> _services = new(StringComparer.Ordinal);
+    private IAgentConnection? _reference;
+
+    public AgentSession(IGrainFactory grains, IngestOptions options, ILogger logger, Hello hello)
+    {
+        _grains = grains;
+        _options = options;
+        _logger = logger;
+        _hello = hello;
+        _registration = new AgentRegistration(hello.AgentId, hello.AgentVersion);
+    }
+
+    /// <summary>Serves the stream until the agent ends it or the call is cancelled; always detaches from every host grain.</summary>
+    public async Task RunAsync(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, CancellationToken ct)
+    {
+        _reference = _grains.CreateObjectReference<IAgentConnection>(_connection);
+        var writer = WriteLoopAsync(responses, ct);
+        try
+        {
+            foreach (var service in _hello.Services.Distinct())
+                if (IsServiceName(service)) await AttachAsync(service);
+            _logger.LogInformation("Agent {Agent} connected for host {Host} ({Services} services)", _hello.AgentId, _hello.Host, _services.Count);
+            await _connection.SendAsync(new GatewayMessage { Welcome = new Welcome { GatewayVersion = GatewayVersion, Limits = ToProto(_options.Limits) } }, ct);
+            using var reattach = new PeriodicTimer(ReattachPeriod);
+            _ = ReattachLoopAsync(reattach, ct);   // ends when the timer is disposed below or the call is cancelled
+            await ReadLoopAsync(requests, ct);
+        }
+        finally
+        {
+            await CloseAsync(writer);
+        }
+    }
+
+    private async Task ReadLoopAsync(IAsyncStreamReader<AgentMessage> requests, CancellationToken ct)
+    {
+        while (await requests.MoveNext(ct))
+        {
+            var message = requests.Current;
+            switch (message.BodyCase)
+            {
+                case AgentMessage.BodyOneofCase.Batch:
+                    await _connection.SendAsync(await ApplyAsync(message.Batch), ct);
+                    break;
+                case AgentMessage.BodyOneofCase.CommandResult:
+                    _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, message.CommandResult.Id,
+                        message.CommandResult.Accepted ? "accepted" : "refused", message.CommandResult.Message);
+                    break;
+                case AgentMessage.BodyOneofCase.Hello:
+                    throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "a second hello on one stream"));
+                default:
+                    throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "an empty agent message"));
+            }
+        }
+    }
+
+    private async Task<GatewayMessage> ApplyAsync(Batch batch)
+    {
+        if (batch.Host != _hello.Host)
+            return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"batch for host '{batch.Host}' on the stream of host '{_hello.Host}'");
+        var error = BatchValidator.Validate(batch, _options.Limits);
+        if (error is not null)
+        {
+            _logger.LogWarning("Agent {Agent}: batch {Sequence} rejected: {Error}", _hello.AgentId, batch.Sequence, error);
+            return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
+        }
+        if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
+        var upload = new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
+            batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
+            batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), (int)Math.Min(batch.DroppedWindows, int.MaxValue));
+        // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
+        var outcome = await HostGrain(batch.Service).ApplyWindowAsync(upload);
+        return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
+    }
+
+    private async Task AttachAsync(string service)
+    {
+        var host = HostGrain(service);
+        if (_services.Add(service)) await host.RegisterAgentAsync(_registration);
+        await host.AttachAgentAsync(_reference!);
+    }
+
+    private async Task ReattachLoopAsync(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+                foreach (var service in _services.ToArray())
+                    await HostGrain(service).AttachAgentAsync(_reference!);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) { _logger.LogWarning("Re-attaching agent {Agent} failed: {Error}", _hello.AgentId, e.Message); }
+    }
+
+    /// <summary>The single writer of the response stream (gRPC allows one at a time): the outbox, in order.</summary>
+    private async Task WriteLoopAsync(IServerStreamWriter<GatewayMessage> responses, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var message in _connection.Outbox.ReadAllAsync(ct))
+                await responses.WriteAsync(message, ct);
+        }
+        catch (OperationCanceledException) { }
+        catch (InvalidOperationException) { } // the call ended
+    }
+
+    private async Task CloseAsync(Task writer)
+    {
+        _connection.Complete();
+        foreach (var service in _services)
+        {
+            try { await HostGrain(service).DetachAgentAsync(_reference!); }
+            catch (Exception e) { _logger.LogDebug(e, "Detach from {Service}/{Host} failed", service, _hello.Host); }
+        }
+        _grains.DeleteObjectReference<IAgentConnection>(_reference!);
+        await writer;
+        _logger.LogInformation("Agent {Agent} of host {Host} disconnected", _hello.AgentId, _hello.Host);
+    }
+
+    private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
+
+    private static GatewayMessage Rejected(ulong sequence, StatusCode code, string message) =>
+        new() { Rejected = new BatchRejected { Sequence = sequence, Code = (int)code, Message = message } };
+
+    private static bool IsServiceName(string s) => !string.IsNullOrWhiteSpace(s) && !s.Contains('/') && s.Length <= 256;
+
+    private static Limits ToProto(BatchLimits l) => new()
+    {
+        MaxBatchBytes = l.MaxBatchBytes,
+        MaxStrings = l.MaxStrings,
+        MaxStringLength = l.MaxStringLength,
+        MaxFramesPerStack = l.MaxFramesPerStack,
+        MaxStacks = l.MaxStacks,
+        MaxSamples = l.MaxSamples,
+    };
+}
