@@ -7,3 +7,4 @@ global using FleetProfiler.Profiles;
 global using FleetProfiler.Protocol;
 global using Microsoft.Extensions.Logging;
 global using Microsoft.Extensions.Options;
+global using ExitCodes = FleetProfiler.Protocol.ExitCodes;

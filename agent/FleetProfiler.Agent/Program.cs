@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Console;
 if (args.Any(a => a is "-h" or "--help"))
 {
     Console.WriteLine(OneShotCommand.Usage);
-    return ExitCodes.Success;
+    return ExitCodes.Ok;
 }
 
 var normalizedArgs = OneShotOptions.NormalizeArgs(args);
@@ -95,7 +95,7 @@ if (!oneShot.Enabled)
         GatewayUploader.AgentVersion, Environment.ProcessId, daemon.AgentId, daemon.EffectiveHost, daemon.GatewayUrl,
         daemon.EffectiveSpoolDirectory, daemon.Schedules.Count);
     await host.RunAsync();
-    return ExitCodes.Success;
+    return ExitCodes.Ok;
 }
 
 using var interrupted = new CancellationTokenSource();
@@ -111,7 +111,7 @@ try
 catch (Exception e)
 {
     host.Services.GetRequiredService<ILogger<OneShotCommand>>().LogError(e, "One-shot profiling failed");
-    return ExitCodes.Failure;
+    return ExitCodes.Failed;
 }
 finally
 {

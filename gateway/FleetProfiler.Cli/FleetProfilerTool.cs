@@ -37,7 +37,7 @@ public static class FleetProfilerTool
         {CommonHelp}
         Run 'fleetprofiler <command> --help' for a command's options.
 
-        {ExitCodes.Help}
+        {ExitCodeHelp}
         """;
 
     private static string CommonHelp => $"""
@@ -54,7 +54,19 @@ public static class FleetProfilerTool
         {command.Help}
 
         {CommonHelp}
-        {ExitCodes.Help}
+        {ExitCodeHelp}
+        """;
+
+    /// <summary>The codes this tool returns, from the table every FleetProfiler binary shares.</summary>
+    private static string ExitCodeHelp => $"""
+        Exit codes:
+          {ExitCodes.Ok,3}  success
+          {ExitCodes.Failed,3}  any other failure (deadline exceeded, agent not connected, file not writable, status unhealthy, ...)
+          {ExitCodes.NotFound,3}  not found: unknown service or host, or no profile data in the range
+          {ExitCodes.InvalidArgument,3}  the gateway rejected an argument (INVALID_ARGUMENT)
+          {ExitCodes.Unreachable,3}  the gateway is unreachable (UNAVAILABLE, connection refused); the message names the URL
+          {ExitCodes.Usage,3}  usage error (unknown command or option, bad value, --from not before --to, ...)
+          {ExitCodes.Interrupted,3}  interrupted (Ctrl+C)
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, ToolConsole console, CancellationToken cancellation = default)
@@ -103,6 +115,10 @@ public static class FleetProfilerTool
         {
             return await FailAsync(console, ExitCodes.Usage, $"{e.Message} (see 'fleetprofiler {command.Name} --help')");
         }
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && cancellation.IsCancellationRequested)
+        {
+            return await FailAsync(console, ExitCodes.Interrupted, "cancelled");
+        }
         catch (RpcException e)
         {
             var (code, message) = GatewayErrors.Describe(e, url, timeout);
@@ -111,10 +127,6 @@ public static class FleetProfilerTool
         catch (CommandFailedException e)
         {
             return await FailAsync(console, e.ExitCode, e.Message);
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            return await FailAsync(console, ExitCodes.Failed, "cancelled");
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {

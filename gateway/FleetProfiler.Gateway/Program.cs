@@ -1,6 +1,7 @@
 // Stand-alone gateway: an Orleans client of a PostgreSQL-clustered silo set (cluster mode).
 // In single-node mode the silo process hosts the gateway itself; see silo/FleetProfiler.Silo.
 using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Protocol;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -25,10 +26,10 @@ try
     await app.StartAsync();
     Console.WriteLine("FleetProfiler gateway (cluster mode) is up\n" + GatewayHosting.DescribeUrls(gateway, null));
     await app.WaitForShutdownAsync();
-    return 0;
+    return ExitCodes.Ok;
 }
 catch (StartupException e)
 {
     Console.Error.WriteLine("fleetprofiler-gateway: " + e.Message);
-    return 2;
+    return e.ExitCode;
 }

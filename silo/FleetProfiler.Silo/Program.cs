@@ -1,4 +1,5 @@
-using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Hosting;
+using FleetProfiler.Protocol;
 using FleetProfiler.Silo.Hosting;
 
 try
@@ -11,10 +12,10 @@ try
     await app.StartAsync();
     Console.WriteLine(platform.Banner());
     await app.WaitForShutdownAsync();
-    return 0;
+    return ExitCodes.Ok;
 }
 catch (StartupException e)
 {
     Console.Error.WriteLine("fleetprofiler-silo: " + e.Message);
-    return 2;
+    return e.ExitCode;
 }

@@ -6,6 +6,7 @@ global using FleetProfiler.Profiles;
 global using FleetProfiler.Protocol.V1;
 global using FleetProfiler.Testing;
 global using Xunit;
+global using ExitCodes = FleetProfiler.Protocol.ExitCodes;
 
 // Real processes (the demo service, agents, the platform) share two cores: one test at a time keeps windows and
 // timings representative.

@@ -13,6 +13,7 @@ public sealed class FleetProfilerToolTests
             Assert.Contains($"  {command} ", r.Out);
         Assert.Contains("Exit codes:", r.Out);
         Assert.Contains("4  the gateway is unreachable", r.Out);
+        Assert.Contains(" 64  usage error", r.Out);   // the shared table: usage is 64 in every binary
     }
 
     [Theory]

@@ -6,6 +6,7 @@ global using FleetProfiler.Cli.Connection;
 global using FleetProfiler.Cli.Output;
 global using FleetProfiler.Cli.Tests.Infrastructure;
 global using Xunit;
+global using ExitCodes = FleetProfiler.Protocol.ExitCodes;
 global using FleetProfiler.Testing;
 
 // The kit drives real Linux processes (procfs, signals, file modes).

@@ -46,12 +46,13 @@ public sealed class OneShotCommand(
 
         logger.LogInformation("Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window",
             AgentResources.PeakResidentBytes() / 1048576.0, window.Diagnostics.AgentCpuTime.TotalSeconds);
-        return ExitCodes.Success;
+        return ExitCodes.Ok;
     }
 
-    public const string Usage =
+    public static readonly string Usage =
         "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc [--seconds <n>]   (one window, folded stacks on stdout)\n" +
         "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
         "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
-        "exit codes: 0 ok, 1 failure, 2 target not profilable (not found / not .NET / socket not accessible), 64 usage or configuration, 130 interrupted";
+        $"exit codes: {ExitCodes.Ok} ok, {ExitCodes.Failed} failure, {ExitCodes.TargetUnavailable} target not profilable (not found / not .NET / socket not accessible), " +
+        $"{ExitCodes.Usage} usage or configuration, {ExitCodes.Interrupted} interrupted";
 }

@@ -25,8 +25,18 @@ public static partial class GatewayErrors
             StatusCode.Cancelled => "cancelled",
             _ => $"the gateway failed ({e.StatusCode}): {detail} (gateway {url})",
         };
-        return (ExitCodes.For(e.StatusCode), message);
+        return (ExitCodeFor(e.StatusCode), message);
     }
+
+    /// <summary>The exit code of a gRPC status, from the shared table (<see cref="ExitCodes"/>).</summary>
+    public static int ExitCodeFor(StatusCode code) => code switch
+    {
+        StatusCode.OK => ExitCodes.Ok,
+        StatusCode.NotFound => ExitCodes.NotFound,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => ExitCodes.InvalidArgument,
+        StatusCode.Unavailable => ExitCodes.Unreachable,
+        _ => ExitCodes.Failed,
+    };
 
     /// <summary>The socket or HTTP error underneath a transport failure, e.g. "Connection refused"; null when the gateway itself answered.</summary>
     private static string? Transport(RpcException e)

@@ -75,9 +75,3 @@ public static class GatewayHosting
         $"web / JSON     http://{o.BindAddress}:{o.HttpPort}/healthz  ·  flamegraph: http://{o.BindAddress}:{o.HttpPort}/api/profile?service=<name>&kind=cpu&since=15m" +
         (dashboardPath is null ? "" : $"\ndashboard      http://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
 }
-
-/// <summary>What the gateway reports about the cluster it serves.</summary>
-public sealed record ClusterDescription(string Mode, string ClusterId, string ServiceId);
-
-/// <summary>A start-up failure with one message that names the setting to fix.</summary>
-public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -16,13 +16,13 @@ public sealed class IngestOptions
         {
             var a = Agents[i];
             if (string.IsNullOrWhiteSpace(a.AgentId) || string.IsNullOrWhiteSpace(a.Host))
-                throw new Hosting.StartupException($"{Section}:Agents:{i}: AgentId and Host are required.");
+                throw new StartupException($"{Section}:Agents:{i}: AgentId and Host are required.");
             if (!AgentTokens.IsAcceptable(a.Token))
-                throw new Hosting.StartupException($"{Section}:Agents:{i}:Token: a token of at least {AgentTokens.MinimumLength} characters is required (agent '{a.AgentId}').");
+                throw new StartupException($"{Section}:Agents:{i}:Token: a token of at least {AgentTokens.MinimumLength} characters is required (agent '{a.AgentId}').");
         }
         var dupes = Agents.GroupBy(a => a.Token).Where(g => g.Count() > 1).Select(g => g.First().AgentId).ToList();
         if (dupes.Count > 0)
-            throw new Hosting.StartupException($"{Section}:Agents: two agents share a token ({string.Join(", ", dupes)}); give each agent its own.");
+            throw new StartupException($"{Section}:Agents: two agents share a token ({string.Join(", ", dupes)}); give each agent its own.");
         Limits.Validate();
     }
 }
@@ -49,9 +49,9 @@ public sealed class BatchLimits
     public void Validate()
     {
         if (MaxBatchBytes <= 0 || MaxStrings <= 0 || MaxStringLength <= 0 || MaxFramesPerStack <= 0 || MaxStacks <= 0 || MaxSamples <= 0 || MaxWindow <= TimeSpan.Zero)
-            throw new Hosting.StartupException($"{IngestOptions.Section}:Limits: every limit must be positive.");
+            throw new StartupException($"{IngestOptions.Section}:Limits: every limit must be positive.");
         if (MaxBatchBytes > IngestLimits.TransportMaxMessageBytes)
-            throw new Hosting.StartupException($"{IngestOptions.Section}:Limits:MaxBatchBytes: at most {IngestLimits.TransportMaxMessageBytes}.");
+            throw new StartupException($"{IngestOptions.Section}:Limits:MaxBatchBytes: at most {IngestLimits.TransportMaxMessageBytes}.");
     }
 }
 

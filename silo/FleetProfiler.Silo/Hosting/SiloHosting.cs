@@ -1,14 +1,13 @@
 using System.Net;
 using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Hosting;
+using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
-using FleetProfiler.Silo.StartupTasks;
 using FleetProfiler.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Runtime.Hosting;
-using Orleans.Storage;
 
 namespace FleetProfiler.Silo.Hosting;
 
@@ -20,14 +19,14 @@ public sealed class SiloHosting
     private readonly ClusterSettings _cluster;
     private readonly SiloSettings _silo;
     private readonly GatewayEndpointOptions? _gateway;
-    private readonly string? _sqlitePath;
+    private readonly string? _dataDirectory;
 
-    private SiloHosting(ClusterSettings cluster, SiloSettings silo, GatewayEndpointOptions? gateway, string? sqlitePath)
+    private SiloHosting(ClusterSettings cluster, SiloSettings silo, GatewayEndpointOptions? gateway, string? dataDirectory)
     {
         _cluster = cluster;
         _silo = silo;
         _gateway = gateway;
-        _sqlitePath = sqlitePath;
+        _dataDirectory = dataDirectory;
     }
 
     public static async Task<SiloHosting> ConfigureAsync(WebApplicationBuilder builder)
@@ -38,18 +37,17 @@ public sealed class SiloHosting
         var connectionString = builder.Configuration[PostgresPreflight.ConnectionStringKey];
         if (!singleNode)
             await PostgresPreflight.CheckAsync(connectionString,
-                [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys], PostgresPreflight.ProfileStoreTables);
+                [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys], PostgresProfileStore.Tables);
 
-        string? sqlitePath = null;
+        string? dataDirectory = null;
         if (singleNode)
         {
-            var dir = Path.GetFullPath(silo.DataDirectory);
-            try { Directory.CreateDirectory(dir); }
+            dataDirectory = Path.GetFullPath(silo.DataDirectory);
+            try { Directory.CreateDirectory(dataDirectory); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StartupException($"{ClusterSettings.Section}:DataDirectory: cannot create '{dir}': {e.Message}");
+                throw new StartupException($"{ClusterSettings.Section}:DataDirectory: cannot create '{dataDirectory}': {e.Message}");
             }
-            sqlitePath = Path.Combine(dir, "grains.db");
         }
 
         builder.Services.AddSingleton(silo);
@@ -58,9 +56,6 @@ public sealed class SiloHosting
         if (problems.Count > 0) throw new StartupException(problems[0]);
         if (profiles.KeepAlivePeriod < silo.Reminders.MinimumReminderPeriod)
             throw new StartupException($"{ProfileStoreOptions.Section}:KeepAlivePeriod: {profiles.KeepAlivePeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
-        builder.Services.AddSingleton(profiles);
-        builder.Services.AddSingleton<ProfileRollup>();
-        builder.Services.AddSingleton<ProfileReader>();
         var hostGateway = silo.HostGateway ?? singleNode;
         GatewayEndpointOptions? gateway = null;
         if (hostGateway)
@@ -83,11 +78,7 @@ public sealed class SiloHosting
             {
                 o.UseLocalhostClustering(silo.Silo.SiloPort, silo.Silo.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
                 o.Configure<EndpointOptions>(e => { e.AdvertisedIPAddress = ip; });
-                o.UseInMemoryReminderService();
-                var options = new SqliteStorageOptions { DatabasePath = sqlitePath!, Synchronous = silo.Sqlite.Synchronous };
-                o.Services.AddGrainStorage(StorageNames.Fleet, (sp, name) =>
-                    new SqliteGrainStorage(name, options, sp.GetRequiredService<IGrainStorageSerializer>()));
-                o.Services.AddSingleton<IProfileStore>(new SqliteProfileStore(Path.Combine(Path.GetDirectoryName(sqlitePath)!, "profiles.db"), silo.Sqlite.Synchronous));
+                o.AddSingleNodeStorage(dataDirectory!, silo.Sqlite.Synchronous);
             }
             else
             {
@@ -98,11 +89,10 @@ public sealed class SiloHosting
                 o.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString!));
                 o.Services.AddSingleton<IProfileStore, PostgresProfileStore>();
             }
+            o.AddFleetProfilerGrains(profiles);
             if (silo.Dashboard.Enabled) o.AddDashboard();
-            o.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RollupBootstrap>();
         });
-        builder.Services.AddSingleton(TimeProvider.System);
-        return new SiloHosting(cluster, silo, gateway, sqlitePath);
+        return new SiloHosting(cluster, silo, gateway, dataDirectory);
     }
 
     public void Map(WebApplication app)
@@ -117,7 +107,7 @@ public sealed class SiloHosting
         {
             $"FleetProfiler silo is up: mode {_cluster.Mode}, cluster '{_cluster.ClusterId}', silo {_silo.Silo.AdvertisedIP}:{_silo.Silo.SiloPort}, client gateway port {_silo.Silo.GatewayPort}",
         };
-        if (_sqlitePath is not null) lines.Add($"data           {Path.GetDirectoryName(_sqlitePath)} (grains.db, profiles.db)");
+        if (_dataDirectory is not null) lines.Add($"data           {_dataDirectory} (grains.db, profiles.db)");
         var dashboardPath = _silo.Dashboard.Enabled ? _silo.Dashboard.Path : null;
         if (_gateway is not null) lines.Add(GatewayHosting.DescribeUrls(_gateway, dashboardPath));
         else if (dashboardPath is not null) lines.Add($"dashboard      http://{_silo.Silo.AdvertisedIP}:{_silo.Dashboard.Port}{dashboardPath}");

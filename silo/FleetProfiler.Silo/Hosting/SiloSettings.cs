@@ -1,5 +1,5 @@
 using System.Net;
-using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Hosting;
 
 namespace FleetProfiler.Silo.Hosting;
 

@@ -7,6 +7,9 @@ namespace FleetProfiler.Silo.Storage;
 /// <summary>The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql.</summary>
 public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
+    /// <summary>The tables this store needs; the silo's preflight checks them before Orleans starts.</summary>
+    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup"];
+
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)

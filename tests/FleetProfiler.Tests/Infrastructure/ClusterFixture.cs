@@ -1,17 +1,31 @@
-using Microsoft.Extensions.DependencyInjection;
+using FleetProfiler.Grains.Hosting;
+using FleetProfiler.Grains.Profiles;
+using FleetProfiler.Silo.Storage;
+using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
 namespace FleetProfiler.Tests.Infrastructure;
 
-/// <summary>One in-process TestCluster shared by the grain tests of a collection (memory storage, in-memory reminders).</summary>
+/// <summary>
+/// One in-process TestCluster shared by the grain tests of a collection, registered as the single-node silo is:
+/// <see cref="GrainRegistration.AddFleetProfilerGrains"/> and <see cref="SingleNodeStorage"/> (SQLite in a temporary
+/// directory, in-memory reminders); only the settings differ (small minute buckets, 1 s minimum reminder period).
+/// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    /// <summary>The SQLite profile store of the in-process silos; removed with the cluster.</summary>
-    private static readonly TempDirectory StoreDirectory = new("cluster");
+    private const string DataDirectoryKey = "FleetProfilerTests:DataDirectory";
+    private readonly TempDirectory _data = new("cluster");
 
-    public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<Configurator>().Build();
+    public ClusterFixture()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.Properties[DataDirectoryKey] = _data.Path;
+        Cluster = builder.AddSiloBuilderConfigurator<Configurator>().Build();
+    }
+
+    public TestCluster Cluster { get; }
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public Task InitializeAsync() => Cluster.DeployAsync();
@@ -19,21 +33,17 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
-        StoreDirectory.Dispose();
+        _data.Dispose();
     }
 
     private sealed class Configurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddMemoryGrainStorage(StorageNames.Fleet);
-            silo.UseInMemoryReminderService();
+            var dataDirectory = silo.Configuration[DataDirectoryKey] ?? throw new InvalidOperationException($"{DataDirectoryKey} is not set");
+            silo.AddSingleNodeStorage(dataDirectory, "NORMAL");
+            silo.AddFleetProfilerGrains(new ProfileStoreOptions { MinuteNodes = 100 });
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-            silo.Services.AddSingleton(TimeProvider.System);
-            silo.Services.AddSingleton(new FleetProfiler.Grains.Profiles.ProfileStoreOptions { MinuteNodes = 100 });
-            silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileRollup>();
-            silo.Services.AddSingleton<FleetProfiler.Grains.Profiles.ProfileReader>();
-            silo.Services.AddSingleton<FleetProfiler.Grains.Storage.IProfileStore>(new FleetProfiler.Silo.Storage.SqliteProfileStore(StoreDirectory.Combine("profiles.db"), "NORMAL"));
         }
     }
 }

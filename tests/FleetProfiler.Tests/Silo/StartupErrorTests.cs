@@ -1,6 +1,11 @@
+using FleetProfiler.Protocol;
+
 namespace FleetProfiler.Tests.Silo;
 
-/// <summary>A bad setting stops start-up with exit code 2 and one message naming the setting, not a stack trace.</summary>
+/// <summary>
+/// A bad setting stops start-up with exit code 64 (<see cref="ExitCodes.Usage"/>) and one message naming the setting,
+/// not a stack trace; a PostgreSQL that does not answer exits with 4 (<see cref="ExitCodes.Unreachable"/>), worth a restart.
+/// </summary>
 public sealed class StartupErrorTests
 {
     private static async Task<(int Code, string Output)> RunAsync(Dictionary<string, string> settings)
@@ -23,7 +28,7 @@ public sealed class StartupErrorTests
     public async Task Unknown_mode_names_the_mode_setting()
     {
         var (code, output) = await RunAsync(new() { ["Mode"] = "galaxy" });
-        Assert.Equal(2, code);
+        Assert.Equal(ExitCodes.Usage, code);
         AssertOneClearLine(output, "FleetProfiler:Mode");
         Assert.Contains("galaxy", output);
     }
@@ -32,7 +37,7 @@ public sealed class StartupErrorTests
     public async Task Cluster_mode_without_connection_string_names_it()
     {
         var (code, output) = await RunAsync(new() { ["Mode"] = "cluster" });
-        Assert.Equal(2, code);
+        Assert.Equal(ExitCodes.Usage, code);
         AssertOneClearLine(output, "FleetProfiler:PostgreSql:ConnectionString is not set");
     }
 
@@ -45,7 +50,7 @@ public sealed class StartupErrorTests
             ["Mode"] = "cluster",
             ["PostgreSql:ConnectionString"] = $"Host=127.0.0.1;Port={closedPort};Database=nothing;Username=nobody;Timeout=3",
         });
-        Assert.Equal(2, code);
+        Assert.Equal(ExitCodes.Unreachable, code);
         AssertOneClearLine(output, "FleetProfiler:PostgreSql:ConnectionString: cannot connect");
         Assert.Contains($"127.0.0.1:{closedPort}", output);
     }
@@ -55,7 +60,7 @@ public sealed class StartupErrorTests
     {
         await using var empty = await TestPostgres.CreateEmptyDatabaseAsync();
         var (code, output) = await RunAsync(new() { ["Mode"] = "cluster", ["PostgreSql:ConnectionString"] = empty.ConnectionString });
-        Assert.Equal(2, code);
+        Assert.Equal(ExitCodes.Usage, code);
         AssertOneClearLine(output, "deploy/scripts/create-db.sh");
     }
 
@@ -63,7 +68,7 @@ public sealed class StartupErrorTests
     public async Task A_bad_silo_address_names_the_setting()
     {
         var (code, output) = await RunAsync(new() { ["Silo:AdvertisedIP"] = "not-an-ip" });
-        Assert.Equal(2, code);
+        Assert.Equal(ExitCodes.Usage, code);
         AssertOneClearLine(output, "FleetProfiler:Silo:AdvertisedIP");
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace FleetProfiler.Gateway.Hosting;
+namespace FleetProfiler.Hosting;
 
 /// <summary>Settings shared by the silo and the stand-alone gateway, bound from <c>FleetProfiler</c>.</summary>
 public sealed class ClusterSettings
@@ -27,3 +27,6 @@ public sealed class ClusterSettings
 
     public ClusterDescription Describe() => new(Mode, ClusterId, ServiceId);
 }
+
+/// <summary>What a server process reports about the cluster it belongs to.</summary>
+public sealed record ClusterDescription(string Mode, string ClusterId, string ServiceId);

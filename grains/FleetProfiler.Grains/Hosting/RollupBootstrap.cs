@@ -1,6 +1,6 @@
 using FleetProfiler.Abstractions.Profiles;
 
-namespace FleetProfiler.Silo.StartupTasks;
+namespace FleetProfiler.Grains.Hosting;
 
 /// <summary>
 /// Starts the profile rollup once the silo is active. Single-node mode keeps reminders in memory, so this is what

@@ -1,6 +1,7 @@
+using FleetProfiler.Protocol;
 using Npgsql;
 
-namespace FleetProfiler.Gateway.Hosting;
+namespace FleetProfiler.Hosting;
 
 /// <summary>
 /// Checks, before Orleans starts, that PostgreSQL answers and holds our schema, so that a bad setting
@@ -10,14 +11,16 @@ public static class PostgresPreflight
 {
     public const string ConnectionStringKey = "FleetProfiler:PostgreSql:ConnectionString";
 
-    /// <summary>Query keys that must be present for the given providers (a sample of each, enough to detect a missing schema file).</summary>
+    /// <summary>Query keys that must be present for the Orleans ADO.NET providers (a sample of each, enough to detect a missing schema file).</summary>
     public static readonly string[] ClusteringKeys = ["MembershipReadAllKey", "GatewaysQueryKey", "CleanupDefunctSiloEntriesKey"];
     public static readonly string[] StorageKeys = ["ReadFromStorageKey", "WriteToStorageKey"];
     public static readonly string[] ReminderKeys = ["ReadReminderRowsKey", "UpsertReminderRowKey"];
 
-    /// <summary>Our own tables the silo needs (deploy/sql/10-*.sql and later).</summary>
-    public static readonly string[] ProfileStoreTables = ["profile_window", "profile_bucket", "profile_rollup"];
-
+    /// <summary>
+    /// Fails with a <see cref="StartupException"/> unless the database answers and holds <paramref name="requiredKeys"/>
+    /// and <paramref name="requiredTables"/> (each caller names its own tables). An unreachable server exits with
+    /// <see cref="ExitCodes.Unreachable"/> (worth a restart); a missing setting or schema with <see cref="ExitCodes.Usage"/>.
+    /// </summary>
     public static async Task CheckAsync(string? connectionString, IEnumerable<string> requiredKeys, IEnumerable<string>? requiredTables = null, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -31,7 +34,7 @@ public static class PostgresPreflight
         try { await conn.OpenAsync(ct); }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {
-            throw new StartupException($"{ConnectionStringKey}: cannot connect to PostgreSQL at {csb.Host}:{csb.Port} database '{csb.Database}': {e.Message}");
+            throw new StartupException($"{ConnectionStringKey}: cannot connect to PostgreSQL at {csb.Host}:{csb.Port} database '{csb.Database}': {e.Message}", ExitCodes.Unreachable);
         }
 
         var required = requiredKeys.ToArray();
