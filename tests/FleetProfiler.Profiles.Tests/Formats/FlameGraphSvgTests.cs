@@ -81,7 +81,15 @@ public class FlameGraphSvgTests
     {
         var tree = new CallTree();
         tree.Add([new Frame("bad\u0001name\uFFFF]]>")], SampleValues.Cpu(1));
-        XDocument.Parse(FlameGraphSvg.Render(tree, ProfileKind.Cpu, new FlameGraphOptions { Title = "t <&> \"q\"" }));
+        var doc = XDocument.Parse(FlameGraphSvg.Render(tree, ProfileKind.Cpu, new FlameGraphOptions { Title = "t <&> \"q\"" }));
+
+        // The characters XML can carry survive as text; the ones it cannot are replaced, not dropped with the name.
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value == "t <&> \"q\"");
+        var name = Assert.Single(FrameGroups(doc).Select(NameOf), n => n != "all");
+        Assert.StartsWith("bad", name);
+        Assert.Contains("]]>", name);
+        Assert.DoesNotContain('\u0001', name);
+        Assert.DoesNotContain('\uFFFF', name);
     }
 
     [Fact]

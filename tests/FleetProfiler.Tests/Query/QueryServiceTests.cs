@@ -1,5 +1,8 @@
 using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
+using System.IO.Compression;
+using System.Text.Json;
+using FleetProfiler.Profiles.Tests.Pprof;
 using Grpc.Core;
 
 namespace FleetProfiler.Tests.Query;
@@ -8,6 +11,7 @@ namespace FleetProfiler.Tests.Query;
 [Collection(PlatformCollection.Name)]
 public sealed class QueryServiceTests(PlatformFixture platform)
 {
+    private static long _sequence = 7_000_000;
     private static readonly Timestamp From = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(-1));
     private static readonly Timestamp To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddHours(1));
 
@@ -18,7 +22,8 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         var service = "q-" + Guid.NewGuid().ToString("N")[..8];
         var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-b", "host-b", PlatformFixture.TokenB, service);
         await using var _ = agent;
-        var seq = (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
+        // A sequence of its own per seeded window: the platform drops a sequence an agent already sent as a resend.
+        var seq = (ulong)Interlocked.Increment(ref _sequence);
         Assert.Equal(GatewayMessage.BodyOneofCase.Ack, (await agent.SendBatchAsync(TestBatches.Cpu(seq, service, "host-b", TestBatches.Epoch,
             ("Demo!Program.Main;Demo!Orders.Get;Demo!Json.Write", 6), ("Demo!Program.Main;Demo!Orders.Get;Demo!Db.Query", 4)))).BodyCase);
         return service;
@@ -78,21 +83,40 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         var reply = await Client.GetProfileAsync(new GetProfileRequest { Selector = new Selector { Service = service }, From = From, To = To, Kind = "cpu", Format = format });
         Assert.Equal((format, contentType, 10L, 1), (reply.Format, reply.ContentType, reply.Total, reply.Windows));
         Assert.False(reply.Truncated);
-        Assert.True(reply.Data.Length > 0);
         switch (format)
         {
             case "tree":
-                using (var doc = System.Text.Json.JsonDocument.Parse(reply.Data.Memory))
+                using (var doc = JsonDocument.Parse(reply.Data.Memory))
+                {
                     Assert.Equal(10, doc.RootElement.GetProperty("total").GetInt64());
+                    var get = Child(Child(doc.RootElement, "Demo!Program.Main"), "Demo!Orders.Get");
+                    Assert.Equal((10L, 0L), (get.GetProperty("total").GetInt64(), get.GetProperty("self").GetInt64()));
+                    Assert.Equal(6, Child(get, "Demo!Json.Write").GetProperty("self").GetInt64());
+                }
                 break;
             case "folded":
-                Assert.Contains("Demo!Program.Main;Demo!Orders.Get;Demo!Json.Write 6\n", reply.Data.ToStringUtf8());
+                Assert.Equal("Demo!Program.Main;Demo!Orders.Get;Demo!Db.Query 4\nDemo!Program.Main;Demo!Orders.Get;Demo!Json.Write 6\n",
+                    string.Concat(reply.Data.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().Select(l => l + "\n")));
                 break;
             case "pprof":
-                Assert.Equal(new byte[] { 0x1f, 0x8b }, reply.Data.Span[..2].ToArray()); // gzip
+                using (var gz = new GZipStream(new MemoryStream(reply.Data.ToByteArray()), CompressionMode.Decompress))
+                {
+                    var profile = Profile.Parser.ParseFrom(gz);
+                    var names = profile.Function.ToDictionary(f => f.Id, f => profile.StringTable[(int)f.Name]);
+                    var leaves = profile.Sample.ToDictionary(
+                        sample => names[profile.Location.Single(l => l.Id == sample.LocationId[0]).Line[0].FunctionId],
+                        sample => sample.Value[0]);
+                    Assert.Equal(new Dictionary<string, long> { ["Demo!Json.Write"] = 6, ["Demo!Db.Query"] = 4 }, leaves);
+                }
                 break;
             case "speedscope":
-                Assert.Contains("https://www.speedscope.app/file-format-schema.json", reply.Data.ToStringUtf8());
+                using (var doc = JsonDocument.Parse(reply.Data.Memory))
+                {
+                    Assert.Equal("https://www.speedscope.app/file-format-schema.json", doc.RootElement.GetProperty("$schema").GetString());
+                    // Ten samples at the batch's 1 ms interval, in nanoseconds.
+                    var weights = doc.RootElement.GetProperty("profiles")[0].GetProperty("weights").EnumerateArray().Sum(w => w.GetInt64());
+                    Assert.Equal(10 * 1_000_000L, weights);
+                }
                 break;
             case "svg":
                 var svg = System.Xml.Linq.XDocument.Parse(reply.Data.ToStringUtf8());
@@ -118,6 +142,12 @@ public sealed class QueryServiceTests(PlatformFixture platform)
             Kind = "cpu", Format = "tree",
         });
         Assert.Equal("application/json", diff.ContentType);
+        // The same stacks on both sides: every share is unchanged.
+        using (var doc = JsonDocument.Parse(diff.Data.Memory))
+        {
+            var write = Child(Child(Child(doc.RootElement, "Demo!Program.Main"), "Demo!Orders.Get"), "Demo!Json.Write");
+            Assert.Equal((0.6, 0.6), (write.GetProperty("before").GetDouble(), write.GetProperty("after").GetDouble()));
+        }
         var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.DiffAsync(new DiffRequest { SelectorA = new Selector { Service = a }, FromA = From, ToA = To, Kind = "cpu" }));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("selector_b.service", e.Status.Detail);
@@ -155,4 +185,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await http.GetAsync($"/api/profile?service={service}&since=yesterday")).StatusCode);
     }
+
+    private static JsonElement Child(JsonElement node, string name) =>
+        node.GetProperty("children").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 }
