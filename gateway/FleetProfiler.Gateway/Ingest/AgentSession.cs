@@ -63,7 +63,14 @@ public sealed class AgentSession
             switch (message.BodyCase)
             {
                 case AgentMessage.BodyOneofCase.Batch:
-                    await _connection.SendAsync(await ApplyAsync(message.Batch), ct);
+                    var reply = await ApplyAsync(message.Batch);
+                    if (reply.BodyCase == GatewayMessage.BodyOneofCase.Ack && message.Batch.Sequence == _options.WithholdAckOfSequence)
+                    {
+                        _logger.LogWarning("Batch {Sequence} of agent {Agent} is stored; its ack is withheld ({Section}:WithholdAckOfSequence)",
+                            message.Batch.Sequence, _hello.AgentId, IngestOptions.Section);
+                        break;
+                    }
+                    await _connection.SendAsync(reply, ct);
                     break;
                 case AgentMessage.BodyOneofCase.CommandResult:
                     _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, message.CommandResult.Id,

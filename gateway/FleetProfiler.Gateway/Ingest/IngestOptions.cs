@@ -10,6 +10,12 @@ public sealed class IngestOptions
 
     public BatchLimits Limits { get; set; } = new();
 
+    /// <summary>
+    /// Fault injection for crash tests, never for production: the batch with this sequence is applied (durably stored)
+    /// and its ack is not sent, so a test can kill the platform between the two deterministically.
+    /// </summary>
+    public ulong? WithholdAckOfSequence { get; set; }
+
     public void Validate()
     {
         for (var i = 0; i < Agents.Count; i++)

@@ -4,8 +4,8 @@ using FleetProfiler.Abstractions.Services;
 
 namespace FleetProfiler.Tests.Grains;
 
-[Collection(ClusterCollection.Name)]
-public sealed class HostGrainTests(ClusterFixture fixture)
+[Collection(FakeClockClusterCollection.Name)]
+public sealed class HostGrainTests(FakeClockClusterFixture fixture)
 {
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -28,10 +28,12 @@ public sealed class HostGrainTests(ClusterFixture fixture)
         var key = HostKey.Of(Unique("api"), "host-2");
         var host = fixture.Grains.GetGrain<IHostGrain>(key);
         var first = await host.RegisterAgentAsync(new AgentRegistration("a", "1"));
+        var firstSeen = fixture.Clock.GetUtcNow();
+        fixture.Clock.Advance(TimeSpan.FromMinutes(5));
         var second = await host.RegisterAgentAsync(new AgentRegistration("b", "2"));
 
-        Assert.Equal(first.FirstSeen, second.FirstSeen);
-        Assert.True(second.LastSeen >= first.LastSeen);
+        Assert.Equal((firstSeen, firstSeen), (first.FirstSeen, first.LastSeen));
+        Assert.Equal((firstSeen, firstSeen.AddMinutes(5)), (second.FirstSeen, second.LastSeen));
         Assert.Equal(("b", "2", 2), (second.AgentId, second.AgentVersion, second.Registrations));
     }
 

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Silo.Storage;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
@@ -16,12 +19,25 @@ namespace FleetProfiler.Tests.Infrastructure;
 public sealed class ClusterFixture : IAsyncLifetime
 {
     private const string DataDirectoryKey = "FleetProfilerTests:DataDirectory";
+    private const string ClockKey = "FleetProfilerTests:Clock";
+
+    /// <summary>The clocks of the clusters of this run, by id: silo configuration carries strings only.</summary>
+    private static readonly ConcurrentDictionary<string, TimeProvider> Clocks = new();
+
     private readonly TempDirectory _data = new("cluster");
 
-    public ClusterFixture()
+    public ClusterFixture() : this(TimeProvider.System)
     {
+    }
+
+    /// <summary>A cluster whose grains take "now" from <paramref name="clock"/>.</summary>
+    internal ClusterFixture(TimeProvider clock)
+    {
+        var clockId = Guid.NewGuid().ToString("N");
+        Clocks[clockId] = clock;
         var builder = new TestClusterBuilder(1);
         builder.Properties[DataDirectoryKey] = _data.Path;
+        builder.Properties[ClockKey] = clockId;
         Cluster = builder.AddSiloBuilderConfigurator<Configurator>().Build();
     }
 
@@ -41,6 +57,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder silo)
         {
             var dataDirectory = silo.Configuration[DataDirectoryKey] ?? throw new InvalidOperationException($"{DataDirectoryKey} is not set");
+            // Before the grains' registration, which adds the system clock only when none is registered.
+            silo.Services.AddSingleton(Clocks[silo.Configuration[ClockKey]!]);
             silo.AddSingleNodeStorage(dataDirectory, "NORMAL");
             silo.AddFleetProfilerGrains(new ProfileStoreOptions { MinuteNodes = 100 });
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
@@ -52,4 +70,28 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>A cluster of its own whose clock only moves when a test advances it.</summary>
+public sealed class FakeClockClusterFixture : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ClusterFixture _cluster;
+
+    public FakeClockClusterFixture() => _cluster = new ClusterFixture(Clock);
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public IGrainFactory Grains => _cluster.Grains;
+
+    public Task InitializeAsync() => _cluster.InitializeAsync();
+
+    public Task DisposeAsync() => _cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class FakeClockClusterCollection : ICollectionFixture<FakeClockClusterFixture>
+{
+    public const string Name = "cluster with a fake clock";
 }

@@ -9,6 +9,8 @@ public sealed class ExactlyOnceTests
     public async Task Windows_resent_after_a_gateway_crash_are_applied_exactly_once()
     {
         var platform = new PlatformFixture();
+        // Batch 4 is stored but its ack is never sent: the platform is killed in between, deterministically.
+        platform.Overrides["Ingest:WithholdAckOfSequence"] = "4";
         await platform.InitializeAsync();
         try
         {
@@ -19,12 +21,12 @@ public sealed class ExactlyOnceTests
 
             var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-a", "host-a", PlatformFixture.TokenA, service);
             for (var i = 0; i < 3; i++) Assert.Equal(GatewayMessage.BodyOneofCase.Ack, (await agent.SendBatchAsync(batches[i])).BodyCase);
-            // Batch 4 is sent but its ack never arrives: the process is killed.
             await agent.SendAsync(batches[3].Message());
-            await agent.ReceiveAsync();
+            await platform.Silo.Process.WaitForLineAsync("Batch 4 of agent agent-a is stored; its ack is withheld", TestTimeouts.Step);
             await platform.KillAsync();
             await agent.DisposeAsync();
 
+            platform.Overrides.Clear();
             await platform.RestartAsync();
 
             // The agent resends everything it holds unacked (it never saw ack 4), then the rest.
