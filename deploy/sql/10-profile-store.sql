@@ -46,3 +46,14 @@ CREATE TABLE IF NOT EXISTS profile_rollup
     watermark bigint  NOT NULL
 );
 INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+
+-- profile_source_path: per service, the path a PDB named (original) for each repository-relative file path the
+-- windows use; written with the window that first names a pair, latest wins.
+CREATE TABLE IF NOT EXISTS profile_source_path
+(
+    service  text        NOT NULL,
+    path     text        NOT NULL,
+    original text        NOT NULL,
+    seen_at  timestamptz NOT NULL,
+    CONSTRAINT pk_profile_source_path PRIMARY KEY (service, path)
+);

@@ -97,7 +97,8 @@ public sealed class AgentSession
         if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
         var upload = new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), (int)Math.Min(batch.DroppedWindows, int.MaxValue));
+            batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), (int)Math.Min(batch.DroppedWindows, int.MaxValue),
+            BatchTranslator.SourcePaths(batch));
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
         var outcome = await HostGrain(batch.Service).ApplyWindowAsync(upload);
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };

@@ -42,4 +42,19 @@ public static class BatchTranslator
     }
 
     public static byte[] ToEncodedTree(Batch b) => CallTreeCodec.Serialize(ToTree(b));
+
+    /// <summary>The distinct (repository-relative, original) file pairs a batch names where the two differ; null when none.</summary>
+    public static IReadOnlyList<Abstractions.Profiles.SourcePath>? SourcePaths(Batch b)
+    {
+        HashSet<Abstractions.Profiles.SourcePath>? pairs = null;
+        foreach (var f in b.Functions)
+        {
+            if (f.File == 0 || f.OriginalFile == 0 || f.File == f.OriginalFile) continue;
+            var path = b.Strings[(int)f.File];
+            var original = b.Strings[(int)f.OriginalFile];
+            if (path == original) continue;
+            (pairs ??= []).Add(new Abstractions.Profiles.SourcePath(path, original));
+        }
+        return pairs is null ? null : [.. pairs];
+    }
 }

@@ -45,8 +45,14 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
     public override Task<TopReply> TopFunctions(TopRequest request, ServerCallContext context) =>
         TopAsync(request, (tree, kind, n, by) => tree.TopFunctions(kind, n, by).Select(f => (f.Function, f.Self, f.Total, 0L)));
 
-    public override Task<TopReply> TopFiles(TopRequest request, ServerCallContext context) =>
-        TopAsync(request, (tree, kind, n, by) => tree.TopFiles(kind, n, by).Select(f => (f.File, f.Self, f.Total, 0L)));
+    public override async Task<TopReply> TopFiles(TopRequest request, ServerCallContext context)
+    {
+        var reply = await TopAsync(request, (tree, kind, n, by) => tree.TopFiles(kind, n, by).Select(f => (f.File, f.Self, f.Total, 0L)));
+        var originals = await grains.GetGrain<IProfileQueryGrain>(0).GetOriginalPathsAsync(request.Selector.Service, [.. reply.Entries.Select(e => e.Name)]);
+        foreach (var e in reply.Entries)
+            if (originals.TryGetValue(e.Name, out var original)) e.OriginalPath = original;
+        return reply;
+    }
 
     public override Task<TopReply> TopTypes(TopRequest request, ServerCallContext context)
     {

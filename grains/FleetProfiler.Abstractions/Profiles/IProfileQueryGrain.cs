@@ -11,4 +11,10 @@ public interface IProfileQueryGrain : IGrainWithIntegerKey
     /// At most <paramref name="maxWindows"/> windows are read (oldest first); <see cref="MergedProfile.Truncated"/> says so.
     /// </summary>
     Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows);
+
+    /// <summary>
+    /// The paths the PDBs named for repository-relative <paramref name="paths"/> of a service (the latest seen);
+    /// paths never reported with a different original are absent.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string>> GetOriginalPathsAsync(string service, IReadOnlyList<string> paths);
 }

@@ -15,7 +15,15 @@ public sealed record ProfileWindowUpload(
     [property: Id(6)] string Kinds,
     [property: Id(7)] double SamplingIntervalMs,
     [property: Id(8)] byte[] Tree,
-    [property: Id(9)] int DroppedWindows);
+    [property: Id(9)] int DroppedWindows,
+    [property: Id(10)] IReadOnlyList<SourcePath>? SourcePaths = null);
+
+/// <summary>
+/// A source file as queries name it (<see cref="Path"/>, repository-relative) and as the PDB named it
+/// (<see cref="Original"/>, e.g. the build machine's absolute path), kept so that people can find the build's file.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SourcePath([property: Id(0)] string Path, [property: Id(1)] string Original);
 
 /// <summary>What became of an uploaded window.</summary>
 public enum ApplyOutcome

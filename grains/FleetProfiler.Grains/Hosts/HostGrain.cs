@@ -16,6 +16,11 @@ public sealed class HostGrain(
 
     private IAgentConnection? _agent;
 
+    // Source paths already stored for this host's service: a window sends only new ones. Bounded; when full it
+    // starts over (a path stored twice costs one idempotent upsert).
+    private const int MaxKnownPaths = 10_000;
+    private readonly HashSet<SourcePath> _knownPaths = [];
+
     public Task AttachAgentAsync(IAgentConnection connection)
     {
         _agent = connection;
@@ -50,10 +55,17 @@ public sealed class HostGrain(
         var (service, host) = HostKey.Parse(this.GetPrimaryKeyString());
         if (upload.WindowEnd < upload.WindowStart)
             throw new ArgumentException("window_end is before window_start", nameof(upload));
+        var newPaths = upload.SourcePaths?.Where(p => !_knownPaths.Contains(p)).ToList();
         var window = new StoredWindow(service, host, upload.AgentId, upload.Sequence, upload.ProcessId, upload.ProcessName,
-            upload.WindowStart, upload.WindowEnd, upload.Kinds, upload.SamplingIntervalMs, upload.Tree);
+            upload.WindowStart, upload.WindowEnd, upload.Kinds, upload.SamplingIntervalMs, upload.Tree,
+            SourcePaths: newPaths is { Count: > 0 } ? newPaths : null);
         // The store's unique (agent, sequence) key is the dedupe: a resend after a lost ack finds its row.
         var inserted = await store.TryAddWindowAsync(window);
+        if (inserted && newPaths is { Count: > 0 })
+        {
+            if (_knownPaths.Count + newPaths.Count > MaxKnownPaths) _knownPaths.Clear();
+            _knownPaths.UnionWith(newPaths);
+        }
         if (upload.DroppedWindows > 0)
         {
             _droppedByAgent += upload.DroppedWindows;

@@ -6,8 +6,18 @@ namespace FleetProfiler.Grains.Profiles;
 
 /// <summary>Answers profile queries from the coarsest stored data (see <see cref="QueryPlan"/>); any silo can run it.</summary>
 [StatelessWorker]
-public sealed class ProfileQueryGrain(ProfileReader reader) : Grain, IProfileQueryGrain
+public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStore store) : Grain, IProfileQueryGrain
 {
+    /// <summary>Paths one call may ask about.</summary>
+    public const int MaxPaths = 1000;
+
+    public async Task<IReadOnlyDictionary<string, string>> GetOriginalPathsAsync(string service, IReadOnlyList<string> paths)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (paths.Count > MaxPaths) throw new ArgumentException($"at most {MaxPaths} paths per call", nameof(paths));
+        return paths.Count == 0 ? new Dictionary<string, string>() : await Task.Run(() => store.ReadOriginalPathsAsync(service, paths));
+    }
+
     public async Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(service);

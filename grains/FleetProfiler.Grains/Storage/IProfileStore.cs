@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Profiles;
 namespace FleetProfiler.Grains.Storage;
 
 /// <summary>
@@ -37,10 +38,17 @@ public interface IProfileStore
     Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default);
 
     /// <summary>Deletes windows and buckets older than their level's retention; returns rows deleted.</summary>
+    /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
+    Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
+
     Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default);
 }
 
-/// <summary>One profile window of one process as stored: metadata and the encoded call tree. <see cref="Id"/> is 0 until stored.</summary>
+/// <summary>
+/// One profile window of one process as stored: metadata and the encoded call tree. <see cref="Id"/> is 0 until stored.
+/// <see cref="SourcePaths"/> (written with the window, never read back with it) records the original path of each
+/// repository-relative file the window names, per service, latest wins.
+/// </summary>
 public sealed record StoredWindow(
     string Service,
     string Host,
@@ -53,7 +61,8 @@ public sealed record StoredWindow(
     string Kinds,
     double SamplingIntervalMs,
     byte[] Tree,
-    long Id = 0);
+    long Id = 0,
+    IReadOnlyList<SourcePath>? SourcePaths = null);
 
 /// <summary>Buckets of <see cref="Level"/> (or raw windows when null) starting in [From, To).</summary>
 public sealed record RangePart(BucketLevel? Level, DateTimeOffset From, DateTimeOffset To);

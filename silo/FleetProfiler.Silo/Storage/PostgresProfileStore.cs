@@ -8,7 +8,7 @@ namespace FleetProfiler.Silo.Storage;
 public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
     /// <summary>The tables this store needs; the silo's preflight checks them before Orleans starts.</summary>
-    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup"];
+    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path"];
 
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
@@ -20,7 +20,28 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
             ON CONFLICT (agent_id, sequence) DO NOTHING
             """);
         Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, w.Tree);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        var inserted = await cmd.ExecuteNonQueryAsync(ct) == 1;
+        if (inserted && w.SourcePaths is { Count: > 0 } paths)
+        {
+            await using var upsert = dataSource.CreateCommand("""
+                INSERT INTO profile_source_path (service, path, original, seen_at)
+                SELECT $1, p, o, now() FROM unnest($2::text[], $3::text[]) AS t(p, o)
+                ON CONFLICT (service, path) DO UPDATE SET original = excluded.original, seen_at = excluded.seen_at
+                """);
+            Add(upsert, w.Service, paths.Select(p => p.Path).ToArray(), paths.Select(p => p.Original).ToArray());
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+        return inserted;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT path, original FROM profile_source_path WHERE service = $1 AND path = ANY($2)");
+        Add(cmd, service, paths.ToArray());
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) result[r.GetString(0)] = r.GetString(1);
+        return result;
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)

@@ -1,4 +1,5 @@
 using FleetProfiler.Grains.Storage;
+using FleetProfiler.Abstractions.Profiles;
 using Microsoft.Data.Sqlite;
 
 namespace FleetProfiler.Silo.Storage;
@@ -41,6 +42,9 @@ public sealed class SqliteProfileStore : IProfileStore
                 windows INTEGER NOT NULL, sampling_interval_ms REAL NOT NULL, tree BLOB NOT NULL,
                 PRIMARY KEY (level, service, host, bucket_start)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS profile_rollup (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS profile_source_path (
+                service TEXT NOT NULL, path TEXT NOT NULL, original TEXT NOT NULL, seen_at INTEGER NOT NULL,
+                PRIMARY KEY (service, path)) WITHOUT ROWID;
             INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """;
         cmd.ExecuteNonQuery();
@@ -86,6 +90,7 @@ public sealed class SqliteProfileStore : IProfileStore
                     object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
                     results[i] = cmd.ExecuteNonQuery() == 1;
+                    if (results[i] && w.SourcePaths is { Count: > 0 } paths) WriteSourcePaths(conn, tx, w.Service, paths, now);
                 }
                 tx.Commit();
             }
@@ -274,6 +279,39 @@ public sealed class SqliteProfileStore : IProfileStore
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
             r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11));
+
+    private static void WriteSourcePaths(SqliteConnection conn, SqliteTransaction tx, string service, IReadOnlyList<SourcePath> paths, long now)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            INSERT INTO profile_source_path (service, path, original, seen_at) VALUES ($service, $path, $original, $now)
+            ON CONFLICT (service, path) DO UPDATE SET original = excluded.original, seen_at = excluded.seen_at
+            """;
+        cmd.Parameters.AddWithValue("$service", service);
+        var path = cmd.Parameters.Add(new SqliteParameter { ParameterName = "$path" });
+        var original = cmd.Parameters.Add(new SqliteParameter { ParameterName = "$original" });
+        cmd.Parameters.AddWithValue("$now", now);
+        foreach (var p in paths)
+        {
+            path.Value = p.Path;
+            original.Value = p.Original;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT path, original FROM profile_source_path WHERE service = $service AND path IN (SELECT value FROM json_each($paths))";
+        cmd.Parameters.AddWithValue("$service", service);
+        cmd.Parameters.AddWithValue("$paths", System.Text.Json.JsonSerializer.Serialize(paths));
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) result[r.GetString(0)] = r.GetString(1);
+        return result;
+    }
 
     private SqliteConnection Open()
     {

@@ -75,6 +75,22 @@ public abstract class ProfileStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Original_source_paths_are_kept_per_service_latest_wins_and_a_duplicate_window_changes_nothing()
+    {
+        var service = "paths-" + Guid.NewGuid().ToString("N")[..8];
+        var w = new StoredWindow(service, "h", "agent-paths-" + service, 1, 1, "p", Day, Day.AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(Tree(("a", 1))),
+            SourcePaths: [new("src/A.cs", "/build/1/src/A.cs"), new("src/B.cs", "/build/1/src/B.cs")]);
+        Assert.True(await _store.TryAddWindowAsync(w));
+        // A resend of the same window with other paths is a duplicate: nothing it carries is applied.
+        Assert.False(await _store.TryAddWindowAsync(w with { SourcePaths = [new("src/A.cs", "/elsewhere/A.cs")] }));
+        Assert.True(await _store.TryAddWindowAsync(w with { Sequence = 2, SourcePaths = [new("src/B.cs", "/build/2/src/B.cs")] }));
+
+        var originals = await _store.ReadOriginalPathsAsync(service, ["src/A.cs", "src/B.cs", "src/C.cs"]);
+        Assert.Equal(new Dictionary<string, string> { ["src/A.cs"] = "/build/1/src/A.cs", ["src/B.cs"] = "/build/2/src/B.cs" }, originals);
+        Assert.Empty(await _store.ReadOriginalPathsAsync("other-" + service, ["src/A.cs"]));
+    }
+
+    [Fact]
     public async Task Rollup_day_bucket_equals_the_merge_of_its_minutes_and_of_its_hosts_hours()
     {
         var all = await SeedDayAsync("svc");
