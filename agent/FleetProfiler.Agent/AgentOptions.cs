@@ -96,6 +96,9 @@ public sealed class AgentOptions
     /// <summary>Keep the .nettrace/.etlx files of each window (debugging).</summary>
     public bool KeepTraceFiles { get; set; }
 
+    /// <summary>The always-on request metrics session (per route, per minute) of ASP.NET Core targets.</summary>
+    public RequestMetrics.RequestMetricsOptions RequestMetrics { get; set; } = new();
+
     /// <summary>Longest wait for the runtime's rundown after a window is stopped.</summary>
     public int StopTimeoutSeconds { get; set; } = 30;
 
@@ -191,6 +194,7 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
                 }
             }
         }
+        errors.AddRange(options.RequestMetrics.Problems());
         if (!string.IsNullOrWhiteSpace(options.TempDirectory) && !Directory.Exists(options.TempDirectory))
         {
             errors.Add($"Agent:TempDirectory '{options.TempDirectory}' does not exist.");

@@ -1,5 +1,6 @@
 using FleetProfiler.Agent;
 using FleetProfiler.Agent.OneShot;
+using FleetProfiler.Agent.RequestMetrics;
 using FleetProfiler.Agent.Spool;
 using FleetProfiler.Agent.Triggers;
 using FleetProfiler.Agent.Upload;
@@ -64,6 +65,10 @@ if (!oneShot.Enabled)
     builder.Services.AddHostedService<ScheduledProfiling>();
     builder.Services.AddHostedService<SignalTrigger>();
     builder.Services.AddHostedService<GatewayUploader>();
+    if (builder.Configuration.GetValue($"{AgentOptions.Section}:RequestMetrics:Enabled", true))
+    {
+        builder.Services.AddHostedService<RequestMetricsCollector>();
+    }
 }
 
 IHost host;
@@ -91,9 +96,12 @@ if (!oneShot.Enabled)
 {
     var daemon = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
     host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
-        "FleetProfiler agent {Version} (pid {Pid}): agent {AgentId} of host {Host}, gateway {Gateway}, spool {Spool}; {Schedules} schedule(s); no EventPipe session until a trigger fires",
+        "FleetProfiler agent {Version} (pid {Pid}): agent {AgentId} of host {Host}, gateway {Gateway}, spool {Spool}; {Schedules} schedule(s); {RequestMetrics}",
         GatewayUploader.AgentVersion, Environment.ProcessId, daemon.AgentId, daemon.EffectiveHost, daemon.GatewayUrl,
-        daemon.EffectiveSpoolDirectory, daemon.Schedules.Count);
+        daemon.EffectiveSpoolDirectory, daemon.Schedules.Count,
+        daemon.RequestMetrics.Enabled
+            ? $"request metrics every {daemon.RequestMetrics.IntervalSeconds} s (one metrics session per ASP.NET Core process); no profiling session until a trigger fires"
+            : "request metrics off; no EventPipe session until a trigger fires");
     await host.RunAsync();
     return ExitCodes.Ok;
 }

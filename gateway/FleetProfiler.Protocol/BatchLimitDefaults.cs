@@ -13,6 +13,15 @@ public static class BatchLimitDefaults
     public const int MaxStacks = 200_000;
     public const int MaxSamples = 400_000;
 
+    /// <summary>Route rows (<c>route_minutes</c>) in one batch.</summary>
+    public const int MaxRouteMinutes = 20_000;
+
+    /// <summary>Distinct route templates of one service in one minute of one batch (the agent's cap must stay within it).</summary>
+    public const int MaxRoutesPerMinute = 1000;
+
+    /// <summary>Longest <c>http.request.method</c> (the runtime reports known methods or "_OTHER").</summary>
+    public const int MaxMethodLength = 32;
+
     /// <summary>Longest window a gateway accepts by default.</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromMinutes(10);
 

@@ -27,6 +27,9 @@ public static class AgentDaemon
             ["ReconnectMaxSeconds"] = "2",
             // Only this test run's demos: never attach to anything else on the machine.
             ["Include:0"] = DemoService.ServicePrefix + "-*",
+            // The always-on metrics session would hold a connection to every ASP.NET Core target; tests of windows
+            // and of "no trigger, no session" switch it on only where they test it.
+            ["RequestMetrics:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
