@@ -45,6 +45,19 @@ public class CallTreeCodecTests
         Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(CallTreeCodec.Deserialize(compressed)));
     }
 
+    /// <summary>
+    /// Stored profiles outlive the code that wrote them: the bytes of a known tree are pinned in a golden file, so any
+    /// change of the format is seen (and needs a new version), and the golden bytes still decode to the same tree.
+    /// </summary>
+    [Fact]
+    public void The_encoding_of_a_known_tree_is_pinned_byte_for_byte()
+    {
+        string golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "testdata", "calltree-sample.expected.hex")).Trim();
+        string actual = Convert.ToHexString(CallTreeCodec.Serialize(Sample()));
+        Assert.True(golden == actual, $"encoding changed; now {actual}");
+        Assert.Equal(TestTrees.Canonical(Sample()), TestTrees.Canonical(CallTreeCodec.Deserialize(Convert.FromHexString(golden))));
+    }
+
     [Fact]
     public void Header_starts_with_magic_and_version()
     {
