@@ -33,7 +33,8 @@ ensure_binaries() {
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-    runuser -u postgres -- "$@"
+    # From /: the caller's directory (a clone in a 0700 directory, say) may be closed to postgres.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
@@ -51,6 +52,7 @@ case "$cmd" in
   -h|--help|"") usage; exit 0 ;;
 esac
 [ -n "$dir" ] || { usage >&2; exit 2; }
+case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac   # the server runs from /, so paths must be absolute
 
 case "$cmd" in
   start)
