@@ -24,19 +24,19 @@ try
     switch (args[0])
     {
         case "overhead":
-        {
-            var settings = OverheadSettings.Read(options);
-            options.EnsureAllUsed();
-            Log.Result(await OverheadBenchmark.RunAsync(settings));
-            return 0;
-        }
+            {
+                var settings = OverheadSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await OverheadBenchmark.RunAsync(settings));
+                return 0;
+            }
         case "cost":
-        {
-            var settings = CostSettings.Read(options);
-            options.EnsureAllUsed();
-            Log.Result(await CostBenchmark.RunAsync(settings));
-            return 0;
-        }
+            {
+                var settings = CostSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await CostBenchmark.RunAsync(settings));
+                return 0;
+            }
         default:
             Console.Error.WriteLine($"unknown benchmark '{args[0]}'\n{Usage}");
             return 1;

@@ -25,28 +25,28 @@ try
     {
         case "ingest":
         case "memory":
-        {
-            var settings = IngestSettings.Read(options);
-            options.EnsureAllUsed();
-            var result = await IngestBenchmark.RunAsync(settings);
-            Log.Result(args[0] == "memory" ? IngestBenchmark.MemoryHeadline(result) : IngestBenchmark.Headline(result));
-            return 0;
-        }
+            {
+                var settings = IngestSettings.Read(options);
+                options.EnsureAllUsed();
+                var result = await IngestBenchmark.RunAsync(settings);
+                Log.Result(args[0] == "memory" ? IngestBenchmark.MemoryHeadline(result) : IngestBenchmark.Headline(result));
+                return 0;
+            }
         case "query":
-        {
-            var settings = QuerySettings.Read(options);
-            options.EnsureAllUsed();
-            Log.Result(await QueryBenchmark.RunAsync(settings));
-            return 0;
-        }
+            {
+                var settings = QuerySettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await QueryBenchmark.RunAsync(settings));
+                return 0;
+            }
         case "workload":
-        {
-            // Prints the synthetic workload's shape only (no silo).
-            var settings = IngestSettings.Read(options);
-            options.EnsureAllUsed();
-            Log.Result("workload: " + IngestBenchmark.BuildWorkload(settings.Services, settings.Variants).Summary);
-            return 0;
-        }
+            {
+                // Prints the synthetic workload's shape only (no silo).
+                var settings = IngestSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result("workload: " + IngestBenchmark.BuildWorkload(settings.Services, settings.Variants).Summary);
+                return 0;
+            }
         default:
             Console.Error.WriteLine($"unknown benchmark '{args[0]}'\n{Usage}");
             return 1;

@@ -16,7 +16,10 @@ public static class Timestamps
         if (t.Equals("now", StringComparison.OrdinalIgnoreCase)) return now;
         if (DateTimeOffset.TryParseExact(t, Formats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
             return value;
+        }
+
         throw new UsageException($"{option}: '{text}' is not an ISO 8601 time (e.g. 2026-05-01T10:00:00Z; no offset means UTC)");
     }
 }

@@ -116,8 +116,10 @@ public sealed class AgentSession
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
+            {
                 foreach (var service in _services.ToArray())
                     await HostGrain(service).AttachAgentAsync(_reference!);
+            }
         }
         catch (OperationCanceledException) { }
         catch (Exception e) { _logger.LogWarning("Re-attaching agent {Agent} failed: {Error}", _hello.AgentId, e.Message); }

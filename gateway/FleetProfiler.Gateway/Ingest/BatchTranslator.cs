@@ -1,5 +1,5 @@
-using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
+using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
 

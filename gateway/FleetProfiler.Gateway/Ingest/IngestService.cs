@@ -29,8 +29,11 @@ public sealed class IngestService(
         var credential = authenticator.Authenticate(hello.Token)
             ?? throw new RpcException(new Grpc.Core.Status(StatusCode.Unauthenticated, "unknown or missing agent token"));
         if (hello.AgentId != credential.AgentId || hello.Host != credential.Host)
+        {
             throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied,
                 $"this token belongs to agent '{credential.AgentId}' on host '{credential.Host}', not '{hello.AgentId}' on '{hello.Host}'"));
+        }
+
         return hello;
     }
 }

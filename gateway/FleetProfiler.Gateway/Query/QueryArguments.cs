@@ -1,6 +1,6 @@
 using FleetProfiler.Abstractions.Profiles;
-using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 
 namespace FleetProfiler.Gateway.Query;

@@ -2,9 +2,9 @@ using FleetProfiler.Abstractions.Fleet;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
-using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles;
 using FleetProfiler.Profiles.Formats;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 

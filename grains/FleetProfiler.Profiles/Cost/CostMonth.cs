@@ -17,7 +17,10 @@ public readonly record struct CostMonth(int Year, int Month) : IComparable<CostM
             && int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var y)
             && int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m)
             && y is >= 2000 and <= 2999 && m is >= 1 and <= 12)
+        {
             return new CostMonth(y, m);
+        }
+
         throw new ProfileDataException($"month: '{text}' is not a month written YYYY-MM (e.g. 2026-11)");
     }
 

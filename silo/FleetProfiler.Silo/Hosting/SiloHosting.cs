@@ -1,9 +1,9 @@
 using System.Net;
 using FleetProfiler.Gateway.Hosting;
-using FleetProfiler.Hosting;
 using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
+using FleetProfiler.Hosting;
 using FleetProfiler.Silo.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
@@ -36,8 +36,10 @@ public sealed class SiloHosting
         var singleNode = cluster.Mode == ClusterSettings.SingleNode;
         var connectionString = builder.Configuration[PostgresPreflight.ConnectionStringKey];
         if (!singleNode)
+        {
             await PostgresPreflight.CheckAsync(connectionString,
                 [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys], PostgresProfileStore.Tables);
+        }
 
         string? dataDirectory = null;
         if (singleNode)

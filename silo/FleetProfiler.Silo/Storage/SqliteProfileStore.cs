@@ -1,5 +1,5 @@
-using FleetProfiler.Grains.Storage;
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Grains.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace FleetProfiler.Silo.Storage;

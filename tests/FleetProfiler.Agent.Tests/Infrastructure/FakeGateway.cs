@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Grpc.Core;
-using Status = Grpc.Core.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Status = Grpc.Core.Status;
 
 namespace FleetProfiler.Agent.Tests.Infrastructure;
 

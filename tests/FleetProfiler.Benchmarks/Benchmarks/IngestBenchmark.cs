@@ -119,8 +119,11 @@ public static class IngestBenchmark
             $"(+{c.StreamErrors - r.StreamErrors} while stopping, when unacked streams are cancelled)");
         Log.Result($"cpu (share of one core, 2 cores = 2.00): silo {r.SiloCpuShare:F2}, load generator {r.BenchCpuShare:F2}");
         if (r.SiloCpuShare > 0)
+        {
             Log.Result($"efficiency: {r.BatchesPerSecond / r.SiloCpuShare:F0} batches per silo CPU-second; projection if the silo had both cores to itself and stayed CPU-bound: " +
                 $"~{r.BatchesPerSecond / r.SiloCpuShare * 2 * WindowSeconds:N0} hosts (not a measurement)");
+        }
+
         Log.Result($"memory: silo VmRSS {r.RssMiB:F0} MiB, VmHWM {r.HwmMiB:F0} MiB (idle before agents connected: {r.IdleRssMiB:F0} MiB; {r.Agents} agents connected)");
     }
 

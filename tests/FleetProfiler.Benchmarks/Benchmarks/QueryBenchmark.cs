@@ -165,8 +165,11 @@ public static class QueryBenchmark
                 total += r.Windows;
                 Log.Info($"compact: {r.Windows} window(s), {r.BucketWrites} bucket write(s), watermark {r.Watermark} ({sw.Elapsed.TotalSeconds:F1} s)");
                 if (r.Windows == 0 && grace.Elapsed > TimeSpan.FromSeconds(6))
+                {
                     return $"Status/Compact until nothing was left: {calls} call(s), {total:N0} window(s) compacted by these calls, {sw.Elapsed.TotalSeconds:F1} s " +
                         $"(the background rollup compacts the rest; {File.ReadLines(silo.LogPath).Count(l => l.Contains("Rollup compacted", StringComparison.Ordinal))} 'Rollup compacted' log line(s))";
+                }
+
                 if (r.Windows == 0) await Task.Delay(TimeSpan.FromSeconds(6) - grace.Elapsed);
             }
             catch (RpcException e)

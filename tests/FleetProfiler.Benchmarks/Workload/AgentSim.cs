@@ -143,7 +143,9 @@ public sealed class AgentSim(AgentCredential credential, string service, GrpcCha
         var sequence = reply.BodyCase == GatewayMessage.BodyOneofCase.Ack ? reply.Ack.Sequence : reply.Rejected.Sequence;
         if (sequence != sent.Item.Sequence) throw new InvalidOperationException($"reply for sequence {sequence}, expected {sent.Item.Sequence}");
         if (reply.BodyCase == GatewayMessage.BodyOneofCase.Ack)
+        {
             counters.Ack(sent.Item.Body, Stopwatch.GetElapsedTime(sent.SentAt).TotalMilliseconds, reply.Ack.Duplicate);
+        }
         else
         {
             Interlocked.Increment(ref counters.Rejected);

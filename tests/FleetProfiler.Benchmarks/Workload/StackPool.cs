@@ -75,7 +75,9 @@ public sealed class StackPool
             var depth = 30 + rng.Next(51);
             var frames = new List<PoolFrame>(depth);
             if (stacks.Count < 20 || rng.NextDouble() < 0.05)
+            {
                 frames.AddRange(roots[rng.Next(roots.Count)]);
+            }
             else
             {
                 // Share a prefix with an earlier stack (skewed towards early ones: they are the hot paths).

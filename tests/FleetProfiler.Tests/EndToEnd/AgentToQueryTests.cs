@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
-using FleetProfiler.Protocol.V1;
 using FleetProfiler.Profiles.Tests.Pprof;
+using FleetProfiler.Protocol.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 

@@ -55,7 +55,8 @@ public sealed class IngestServiceTests(PlatformFixture platform)
         var top = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).TopFunctionsAsync(new TopRequest
         {
             Selector = new Selector { Service = service, Host = "host-a" },
-            From = Timestamp.FromDateTimeOffset(TestBatches.Epoch), To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddMinutes(1)),
+            From = Timestamp.FromDateTimeOffset(TestBatches.Epoch),
+            To = Timestamp.FromDateTimeOffset(TestBatches.Epoch.AddMinutes(1)),
             Kind = "cpu",
         });
         Assert.Equal(9, top.Total);

@@ -54,13 +54,18 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         var rng = new Random(11);
         string[] stacks = ["main;a;b", "main;a;c", "main;d", "main;d;e;f"];
         foreach (var hour in new[] { 0, 7, 23 })
+        {
             foreach (var minute in new[] { 0, 1, 59 })
+            {
                 foreach (var host in new[] { "h1", "h2" })
                 {
                     var tree = Tree(stacks.Select(s => (s, (long)rng.Next(1, 50))).ToArray());
                     all.MergeFrom(tree);
                     await AddAsync(service, host, Day.AddHours(hour).AddMinutes(minute).AddSeconds(rng.Next(0, 50)), tree);
                 }
+            }
+        }
+
         return all;
     }
 
@@ -108,8 +113,11 @@ public abstract class ProfileStoreTests : IAsyncLifetime
 
         var hostHours = new CallTree();
         foreach (var host in new[] { "h1", "h2" })
+        {
             foreach (var h in await _store.ReadBucketsAsync(BucketLevel.Hour, "svc", host, Day, Day.AddDays(1)))
                 hostHours.MergeFrom(CallTreeCodec.Deserialize(h.Tree));
+        }
+
         Assert.Equal(Folded(all), Folded(hostHours));
     }
 

@@ -34,7 +34,9 @@ public sealed class RollupThroughSiloTests
                 ["Dashboard:Enabled"] = "false",
                 ["Gateway:GrpcPort"] = ports[2].ToString(),
                 ["Gateway:HttpPort"] = ports[3].ToString(),
-                ["Ingest:Agents:0:AgentId"] = "agent-r", ["Ingest:Agents:0:Host"] = "host-r", ["Ingest:Agents:0:Token"] = Token,
+                ["Ingest:Agents:0:AgentId"] = "agent-r",
+                ["Ingest:Agents:0:Host"] = "host-r",
+                ["Ingest:Agents:0:Token"] = Token,
                 // A fast timer and no grace, so that the test waits seconds; raw windows expire after an hour.
                 ["Profiles:RollupPeriod"] = "00:00:01",
                 ["Profiles:RollupGrace"] = "00:00:00",

@@ -1,8 +1,8 @@
-using FleetProfiler.Protocol.V1;
-using Google.Protobuf.WellKnownTypes;
 using System.IO.Compression;
 using System.Text.Json;
 using FleetProfiler.Profiles.Tests.Pprof;
+using FleetProfiler.Protocol.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace FleetProfiler.Tests.Query;
@@ -137,9 +137,14 @@ public sealed class QueryServiceTests(PlatformFixture platform)
 
         var diff = await Client.DiffAsync(new DiffRequest
         {
-            SelectorA = new Selector { Service = a }, FromA = From, ToA = To,
-            SelectorB = new Selector { Service = b }, FromB = From, ToB = To,
-            Kind = "cpu", Format = "tree",
+            SelectorA = new Selector { Service = a },
+            FromA = From,
+            ToA = To,
+            SelectorB = new Selector { Service = b },
+            FromB = From,
+            ToB = To,
+            Kind = "cpu",
+            Format = "tree",
         });
         Assert.Equal("application/json", diff.ContentType);
         // The same stacks on both sides: every share is unchanged.
