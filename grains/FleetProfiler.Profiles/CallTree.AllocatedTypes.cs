@@ -45,23 +45,7 @@ public sealed partial class CallTree
         bool[]? types = _frames.FindAllocatedTypes();
         if (types is null) return this;
         var result = new CallTree(_frames, _count);
-        int[] nodeMap = ArrayPool<int>.Shared.Rent(_count);
-        try
-        {
-            nodeMap[0] = Root;
-            result._self[0] = _self[0];
-            for (int i = 1; i < _count; i++)
-            {
-                long k = _keys[i];
-                int parent = nodeMap[(int)(k >> 32)];
-                int f = (int)k;
-                int node = types[f] && parent != Root ? parent : result.GetOrAddChild(parent, f);
-                nodeMap[i] = node;
-                result._self[node] += _self[i];
-            }
-        }
-        finally { ArrayPool<int>.Shared.Return(nodeMap); }
-        result._total = _total;
-        return result;
+        // An allocated-type frame folds into its parent (the allocation site), unless it hangs off the root.
+        return CopyInto(result, (parent, f) => types[f] && parent != Root ? parent : result.GetOrAddChild(parent, f));
     }
 }

@@ -276,6 +276,20 @@ public sealed partial class CallTree
         var result = new CallTree(new FrameTable(), Math.Max(16, _count / 2));
         int[] frameMap = new int[_frames.Count];
         Array.Fill(frameMap, -1);
+        return CopyInto(result, (parent, f) =>
+        {
+            int m = frameMap[f];
+            if (m < 0) m = frameMap[f] = result._frames.Intern(map(_frames[f]));
+            return result.GetOrAddChild(parent, m);
+        });
+    }
+
+    /// <summary>
+    /// Copies this tree's values into <paramref name="result"/> (empty), node by node in id order (parents first):
+    /// <paramref name="nodeFor"/>(parent in result, frame id here) names the result node a node's self value goes to.
+    /// </summary>
+    private CallTree CopyInto(CallTree result, Func<int, int, int> nodeFor)
+    {
         int[] nodeMap = ArrayPool<int>.Shared.Rent(_count);
         try
         {
@@ -284,10 +298,7 @@ public sealed partial class CallTree
             for (int i = 1; i < _count; i++)
             {
                 long k = _keys[i];
-                int f = (int)k;
-                int m = frameMap[f];
-                if (m < 0) m = frameMap[f] = result._frames.Intern(map(_frames[f]));
-                int node = result.GetOrAddChild(nodeMap[(int)(k >> 32)], m);
+                int node = nodeFor(nodeMap[(int)(k >> 32)], (int)k);
                 nodeMap[i] = node;
                 result._self[node] += _self[i];
             }
