@@ -10,7 +10,7 @@ public static class FleetProfilerTool
 {
     public static IReadOnlyList<ToolCommand> Commands { get; } =
     [
-        new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(),
+        new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new StatusCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
     ];
@@ -27,7 +27,7 @@ public static class FleetProfilerTool
         typeof(FleetProfilerTool).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     public static string GeneralHelp => $"""
-        fleetprofiler {Version}: query a FleetProfiler gateway (profiles, top functions, diffs, hosts, triggers).
+        fleetprofiler {Version}: query a FleetProfiler gateway (profiles, top functions, diffs, hosts, endpoints, triggers).
 
         Usage: fleetprofiler <command> [options]
 

@@ -23,6 +23,9 @@ public static class Repo
 
     public static string DemoDll => Output(Path.Combine("deploy", "demo"), "FleetProfiler.Demo");
 
+    /// <summary>The small ASP.NET Core target of request-metrics tests (tests/FleetProfiler.TestService).</summary>
+    public static string TestServiceDll => Output("tests", "FleetProfiler.TestService");
+
     public static string SiloDll => Output("silo", "FleetProfiler.Silo");
 
     /// <summary>A file of the repository, by its path from the root.</summary>

@@ -95,6 +95,15 @@ public sealed class AgentSession
             return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
         }
         if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
+        if (batch.RouteMinutes.Count > 0)
+        {
+            var routes = new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
+                batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
+                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(),
+                (int)Math.Min(batch.DroppedWindows, int.MaxValue));
+            var applied = await HostGrain(batch.Service).ApplyRouteMinutesAsync(routes);
+            return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = applied == ApplyOutcome.Duplicate } };
+        }
         var upload = new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
             batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), (int)Math.Min(batch.DroppedWindows, int.MaxValue),

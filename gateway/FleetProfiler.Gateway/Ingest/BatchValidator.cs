@@ -23,6 +23,7 @@ public static class BatchValidator
         var end = b.WindowEnd.ToDateTimeOffset();
         if (end < start) return "window_end is before window_start";
         if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
+        if (b.RouteMinutes.Count > 0) return RouteMinuteValidator.Validate(b, limits);
         if (b.Kinds.Count == 0) return "kinds is empty";
         foreach (var k in b.Kinds)
             if (!ProfileTypes.TryParse(k, out _)) return $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";

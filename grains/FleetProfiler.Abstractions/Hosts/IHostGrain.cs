@@ -26,6 +26,9 @@ public interface IHostGrain : IGrainWithStringKey
 
     /// <summary>Persists a window unless this agent's sequence was persisted before. Returns only once it is durable.</summary>
     Task<ApplyOutcome> ApplyWindowAsync(ProfileWindowUpload upload);
+
+    /// <summary>Persists a batch of route minutes unless this agent's sequence was persisted before. Returns once durable.</summary>
+    Task<ApplyOutcome> ApplyRouteMinutesAsync(Endpoints.RouteMinutesUpload upload);
 }
 
 /// <summary>What an agent tells about itself when it connects (the host grain's clock says when).</summary>

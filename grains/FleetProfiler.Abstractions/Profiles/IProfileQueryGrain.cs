@@ -17,4 +17,10 @@ public interface IProfileQueryGrain : IGrainWithIntegerKey
     /// paths never reported with a different original are absent.
     /// </summary>
     Task<IReadOnlyDictionary<string, string>> GetOriginalPathsAsync(string service, IReadOnlyList<string> paths);
+
+    /// <summary>
+    /// The endpoints of a service with requests that ended in the range (whole UTC minutes: the range is widened to
+    /// them), every host added up; with <paramref name="perMinute"/> also the per-minute rows.
+    /// </summary>
+    Task<Endpoints.EndpointReport> GetEndpointsAsync(string service, TimeRange range, bool perMinute);
 }

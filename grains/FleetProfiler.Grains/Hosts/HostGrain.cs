@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Services;
@@ -70,6 +71,26 @@ public sealed class HostGrain(
         {
             _droppedByAgent += upload.DroppedWindows;
             logger.LogWarning("Agent {Agent} of {Host} dropped {Count} window(s): its spool was full", upload.AgentId, this.GetPrimaryKeyString(), upload.DroppedWindows);
+        }
+        if (!inserted)
+        {
+            _duplicates++;
+            return ApplyOutcome.Duplicate;
+        }
+        _applied++;
+        return ApplyOutcome.Applied;
+    }
+
+    public async Task<ApplyOutcome> ApplyRouteMinutesAsync(RouteMinutesUpload upload)
+    {
+        var (service, host) = HostKey.Parse(this.GetPrimaryKeyString());
+        if (upload.Rows.Count == 0) throw new ArgumentException("a batch of route minutes has rows", nameof(upload));
+        // Same exactly-once rule as windows: the store's (agent, sequence) key finds a resend.
+        var inserted = await store.TryAddRouteMinutesAsync(service, host, upload.AgentId, upload.Sequence, upload.Rows);
+        if (upload.DroppedWindows > 0)
+        {
+            _droppedByAgent += upload.DroppedWindows;
+            logger.LogWarning("Agent {Agent} of {Host} dropped {Count} batch(es): its spool was full", upload.AgentId, this.GetPrimaryKeyString(), upload.DroppedWindows);
         }
         if (!inserted)
         {

@@ -1,4 +1,6 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Grains.Endpoints;
 using FleetProfiler.Profiles;
 using Orleans.Concurrency;
 
@@ -16,6 +18,15 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
         if (paths.Count > MaxPaths) throw new ArgumentException($"at most {MaxPaths} paths per call", nameof(paths));
         return paths.Count == 0 ? new Dictionary<string, string>() : await Task.Run(() => store.ReadOriginalPathsAsync(service, paths));
+    }
+
+    public async Task<EndpointReport> GetEndpointsAsync(string service, TimeRange range, bool perMinute)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
+        var minutes = EndpointSummaries.WholeMinutes(range);
+        var rows = await Task.Run(() => store.ReadRouteMinutesAsync(service, minutes.From, minutes.To));
+        return new EndpointReport(minutes, EndpointSummaries.Summarize(rows, minutes), perMinute ? rows : []);
     }
 
     public async Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows)

@@ -1,4 +1,6 @@
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Abstractions.Endpoints;
+
 namespace FleetProfiler.Grains.Storage;
 
 /// <summary>
@@ -37,7 +39,19 @@ public interface IProfileStore
     /// <summary>Writes buckets (replacing same-key rows) and moves the watermark, in one transaction.</summary>
     Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default);
 
-    /// <summary>Deletes windows and buckets older than their level's retention; returns rows deleted.</summary>
+    /// <summary>
+    /// Stores one batch of route minutes of a service on a host unless a batch with the same agent and sequence is
+    /// stored; false for such a duplicate. All rows or none.
+    /// </summary>
+    Task<bool> TryAddRouteMinutesAsync(string service, string host, string agentId, long sequence, IReadOnlyList<RouteMinute> rows, CancellationToken ct = default);
+
+    /// <summary>
+    /// Route minutes of a service starting in [from, to), every host and batch added up per (minute, method, route,
+    /// status class): requests and sums add, percentiles are the request-weighted mean. Ordered by minute, route, method, status.
+    /// </summary>
+    Task<IReadOnlyList<RouteMinute>> ReadRouteMinutesAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
+
+    /// <summary>Deletes windows and buckets older than their level's retention (route minutes with the minute buckets); returns rows deleted.</summary>
     /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
     Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
 

@@ -5,10 +5,10 @@ using NpgsqlTypes;
 namespace FleetProfiler.Silo.Storage;
 
 /// <summary>The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql.</summary>
-public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
+public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
     /// <summary>The tables this store needs; the silo's preflight checks them before Orleans starts.</summary>
-    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path"];
+    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute"];
 
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
@@ -159,8 +159,9 @@ public sealed class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfile
     {
         await using var cmd = dataSource.CreateCommand("""
             WITH w AS (DELETE FROM profile_window WHERE window_start < $1 AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1) RETURNING 1),
-                 b AS (DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $2) OR (level = 2 AND bucket_start < $3) OR (level = 3 AND bucket_start < $4) RETURNING 1)
-            SELECT (SELECT count(*) FROM w) + (SELECT count(*) FROM b)
+                 b AS (DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $2) OR (level = 2 AND bucket_start < $3) OR (level = 3 AND bucket_start < $4) RETURNING 1),
+                 r AS (DELETE FROM route_minute WHERE minute < $2 RETURNING 1)
+            SELECT (SELECT count(*) FROM w) + (SELECT count(*) FROM b) + (SELECT count(*) FROM r)
             """);
         Add(cmd, windowsBefore.UtcDateTime, minutesBefore.UtcDateTime, hoursBefore.UtcDateTime, daysBefore.UtcDateTime);
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace FleetProfiler.Silo.Storage;
 
 /// <summary>The profile store of single-node mode: a SQLite file in WAL mode (deploy/sql/10-profile-store.sql is the PostgreSQL twin).</summary>
-public sealed class SqliteProfileStore : IProfileStore
+public sealed partial class SqliteProfileStore : IProfileStore
 {
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
@@ -48,6 +48,7 @@ public sealed class SqliteProfileStore : IProfileStore
             INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """;
         cmd.ExecuteNonQuery();
+        CreateRouteMinuteTable(conn);
         _ = Task.Run(WriteLoopAsync);
     }
 
@@ -259,6 +260,7 @@ public sealed class SqliteProfileStore : IProfileStore
         cmd.CommandText = """
             DELETE FROM profile_window WHERE window_start < $w AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1);
             DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $m) OR (level = 2 AND bucket_start < $h) OR (level = 3 AND bucket_start < $d);
+            DELETE FROM route_minute WHERE minute < $m;
             """;
         cmd.Parameters.AddWithValue("$w", windowsBefore.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$m", minutesBefore.ToUnixTimeMilliseconds());
