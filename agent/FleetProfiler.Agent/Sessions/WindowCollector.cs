@@ -67,6 +67,13 @@ public sealed class WindowCollector(
             {
                 window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan), ct);
             }
+            catch (Exception e) when (trace.TargetExited && e is not OperationCanceledException)
+            {
+                // A process killed mid-write can leave the trace cut inside a block that TraceEvent refuses to read:
+                // the target's exit, not an agent failure.
+                throw new TargetUnavailableException(target.ProcessId,
+                    $"process {target.ProcessId} exited mid-window and its trace ({trace.Bytes / 1024} KB) ends mid-block ({e.GetType().Name}: {e.Message}); the window is dropped", e);
+            }
             finally
             {
                 _symbolizing.Release();
