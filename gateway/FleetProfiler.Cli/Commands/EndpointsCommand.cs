@@ -49,8 +49,11 @@ public sealed class EndpointsCommand : ToolCommand
             var minutes = new TextTable(("MINUTE", false), ("REQUESTS", true), ("MEAN ms", true), ("P50 ms", true), ("P95 ms", true),
                 ("P99 ms", true), ("STATUS", false), ("METHOD", false), ("ROUTE", false));
             foreach (var m in reply.Minutes)
+            {
                 minutes.Add(Formatting.Time(m.Minute.ToDateTimeOffset()), Formatting.Count(m.Requests),
                     Ms(m.Requests == 0 ? 0 : m.DurationSumMs / m.Requests), Ms(m.P50Ms), Ms(m.P95Ms), Ms(m.P99Ms), Or(m.StatusClass), Or(m.Method), m.Route);
+            }
+
             minutes.WriteTo(output);
         }
         else
@@ -58,8 +61,11 @@ public sealed class EndpointsCommand : ToolCommand
             var table = new TextTable(("REQUESTS", true), ("REQ/MIN", true), ("MEAN ms", true), ("P50 ms", true), ("P95 ms", true),
                 ("P99 ms", true), ("5XX%", true), ("4XX%", true), ("METHOD", false), ("ROUTE", false));
             foreach (var e in reply.Endpoints)
+            {
                 table.Add(Formatting.Count(e.Requests), e.RequestsPerMinute.ToString("0.##", CultureInfo.InvariantCulture), Ms(e.MeanMs),
                     Ms(e.P50Ms), Ms(e.P95Ms), Ms(e.P99Ms), Formatting.Percent(e.ErrorShare), Formatting.Percent(e.ClientErrorShare), Or(e.Method), e.Route);
+            }
+
             table.WriteTo(output);
         }
         var from = reply.From.ToDateTimeOffset();

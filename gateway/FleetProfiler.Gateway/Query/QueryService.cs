@@ -156,13 +156,28 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var reply = new ListEndpointsReply { From = Timestamp.FromDateTimeOffset(report.Range.From), To = Timestamp.FromDateTimeOffset(report.Range.To) };
         reply.Endpoints.AddRange(report.Endpoints.Select(e => new EndpointRow
         {
-            Method = e.Method, Route = e.Route, Requests = e.Requests, RequestsPerMinute = e.RequestsPerMinute, MeanMs = e.MeanMs,
-            P50Ms = e.P50Ms, P95Ms = e.P95Ms, P99Ms = e.P99Ms, ErrorShare = e.ErrorShare, ClientErrorShare = e.ClientErrorShare,
+            Method = e.Method,
+            Route = e.Route,
+            Requests = e.Requests,
+            RequestsPerMinute = e.RequestsPerMinute,
+            MeanMs = e.MeanMs,
+            P50Ms = e.P50Ms,
+            P95Ms = e.P95Ms,
+            P99Ms = e.P99Ms,
+            ErrorShare = e.ErrorShare,
+            ClientErrorShare = e.ClientErrorShare,
         }));
         reply.Minutes.AddRange(report.Minutes.Select(m => new EndpointMinute
         {
-            Minute = Timestamp.FromDateTimeOffset(m.Minute), Method = m.Method, Route = m.Route, StatusClass = m.StatusClass,
-            Requests = m.Requests, DurationSumMs = m.DurationSumMs, P50Ms = m.P50Ms, P95Ms = m.P95Ms, P99Ms = m.P99Ms,
+            Minute = Timestamp.FromDateTimeOffset(m.Minute),
+            Method = m.Method,
+            Route = m.Route,
+            StatusClass = m.StatusClass,
+            Requests = m.Requests,
+            DurationSumMs = m.DurationSumMs,
+            P50Ms = m.P50Ms,
+            P95Ms = m.P95Ms,
+            P99Ms = m.P99Ms,
         }));
         return reply;
     }

@@ -1,5 +1,5 @@
-using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Endpoints;
+using FleetProfiler.Abstractions.Profiles;
 
 namespace FleetProfiler.Grains.Storage;
 
