@@ -51,10 +51,10 @@ public interface IProfileStore
     /// </summary>
     Task<IReadOnlyList<RouteMinute>> ReadRouteMinutesAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
 
-    /// <summary>Deletes windows and buckets older than their level's retention (route minutes with the minute buckets); returns rows deleted.</summary>
     /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
     Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
 
+    /// <summary>Deletes windows and buckets older than their level's retention (route minutes with the minute buckets); returns rows deleted.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default);
 }
 

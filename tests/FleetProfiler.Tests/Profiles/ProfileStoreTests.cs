@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
@@ -93,6 +94,26 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         var originals = await _store.ReadOriginalPathsAsync(service, ["src/A.cs", "src/B.cs", "src/C.cs"]);
         Assert.Equal(new Dictionary<string, string> { ["src/A.cs"] = "/build/1/src/A.cs", ["src/B.cs"] = "/build/2/src/B.cs" }, originals);
         Assert.Empty(await _store.ReadOriginalPathsAsync("other-" + service, ["src/A.cs"]));
+    }
+
+    [Fact]
+    public async Task Route_minutes_are_stored_once_per_agent_sequence_and_add_up_across_hosts()
+    {
+        var service = "routes-" + Guid.NewGuid().ToString("N")[..8];
+        var minute = Day.AddHours(3);
+        RouteMinute Row(string route, long requests, double p50) => new(minute, "GET", route, "2xx", requests, requests * 10.0, p50, p50 * 2, p50 * 3);
+
+        Assert.True(await _store.TryAddRouteMinutesAsync(service, "h1", "agent-r1", 1, [Row("/items/{id}", 30, 10), Row("/orders", 5, 40)]));
+        // A resend of the same batch stores nothing, whatever it carries.
+        Assert.False(await _store.TryAddRouteMinutesAsync(service, "h1", "agent-r1", 1, [Row("/items/{id}", 999, 1)]));
+        Assert.True(await _store.TryAddRouteMinutesAsync(service, "h2", "agent-r2", 1, [Row("/items/{id}", 10, 30)]));
+        Assert.True(await _store.TryAddRouteMinutesAsync(service, "h2", "agent-r2", 2, [new RouteMinute(minute.AddMinutes(1), "GET", "/orders", "5xx", 2, 8, 4, 4, 4)]));
+
+        var rows = await _store.ReadRouteMinutesAsync(service, minute, minute.AddMinutes(2));
+        Assert.Equal(
+            [(minute, "GET", "/items/{id}", "2xx", 40L, 400.0, 15.0), (minute, "GET", "/orders", "2xx", 5L, 50.0, 40.0), (minute.AddMinutes(1), "GET", "/orders", "5xx", 2L, 8.0, 4.0)],
+            rows.Select(r => (r.Minute, r.Method, r.Route, r.StatusClass, r.Requests, r.DurationSumMs, r.P50Ms)));
+        Assert.Empty(await _store.ReadRouteMinutesAsync(service, minute.AddMinutes(2), minute.AddMinutes(3)));
     }
 
     [Fact]
@@ -202,8 +223,12 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
         // A database of its own: the watermark is global, and cluster-mode silos of other tests run a rollup.
         _database = await TestPostgres.CreateEmptyDatabaseAsync();
         _source = NpgsqlDataSource.Create(_database.ConnectionString);
-        await using (var cmd = _source.CreateCommand(await File.ReadAllTextAsync(Repo.File("deploy", "sql", "10-profile-store.sql"))))
+        // Every profile-store file of deploy/sql, as create-db.sh applies them.
+        foreach (var file in Directory.GetFiles(Repo.File("deploy", "sql"), "1*.sql").Order(StringComparer.Ordinal))
+        {
+            await using var cmd = _source.CreateCommand(await File.ReadAllTextAsync(file));
             await cmd.ExecuteNonQueryAsync();
+        }
         return new PostgresProfileStore(_source);
     }
 
