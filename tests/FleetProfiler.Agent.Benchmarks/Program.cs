@@ -10,6 +10,8 @@ const string Usage = """
                 throughput of the demo's GET /cpu: no session vs agent cpu window vs dotnet-trace (same providers), per sampling rate (ms)
       cost      [--runs 3] [--seconds 10] [--load 4] [--kinds cpu,alloc]
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
+      metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
+                throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -28,6 +30,13 @@ try
                 var settings = OverheadSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await OverheadBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "metrics":
+            {
+                var settings = MetricsSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await MetricsBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":
