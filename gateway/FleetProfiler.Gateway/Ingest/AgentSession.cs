@@ -95,21 +95,15 @@ public sealed class AgentSession
             return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
         }
         if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
-        if (batch.RouteMinutes.Count > 0)
-        {
-            var routes = new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
-                batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
-                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(),
-                (int)Math.Min(batch.DroppedWindows, int.MaxValue));
-            var applied = await HostGrain(batch.Service).ApplyRouteMinutesAsync(routes);
-            return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = applied == ApplyOutcome.Duplicate } };
-        }
-        var upload = new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
-            batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), (int)Math.Min(batch.DroppedWindows, int.MaxValue),
-            BatchTranslator.SourcePaths(batch));
+        var dropped = (int)Math.Min(batch.DroppedWindows, int.MaxValue);
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
-        var outcome = await HostGrain(batch.Service).ApplyWindowAsync(upload);
+        var outcome = batch.RouteMinutes.Count > 0
+            ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
+                batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
+                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped))
+            : await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
+                batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
+                batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), dropped, BatchTranslator.SourcePaths(batch)));
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
     }
 

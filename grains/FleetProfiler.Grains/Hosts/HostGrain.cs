@@ -67,18 +67,7 @@ public sealed class HostGrain(
             if (_knownPaths.Count + newPaths.Count > MaxKnownPaths) _knownPaths.Clear();
             _knownPaths.UnionWith(newPaths);
         }
-        if (upload.DroppedWindows > 0)
-        {
-            _droppedByAgent += upload.DroppedWindows;
-            logger.LogWarning("Agent {Agent} of {Host} dropped {Count} window(s): its spool was full", upload.AgentId, this.GetPrimaryKeyString(), upload.DroppedWindows);
-        }
-        if (!inserted)
-        {
-            _duplicates++;
-            return ApplyOutcome.Duplicate;
-        }
-        _applied++;
-        return ApplyOutcome.Applied;
+        return Record(inserted, upload.AgentId, upload.DroppedWindows);
     }
 
     public async Task<ApplyOutcome> ApplyRouteMinutesAsync(RouteMinutesUpload upload)
@@ -87,10 +76,16 @@ public sealed class HostGrain(
         if (upload.Rows.Count == 0) throw new ArgumentException("a batch of route minutes has rows", nameof(upload));
         // Same exactly-once rule as windows: the store's (agent, sequence) key finds a resend.
         var inserted = await store.TryAddRouteMinutesAsync(service, host, upload.AgentId, upload.Sequence, upload.Rows);
-        if (upload.DroppedWindows > 0)
+        return Record(inserted, upload.AgentId, upload.DroppedWindows);
+    }
+
+    /// <summary>Counts what became of an uploaded batch (and the batches its agent's spool had to drop).</summary>
+    private ApplyOutcome Record(bool inserted, string agentId, int droppedByAgent)
+    {
+        if (droppedByAgent > 0)
         {
-            _droppedByAgent += upload.DroppedWindows;
-            logger.LogWarning("Agent {Agent} of {Host} dropped {Count} batch(es): its spool was full", upload.AgentId, this.GetPrimaryKeyString(), upload.DroppedWindows);
+            _droppedByAgent += droppedByAgent;
+            logger.LogWarning("Agent {Agent} of {Host} dropped {Count} batch(es): its spool was full", agentId, this.GetPrimaryKeyString(), droppedByAgent);
         }
         if (!inserted)
         {
