@@ -1,10 +1,12 @@
 namespace FleetProfiler.Profiles.Cost;
 
 /// <summary>
-/// Splits a service's cost over its endpoints minute by minute: each minute costs its month's USD per minute, and
-/// that amount is divided by the minute's weights (requests per endpoint for the request basis, CPU samples for the
-/// CPU basis). A minute with no weight at all is charged to <see cref="NoData"/>, never spread; a minute whose month
-/// has no cost input is charged nothing and named in <see cref="CostTable.MonthsWithoutInput"/>.
+/// Splits a service's cost over its endpoints period by period: each period costs the minutes it spans at their own
+/// month's USD per minute (a period across a month boundary pays each month's rate for its own minutes), and that
+/// amount is divided by the period's weights (requests per endpoint for the request basis, CPU samples or allocated
+/// bytes for the CPU and allocation bases). Minutes no period covers, and periods with no weight at all, are charged
+/// to <see cref="NoData"/>, never spread; minutes whose month has no cost input are charged nothing and their months
+/// are named in <see cref="CostTable.MonthsWithoutInput"/>.
 /// </summary>
 public static class CostSplit
 {
@@ -22,53 +24,103 @@ public static class CostSplit
     public static CostTable Split(DateTimeOffset from, DateTimeOffset to, Func<DateTimeOffset, IReadOnlyDictionary<string, double>?> weightsAt, IReadOnlyDictionary<CostMonth, MonthlyCost> costs)
     {
         ArgumentNullException.ThrowIfNull(weightsAt);
-        ArgumentNullException.ThrowIfNull(costs);
-        var start = Floor(from);
-        var end = Floor(to) == to ? to : Floor(to).AddMinutes(1);
-        if (end <= start) throw new ArgumentException("the range's end must be after its start");
+        var (start, end) = WholeMinutes(from, to);
+        return Split(start, end, Minutes(start, end, weightsAt), costs);
 
+        static IEnumerable<UsagePeriod> Minutes(DateTimeOffset start, DateTimeOffset end, Func<DateTimeOffset, IReadOnlyDictionary<string, double>?> weightsAt)
+        {
+            for (var m = start; m < end; m = m.AddMinutes(1))
+                if (weightsAt(m) is { Count: > 0 } w) yield return new UsagePeriod(m, m.AddMinutes(1), w);
+        }
+    }
+
+    /// <summary>
+    /// Splits the cost of <c>[from, to)</c> (widened to whole UTC minutes) by the weights of <paramref name="periods"/>:
+    /// whole-minute, non-overlapping periods in time order; the parts outside the range are cut off.
+    /// </summary>
+    public static CostTable Split(DateTimeOffset from, DateTimeOffset to, IEnumerable<UsagePeriod> periods, IReadOnlyDictionary<CostMonth, MonthlyCost> costs)
+    {
+        ArgumentNullException.ThrowIfNull(periods);
+        ArgumentNullException.ThrowIfNull(costs);
+        var (start, end) = WholeMinutes(from, to);
         var usd = new Dictionary<string, decimal>(StringComparer.Ordinal);
         var missing = new SortedSet<CostMonth>();
         decimal total = 0;
-        for (var m = start; m < end; m = m.AddMinutes(1))
+        var covered = start;
+        var previousEnd = DateTimeOffset.MinValue;
+        foreach (var p in periods)
         {
-            if (!costs.TryGetValue(CostMonth.Of(m), out var cost))
-            {
-                missing.Add(CostMonth.Of(m));
-                continue;
-            }
-            var perMinute = cost.UsdPerMinute;
-            total += perMinute;
-            var weights = weightsAt(m);
+            if (p.From.UtcTicks % TimeSpan.TicksPerMinute != 0 || p.To.UtcTicks % TimeSpan.TicksPerMinute != 0 || p.To <= p.From)
+                throw new ArgumentException($"period {p.From:O}–{p.To:O} is not a non-empty range of whole minutes");
+            if (p.From < previousEnd)
+                throw new ArgumentException($"period {p.From:O}–{p.To:O} overlaps the one before or is out of time order");
+            previousEnd = p.To;
+            var a = p.From < start ? start : p.From;
+            var b = p.To > end ? end : p.To;
+            if (b <= a) continue;
+            if (a > covered) Add(usd, NoData, CostOf(covered, a, costs, missing, ref total));
+            covered = b;
+            var cost = CostOf(a, b, costs, missing, ref total);
             double sum = 0;
-            if (weights is not null)
+            foreach (var (name, w) in p.Weights)
             {
-                foreach (var (name, w) in weights)
-                {
-                    if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"weight of '{name}' at {m:O} is {w}: weights must be finite and non-negative");
-                    sum += w;
-                }
+                if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"weight of '{name}' at {p.From:O} is {w}: weights must be finite and non-negative");
+                sum += w;
             }
             if (sum == 0)
             {
-                Add(usd, NoData, perMinute);
+                Add(usd, NoData, cost);
                 continue;
             }
-            foreach (var (name, w) in weights!)
-                if (w > 0) Add(usd, name, perMinute * (decimal)(w / sum));
+            foreach (var (name, w) in p.Weights)
+                if (w > 0) Add(usd, name, cost * (decimal)w / (decimal)sum); // decimal throughout: shares of counts stay exact to the cent
         }
+        if (covered < end) Add(usd, NoData, CostOf(covered, end, costs, missing, ref total));
+        usd.Remove(NoData, out var noData);
+        if (noData > 0) usd[NoData] = noData;
         return new CostTable(start, end, total, usd, [.. missing]);
+    }
+
+    /// <summary>The cost of <c>[from, to)</c>: each month's minutes at that month's rate; months without input add nothing.</summary>
+    public static decimal CostOf(DateTimeOffset from, DateTimeOffset to, IReadOnlyDictionary<CostMonth, MonthlyCost> costs, ISet<CostMonth>? missing = null)
+    {
+        decimal total = 0;
+        return CostOf(from, to, costs, missing ?? new HashSet<CostMonth>(), ref total);
+    }
+
+    private static decimal CostOf(DateTimeOffset from, DateTimeOffset to, IReadOnlyDictionary<CostMonth, MonthlyCost> costs, ISet<CostMonth> missing, ref decimal total)
+    {
+        decimal cost = 0;
+        for (var a = from; a < to;)
+        {
+            var month = CostMonth.Of(a);
+            var b = month.End < to ? month.End : to;
+            var minutes = (b.UtcTicks - a.UtcTicks) / TimeSpan.TicksPerMinute;
+            if (costs.TryGetValue(month, out var c)) cost += c.UsdPerMinute * minutes;
+            else missing.Add(month);
+            a = b;
+        }
+        total += cost;
+        return cost;
+    }
+
+    /// <summary>The range widened to whole UTC minutes; throws when it is empty.</summary>
+    public static (DateTimeOffset Start, DateTimeOffset End) WholeMinutes(DateTimeOffset from, DateTimeOffset to)
+    {
+        var start = Floor(from);
+        var end = Floor(to) == to ? to : Floor(to).AddMinutes(1);
+        if (end <= start) throw new ArgumentException("the range's end must be after its start");
+        return (start, end);
     }
 
     private static void Add(Dictionary<string, decimal> usd, string name, decimal amount) =>
         usd[name] = usd.GetValueOrDefault(name) + amount;
 
-    private static DateTimeOffset Floor(DateTimeOffset t)
-    {
-        var u = t.ToUniversalTime();
-        return new DateTimeOffset(u.Ticks - u.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
-    }
+    private static DateTimeOffset Floor(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
 }
+
+/// <summary>The weights of one period <c>[From, To)</c> (whole UTC minutes): per endpoint (or pseudo row), what it used.</summary>
+public sealed record UsagePeriod(DateTimeOffset From, DateTimeOffset To, IReadOnlyDictionary<string, double> Weights);
 
 /// <summary>
 /// A split: the total cost of the range and each row's share of it. <see cref="Cents"/> rounds rows to cents so
@@ -94,4 +146,16 @@ public sealed record CostTable(DateTimeOffset From, DateTimeOffset To, decimal T
     /// <summary>USD per 1,000 requests of a row, or null when it served none.</summary>
     public decimal? PerThousandRequests(string row, long requests) =>
         requests <= 0 ? null : Usd.GetValueOrDefault(row) / requests * 1000;
+
+    /// <summary>The table with every row not in <paramref name="keep"/> (pseudo rows always kept) merged into <paramref name="into"/>.</summary>
+    public CostTable Fold(IReadOnlySet<string> keep, string into)
+    {
+        var usd = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var (name, amount) in Usd)
+        {
+            var row = keep.Contains(name) || name is CostSplit.NoData or CostSplit.NotInRequest ? name : into;
+            usd[row] = usd.GetValueOrDefault(row) + amount;
+        }
+        return this with { Usd = usd };
+    }
 }

@@ -62,6 +62,9 @@ public sealed class CodeOwners
         return new CodeOwners(rules, errors);
     }
 
+    /// <summary>True for an owner GitHub accepts: <c>@user</c>, <c>@org/team</c> or an e-mail address.</summary>
+    public static bool IsOwner(string owner) => owner is not null && OwnerSyntax.IsMatch(owner);
+
     /// <summary>The owners of a repository-relative path: those of the last matching rule; empty when unowned.</summary>
     public IReadOnlyList<string> OwnersOf(string path) => RuleFor(path)?.Owners ?? [];
 

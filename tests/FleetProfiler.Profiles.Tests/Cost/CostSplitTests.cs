@@ -112,3 +112,57 @@ public sealed class CostSplitTests
         Assert.Equal(["C"], teams[1].Endpoints);
     }
 }
+
+/// <summary>Splits by periods longer than a minute: gaps, a period across the month boundary, bad periods.</summary>
+public sealed class CostSplitPeriodTests
+{
+    private static readonly DateTimeOffset Midnight = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly Dictionary<CostMonth, MonthlyCost> Costs = new()
+    {
+        [new CostMonth(2026, 11)] = MonthlyCost.Create(new CostMonth(2026, 11), 43_200, 0),
+        [new CostMonth(2026, 12)] = MonthlyCost.Create(new CostMonth(2026, 12), 89_280, 0),
+    };
+
+    private static UsagePeriod Period(DateTimeOffset from, DateTimeOffset to, double a, double b) =>
+        new(from, to, new Dictionary<string, double> { ["A"] = a, ["B"] = b });
+
+    [Fact]
+    public void A_period_across_the_month_boundary_pays_each_months_rate_for_its_own_minutes()
+    {
+        // 23:30–00:30: 30 minutes at $1 and 30 at $2 = $90, split 1:2.
+        var table = CostSplit.Split(Midnight.AddMinutes(-30), Midnight.AddMinutes(30), [Period(Midnight.AddMinutes(-30), Midnight.AddMinutes(30), 1, 2)], Costs);
+        Assert.Equal((90m, 30m, 60m), (table.TotalUsd, table.Usd["A"], table.Usd["B"]));
+    }
+
+    [Fact]
+    public void Minutes_no_period_covers_are_no_data_and_periods_are_cut_to_the_range()
+    {
+        // Range 23:50–00:10 ($10 + $20). Period 23:40–23:55 is cut to 23:50–23:55 ($5); 23:55–00:05 is a gap ($5 + $10);
+        // 00:05–00:20 is cut to 00:05–00:10 ($10).
+        var table = CostSplit.Split(Midnight.AddMinutes(-10), Midnight.AddMinutes(10),
+            [Period(Midnight.AddMinutes(-20), Midnight.AddMinutes(-5), 1, 0), Period(Midnight.AddMinutes(5), Midnight.AddMinutes(20), 0, 1)], Costs);
+        Assert.Equal(new Dictionary<string, decimal> { ["A"] = 5m, [CostSplit.NoData] = 15m, ["B"] = 10m }, table.Cents());
+        Assert.Equal(30m, table.TotalUsd);
+    }
+
+    [Fact]
+    public void Overlapping_or_ragged_periods_are_refused()
+    {
+        var overlap = Assert.Throws<ArgumentException>(() => CostSplit.Split(Midnight, Midnight.AddMinutes(10),
+            [Period(Midnight, Midnight.AddMinutes(5), 1, 1), Period(Midnight.AddMinutes(4), Midnight.AddMinutes(6), 1, 1)], Costs));
+        Assert.Contains("overlaps", overlap.Message);
+        var ragged = Assert.Throws<ArgumentException>(() => CostSplit.Split(Midnight, Midnight.AddMinutes(10),
+            [Period(Midnight.AddSeconds(30), Midnight.AddMinutes(5), 1, 1)], Costs));
+        Assert.Contains("whole minutes", ragged.Message);
+    }
+
+    [Fact]
+    public void Cost_of_a_range_adds_each_months_minutes()
+    {
+        var missing = new HashSet<CostMonth>();
+        Assert.Equal(3m, CostSplit.CostOf(Midnight.AddMinutes(-1), Midnight.AddMinutes(1), Costs, missing));
+        Assert.Equal(1m, CostSplit.CostOf(new DateTimeOffset(2026, 10, 31, 23, 59, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 1, 0, 1, 0, TimeSpan.Zero), Costs, missing));
+        Assert.Equal([new CostMonth(2026, 10)], missing);
+    }
+}
