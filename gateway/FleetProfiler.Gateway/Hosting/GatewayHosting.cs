@@ -1,4 +1,5 @@
 using System.Net;
+using FleetProfiler.Gateway.DeadCode;
 using FleetProfiler.Gateway.Ingest;
 using FleetProfiler.Gateway.Query;
 using FleetProfiler.Gateway.Status;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FleetProfiler.Gateway.Hosting;
@@ -45,6 +47,11 @@ public static class GatewayHosting
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<QueryService>();
+        var deadCode = builder.Configuration.GetSection(DeadCode.DeadCodeOptions.Section).Get<DeadCode.DeadCodeOptions>() ?? new DeadCode.DeadCodeOptions();
+        deadCode.Validate();
+        builder.Services.AddSingleton(deadCode);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DeadCode.DeadCodeService>();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans").AddCheck<RollupHealthCheck>("rollup");
         return options;
     }
@@ -55,6 +62,8 @@ public static class GatewayHosting
         app.MapGrpcService<IngestService>();
         app.MapGrpcService<QueryService>();
         app.MapGrpcService<Cost.CostService>();
+        app.MapGrpcService<DeadCode.DeadCodeService>();
+        app.MapDeadCodeHttp();
         app.MapProfileHttp();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

@@ -97,7 +97,9 @@ public sealed class AgentSession
         if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
         var dropped = (int)Math.Min(batch.DroppedWindows, int.MaxValue);
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
-        var outcome = batch.RouteMinutes.Count > 0
+        var outcome = batch.Coverage is not null
+            ? await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, _hello.AgentId, dropped))
+            : batch.RouteMinutes.Count > 0
             ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
                 batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
                     r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped))

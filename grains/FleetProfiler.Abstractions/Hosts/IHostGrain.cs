@@ -29,6 +29,13 @@ public interface IHostGrain : IGrainWithStringKey
 
     /// <summary>Persists a batch of route minutes unless this agent's sequence was persisted before. Returns once durable.</summary>
     Task<ApplyOutcome> ApplyRouteMinutesAsync(Endpoints.RouteMinutesUpload upload);
+
+    /// <summary>
+    /// Forwards a coverage run to the <see cref="Coverage.ISourceFileGrain"/> of each of its files for the run's UTC
+    /// day and indexes them in the day's <see cref="Coverage.IDeadCodeDayGrain"/>. Returns once every file-day is
+    /// durable; <see cref="ApplyOutcome.Duplicate"/> when every file had the run already (a resend).
+    /// </summary>
+    Task<ApplyOutcome> ApplyCoverageAsync(Coverage.CoverageUpload upload);
 }
 
 /// <summary>What an agent tells about itself when it connects (the host grain's clock says when).</summary>

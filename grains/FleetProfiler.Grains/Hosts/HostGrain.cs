@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Coverage;
 using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
@@ -78,6 +79,34 @@ public sealed class HostGrain(
         var inserted = await store.TryAddRouteMinutesAsync(service, host, upload.AgentId, upload.Sequence, upload.Rows);
         return Record(inserted, upload.AgentId, upload.DroppedWindows);
     }
+
+    public async Task<ApplyOutcome> ApplyCoverageAsync(CoverageUpload upload)
+    {
+        var (service, host) = HostKey.Parse(this.GetPrimaryKeyString());
+        var day = DayKey.UtcDayOf(upload.At);
+        var index = GrainFactory.GetGrain<IDeadCodeDayGrain>(DayKey.Of(day));
+        var admitted = (await index.AdmitAsync([.. upload.Files.Select(f => f.Path)])).ToHashSet(StringComparer.Ordinal);
+        var runId = $"{upload.AgentId}:{upload.Sequence}";
+        var summaries = new List<SourceFileSummary>();
+        var added = 0;
+        // A few files at a time: every file-day is its own grain, and a run may name thousands of files.
+        foreach (var chunk in upload.Files.Where(f => admitted.Contains(f.Path)).Chunk(CoverageFanOut))
+        {
+            var results = await Task.WhenAll(chunk.Select(f => GrainFactory.GetGrain<ISourceFileGrain>(SourceFileKey.Of(day, f.Path)).AddRunAsync(
+                new CoverageFileRun(runId, "", service, host, upload.At, upload.Canary, upload.UncertainReason, f.Executable, f.MissedCertain, f.MissedProbable, f.DeadMethods))));
+            foreach (var r in results)
+            {
+                summaries.Add(r.Summary);
+                if (r.Added) added++;
+            }
+        }
+        var isNew = added > 0 || admitted.Count == 0;
+        await index.UpdateAsync(summaries, isNew ? 1 : 0);
+        return Record(isNew, upload.AgentId, upload.DroppedWindows);
+    }
+
+    /// <summary>File-day grains a coverage run updates at once.</summary>
+    private const int CoverageFanOut = 32;
 
     /// <summary>Counts what became of an uploaded batch (and the batches its agent's spool had to drop).</summary>
     private ApplyOutcome Record(bool inserted, string agentId, int droppedByAgent)
