@@ -53,6 +53,24 @@ public sealed class AgentOptions
     /// <summary>Length of one window for signal-started profiles and for remote commands without a length.</summary>
     public int WindowSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Default window of the <c>inuse</c> kind (signals, gateway commands and one-shot runs without seconds, schedules
+    /// with <c>Seconds: 0</c>): longer than cpu windows, since in-use sees only objects allocated within the window.
+    /// </summary>
+    public int InuseWindowSeconds { get; set; } = 60;
+
+    /// <summary>Longest inuse window (an hour); for longer, signal-triggered windows run back to back until stopped.</summary>
+    public const int MaxInuseWindowSeconds = 3600;
+
+    /// <summary>
+    /// Most sampled objects an <c>inuse</c> window follows (~40 bytes each in the agent). When reached, tracked objects
+    /// are still followed and later samples are counted as untracked, and the window says so.
+    /// </summary>
+    public int InuseMaxTrackedObjects { get; set; } = 200_000;
+
+    /// <summary>The window length for <paramref name="kinds"/> when none is given: <see cref="InuseWindowSeconds"/> for sets with inuse.</summary>
+    public int DefaultSecondsFor(ProfileKinds kinds) => kinds.HasFlag(ProfileKinds.Inuse) ? InuseWindowSeconds : WindowSeconds;
+
     /// <summary>Scheduled windows, per kind: <c>[{Kind: cpu, Seconds: 10, Every: 00:15:00}]</c>. Empty = no schedule.</summary>
     public List<ScheduleOptions> Schedules { get; set; } = [];
 
@@ -141,7 +159,7 @@ public sealed class ScheduleOptions
     /// <summary><c>cpu</c>, <c>wall</c>, <c>alloc</c> or a comma-separated combination (<c>cpu,wall</c> costs one session).</summary>
     public string Kind { get; set; } = "cpu";
 
-    /// <summary>Window length.</summary>
+    /// <summary>Window length; 0 = the kind's default (<see cref="AgentOptions.WindowSeconds"/>, or <see cref="AgentOptions.InuseWindowSeconds"/> for inuse).</summary>
     public int Seconds { get; set; } = 10;
 
     /// <summary>Period: one window per period, at a per-host jittered offset.</summary>
@@ -171,6 +189,14 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         if (options.WindowSeconds is < 1 or > 600)
         {
             errors.Add($"Agent:WindowSeconds must be 1..600, was {options.WindowSeconds}.");
+        }
+        if (options.InuseWindowSeconds is < 1 or > AgentOptions.MaxInuseWindowSeconds)
+        {
+            errors.Add($"Agent:InuseWindowSeconds must be 1..{AgentOptions.MaxInuseWindowSeconds}, was {options.InuseWindowSeconds}.");
+        }
+        if (options.InuseMaxTrackedObjects is < 1000 or > 10_000_000)
+        {
+            errors.Add($"Agent:InuseMaxTrackedObjects must be 1000..10000000, was {options.InuseMaxTrackedObjects}.");
         }
         if (options.AllocationEvent is not ("auto" or "sampled" or "tick"))
         {
@@ -254,11 +280,14 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
             {
                 errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}.");
             }
-            if (s.Seconds is < 1 or > 600)
+            var scheduleKinds = ProfileKindNames.TryParse(s.Kind, out var k) ? k : ProfileKinds.None;
+            var maxSeconds = scheduleKinds.HasFlag(ProfileKinds.Inuse) ? AgentOptions.MaxInuseWindowSeconds : 600;
+            if (s.Seconds is < 0 or > 600 && !(scheduleKinds.HasFlag(ProfileKinds.Inuse) && s.Seconds <= maxSeconds))
             {
-                errors.Add($"Agent:Schedules:{i}:Seconds must be 1..600, was {s.Seconds}.");
+                errors.Add($"Agent:Schedules:{i}:Seconds must be 0 (the kind's default) or 1..{maxSeconds}, was {s.Seconds}.");
             }
-            if (s.Every.TotalSeconds < s.Seconds + 1)
+            var effective = s.Seconds == 0 ? options.DefaultSecondsFor(scheduleKinds) : s.Seconds;
+            if (s.Every.TotalSeconds < effective + 1)
             {
                 errors.Add($"Agent:Schedules:{i}:Every ({s.Every}) must be longer than the window ({s.Seconds} s) by at least a second.");
             }

@@ -1,5 +1,6 @@
 global using System.Diagnostics;
 global using FleetProfiler.Agent.Discovery;
+global using FleetProfiler.Agent.LiveHeap;
 global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Sessions;
 global using FleetProfiler.Agent.Symbolization;

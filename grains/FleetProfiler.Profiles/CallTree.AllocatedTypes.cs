@@ -2,8 +2,8 @@ namespace FleetProfiler.Profiles;
 
 /// <summary>Sampled allocations of one type over a tree.</summary>
 /// <param name="Type">The allocated type, without the <see cref="Frame.AllocatedTypePrefix"/>.</param>
-/// <param name="Bytes">Allocated bytes (<see cref="SampleValues.AllocBytes"/>).</param>
-/// <param name="Count">Allocations (<see cref="SampleValues.AllocCount"/>).</param>
+/// <param name="Bytes">Allocated bytes (<see cref="SampleValues.AllocBytes"/>), or bytes in use for kind inuse.</param>
+/// <param name="Count">Allocations (<see cref="SampleValues.AllocCount"/>), or objects in use for kind inuse.</param>
 public sealed record AllocatedTypeStats(string Type, long Bytes, long Count);
 
 public sealed partial class CallTree
@@ -12,8 +12,12 @@ public sealed partial class CallTree
     /// The <paramref name="n"/> allocated types with the most bytes (then the most allocations, then by name),
     /// from the <c>[alloc] TypeName</c> pseudo-frames wherever they are in the tree.
     /// </summary>
-    public IReadOnlyList<AllocatedTypeStats> TopAllocatedTypes(int n)
+    public IReadOnlyList<AllocatedTypeStats> TopAllocatedTypes(int n) => TopAllocatedTypes(n, ProfileKind.Alloc);
+
+    /// <summary>The same for an allocation kind: <c>alloc</c> (bytes allocated) or <c>inuse</c> (bytes still in use).</summary>
+    public IReadOnlyList<AllocatedTypeStats> TopAllocatedTypes(int n, ProfileKind kind)
     {
+        var type = ProfileTypes.Of(kind);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         bool[]? types = _frames.FindAllocatedTypes();
         if (types is null) return [];
@@ -26,8 +30,9 @@ public sealed partial class CallTree
         var list = new List<AllocatedTypeStats>(byType.Count);
         foreach (var (frame, values) in byType)
         {
-            if (values.AllocBytes == 0 && values.AllocCount == 0) continue;
-            list.Add(new AllocatedTypeStats(_frames.GetFunction(frame)[Frame.AllocatedTypePrefix.Length..], values.AllocBytes, values.AllocCount));
+            long bytes = values.Get(type.Value), count = values.Get(type.Secondary);
+            if (bytes == 0 && count == 0) continue;
+            list.Add(new AllocatedTypeStats(_frames.GetFunction(frame)[Frame.AllocatedTypePrefix.Length..], bytes, count));
         }
         list.Sort((a, b) => Rank(a.Bytes, a.Count, a.Type, b.Bytes, b.Count, b.Type, RankBy.Self));
         return list.Count > n ? list.GetRange(0, n) : list;

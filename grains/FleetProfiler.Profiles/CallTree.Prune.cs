@@ -87,11 +87,13 @@ public sealed partial class CallTree
         SampleValues[] t = ComputeTotals();
         SampleValues all = t[Root];
         double cpu = Scale(all.CpuSamples), wall = Scale(all.WallSamples), bytes = Scale(all.AllocBytes), count = Scale(all.AllocCount);
+        double inuseBytes = Scale(all.InuseBytes), inuseCount = Scale(all.InuseCount);
         for (int i = 0; i < _count; i++)
         {
-            score[i] = Math.Max(
+            score[i] = Math.Max(Math.Max(
                 Math.Max(Math.Max(t[i].CpuSamples, 0) * cpu, Math.Max(t[i].WallSamples, 0) * wall),
-                Math.Max(Math.Max(t[i].AllocBytes, 0) * bytes, Math.Max(t[i].AllocCount, 0) * count));
+                Math.Max(Math.Max(t[i].AllocBytes, 0) * bytes, Math.Max(t[i].AllocCount, 0) * count)),
+                Math.Max(Math.Max(t[i].InuseBytes, 0) * inuseBytes, Math.Max(t[i].InuseCount, 0) * inuseCount));
         }
         return score;
 

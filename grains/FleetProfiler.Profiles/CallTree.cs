@@ -157,19 +157,28 @@ public sealed partial class CallTree
     }
 
     /// <summary>Adds every stack of <paramref name="other"/> to this tree; other frame tables are remapped.</summary>
-    public void MergeFrom(CallTree other)
+    public void MergeFrom(CallTree other) => MergeFrom(other, GaugeMerge.Sum);
+
+    /// <summary>
+    /// Adds <paramref name="other"/>'s values; with <see cref="GaugeMerge.Peak"/> the in-use gauges of each node keep
+    /// the larger of the two instead (windows over time, see <see cref="ValueAggregation.Gauge"/>).
+    /// </summary>
+    public void MergeFrom(CallTree other, GaugeMerge gauges)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (ReferenceEquals(other, this))
         {
-            for (int i = 0; i < _count; i++) _self[i] += _self[i];
-            _total += _total;
+            for (int i = 0; i < _count; i++) _self[i] = Combine(_self[i], _self[i], gauges);
+            _total = Combine(_total, _total, gauges);
             return;
         }
         int[] nodeMap = ArrayPool<int>.Shared.Rent(other._count);
-        try { MergeStructure(other, nodeMap, addValues: true); }
+        try { MergeStructure(other, nodeMap, addValues: true, gauges); }
         finally { ArrayPool<int>.Shared.Return(nodeMap); }
     }
+
+    private static SampleValues Combine(in SampleValues a, in SampleValues b, GaugeMerge gauges) =>
+        gauges == GaugeMerge.Sum ? a + b : SampleValues.CombineGauges(a, b);
 
     /// <summary>
     /// Removes the values of <paramref name="other"/> (typically an expired window previously merged in).
@@ -312,11 +321,12 @@ public sealed partial class CallTree
     /// Merges the paths of <paramref name="other"/> in; <paramref name="nodeMap"/>[i] receives this tree's node
     /// for other's node i. With <paramref name="addValues"/> false only the structure is merged.
     /// </summary>
-    internal void MergeStructure(CallTree other, Span<int> nodeMap, bool addValues)
+    internal void MergeStructure(CallTree other, Span<int> nodeMap, bool addValues, GaugeMerge gauges = GaugeMerge.Sum)
     {
         using var frameMap = new FrameMap(_frames, other._frames, lookupOnly: false);
         nodeMap[0] = Root;
-        if (addValues) _self[0] += other._self[0];
+        var peak = gauges == GaugeMerge.Peak;
+        if (addValues) MergeSelf(Root, other._self[0]);
         long[] keys = other._keys;
         SampleValues[] values = other._self;
         for (int i = 1; i < other._count; i++)
@@ -324,8 +334,17 @@ public sealed partial class CallTree
             long k = keys[i];
             int node = GetOrAddChild(nodeMap[(int)(k >> 32)], frameMap.Map((int)k));
             nodeMap[i] = node;
-            if (addValues) _self[node] += values[i];
+            if (addValues) MergeSelf(node, values[i]);
         }
-        if (addValues) _total += other._total;
+        if (addValues && !peak) _total += other._total;
+
+        void MergeSelf(int node, in SampleValues v)
+        {
+            if (!peak) { _self[node] += v; return; }
+            // The total is the sum of selves: move it by what this node's self changed by.
+            var before = _self[node];
+            _self[node] = SampleValues.CombineGauges(before, v);
+            _total += _self[node] - before;
+        }
     }
 }

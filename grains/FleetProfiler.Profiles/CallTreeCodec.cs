@@ -23,11 +23,17 @@ public sealed record CodecLimits(int MaxNodes = 20_000_000, int MaxBodyBytes = 5
 /// file index + 1 (0 = none), line), nodes (count, root values, then per node in id order: id − parent id,
 /// frame index, values). Values: a byte with one bit per non-zero field (cpu, wall, alloc bytes, alloc count)
 /// then those fields as zig-zag varints. Only frames and strings the tree uses are written.
+/// Version 2 (written only when some node has in-use values, so trees without them keep their version 1 bytes):
+/// the same layout with a six-bit value mask (cpu, wall, alloc bytes, alloc count, in-use bytes, in-use count).
+/// Both versions decode.
 /// </remarks>
 public static class CallTreeCodec
 {
-    /// <summary>Version written by <see cref="Serialize"/>.</summary>
-    public const byte CurrentVersion = 1;
+    /// <summary>Newest version: written by <see cref="Serialize"/> when the tree has in-use values.</summary>
+    public const byte CurrentVersion = 2;
+
+    /// <summary>Version written for trees without in-use values (four-value mask), as before version 2 existed.</summary>
+    public const byte CountersOnlyVersion = 1;
 
     private static ReadOnlySpan<byte> Magic => "FPCT"u8;
     private const byte FlagDeflate = 1;
@@ -40,11 +46,12 @@ public static class CallTreeCodec
         ArgumentNullException.ThrowIfNull(tree);
         // Nodes take ~4-6 bytes; frames bring their names (typically 60-120 UTF-8 bytes): size once, no regrowth.
         var body = new ByteWriter(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
+        var version = HasGauges(tree) ? CurrentVersion : CountersOnlyVersion;
         WriteBody(tree, body);
 
         var output = new ByteWriter(compress ? body.Length / 3 + 64 : body.Length + 32);
         output.WriteBytes(Magic);
-        output.WriteByte(CurrentVersion);
+        output.WriteByte(version);
         output.WriteByte(compress ? FlagDeflate : (byte)0);
         output.WriteVarint((uint)body.Length);
         if (compress)
@@ -75,7 +82,7 @@ public static class CallTreeCodec
 
         var header = new ByteReader(data[Magic.Length..^CrcLength]);
         byte version = header.ReadByte();
-        if (version != CurrentVersion) throw new ProfileDataException($"Unsupported call tree version {version}.");
+        if (version is not (CountersOnlyVersion or CurrentVersion)) throw new ProfileDataException($"Unsupported call tree version {version}.");
         byte flags = header.ReadByte();
         if ((flags & ~FlagDeflate) != 0) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
         int bodyLength = header.ReadInt(limits.MaxBodyBytes, "Body length");
@@ -84,9 +91,9 @@ public static class CallTreeCodec
         if ((flags & FlagDeflate) == 0)
         {
             if (payload.Length != bodyLength) throw new ProfileDataException("Body length does not match the data.");
-            return ReadBody(payload, limits);
+            return ReadBody(payload, limits, version);
         }
-        return ReadBody(Inflate(payload, bodyLength), limits);
+        return ReadBody(Inflate(payload, bodyLength), limits, version);
     }
 
     private static byte[] Inflate(ReadOnlySpan<byte> compressed, int bodyLength)
@@ -155,19 +162,30 @@ public static class CallTreeCodec
         }
     }
 
+    private static bool HasGauges(CallTree tree)
+    {
+        foreach (ref readonly var v in tree.Self)
+            if (v.HasGauges) return true;
+        return false;
+    }
+
     private static void WriteValues(ByteWriter w, in SampleValues v)
     {
-        int mask = (v.CpuSamples != 0 ? 1 : 0) | (v.WallSamples != 0 ? 2 : 0) | (v.AllocBytes != 0 ? 4 : 0) | (v.AllocCount != 0 ? 8 : 0);
+        int mask = (v.CpuSamples != 0 ? 1 : 0) | (v.WallSamples != 0 ? 2 : 0) | (v.AllocBytes != 0 ? 4 : 0) | (v.AllocCount != 0 ? 8 : 0)
+            | (v.InuseBytes != 0 ? 16 : 0) | (v.InuseCount != 0 ? 32 : 0);
         w.WriteByte((byte)mask);
         if ((mask & 1) != 0) w.WriteSigned(v.CpuSamples);
         if ((mask & 2) != 0) w.WriteSigned(v.WallSamples);
         if ((mask & 4) != 0) w.WriteSigned(v.AllocBytes);
         if ((mask & 8) != 0) w.WriteSigned(v.AllocCount);
+        if ((mask & 16) != 0) w.WriteSigned(v.InuseBytes);
+        if ((mask & 32) != 0) w.WriteSigned(v.InuseCount);
     }
 
-    private static CallTree ReadBody(ReadOnlySpan<byte> body, CodecLimits limits)
+    private static CallTree ReadBody(ReadOnlySpan<byte> body, CodecLimits limits, byte version)
     {
         var r = new ByteReader(body);
+        byte maxMask = version == CountersOnlyVersion ? (byte)0xF : (byte)0x3F;
         // Every count is checked against the bytes left (each entry needs at least one byte per field)
         // before anything is allocated for it.
         int stringCount = r.ReadInt(r.Remaining, "String count");
@@ -189,7 +207,7 @@ public static class CallTreeCodec
         if (nodeCount < 1) throw new ProfileDataException("A call tree has at least its root node.");
         var tree = new CallTree(frames, nodeCount);
         var nodeMap = new int[nodeCount];
-        tree.AddSelf(CallTree.Root, ReadValues(ref r));
+        tree.AddSelf(CallTree.Root, ReadValues(ref r, maxMask));
         for (int i = 1; i < nodeCount; i++)
         {
             int delta = r.ReadInt(i, "Parent offset");
@@ -197,20 +215,22 @@ public static class CallTreeCodec
             int frame = r.ReadInt(frameCount - 1L, "Frame index");
             int node = tree.GetOrAddChild(nodeMap[i - delta], frameMap[frame]);
             nodeMap[i] = node;
-            tree.AddSelf(node, ReadValues(ref r));
+            tree.AddSelf(node, ReadValues(ref r, maxMask));
         }
         if (r.Remaining != 0) throw new ProfileDataException("Trailing bytes after the last node.");
         return tree;
     }
 
-    private static SampleValues ReadValues(ref ByteReader r)
+    private static SampleValues ReadValues(ref ByteReader r, byte maxMask)
     {
         byte mask = r.ReadByte();
-        if (mask > 0xF) throw new ProfileDataException($"Bad value mask 0x{mask:X2}.");
+        if (mask > maxMask) throw new ProfileDataException($"Bad value mask 0x{mask:X2}.");
         long cpu = (mask & 1) != 0 ? r.ReadSigned() : 0;
         long wall = (mask & 2) != 0 ? r.ReadSigned() : 0;
         long bytes = (mask & 4) != 0 ? r.ReadSigned() : 0;
         long count = (mask & 8) != 0 ? r.ReadSigned() : 0;
-        return new SampleValues(cpu, wall, bytes, count);
+        long inuseBytes = (mask & 16) != 0 ? r.ReadSigned() : 0;
+        long inuseCount = (mask & 32) != 0 ? r.ReadSigned() : 0;
+        return new SampleValues(cpu, wall, bytes, count, inuseBytes, inuseCount);
     }
 }

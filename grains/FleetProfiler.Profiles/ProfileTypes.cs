@@ -10,9 +10,11 @@ public enum ProfileKind
     Wall = 1,
     /// <summary>Sampled allocations: estimated bytes (main value) and objects.</summary>
     Alloc = 2,
+    /// <summary>Sampled allocations still alive at the end of a window: estimated bytes (main value) and objects (a gauge).</summary>
+    Inuse = 3,
 }
 
-/// <summary>One of the four measurements kept per call-tree node (<see cref="SampleValues"/>).</summary>
+/// <summary>One of the six measurements kept per call-tree node (<see cref="SampleValues"/>).</summary>
 public enum SampleColumn
 {
     /// <summary><see cref="SampleValues.CpuSamples"/>.</summary>
@@ -23,6 +25,10 @@ public enum SampleColumn
     AllocBytes,
     /// <summary><see cref="SampleValues.AllocCount"/>.</summary>
     AllocCount,
+    /// <summary><see cref="SampleValues.InuseBytes"/>.</summary>
+    InuseBytes,
+    /// <summary><see cref="SampleValues.InuseCount"/>.</summary>
+    InuseCount,
 }
 
 /// <summary>How the values of one kind combine across stacks, windows, hosts and time buckets.</summary>
@@ -30,6 +36,15 @@ public enum ValueAggregation
 {
     /// <summary>Values add up: samples and allocated bytes over a range are the sum of their parts.</summary>
     Sum,
+
+    /// <summary>
+    /// A level at an instant (bytes in use when a window ended), never summed over time. Within one window values add
+    /// over stacks. Rollup buckets keep, per node, the maximum over their windows (the peak: associative, so minute,
+    /// hour and day buckets agree whatever order windows arrive in). Queries answer the latest: per (host, process id)
+    /// the newest window in the range that has in-use values, summed over processes (every process's newest snapshot
+    /// is what the fleet holds); when the range's raw windows have expired, the buckets' peaks, and the reply says so.
+    /// </summary>
+    Gauge,
 }
 
 /// <summary>
@@ -48,6 +63,9 @@ public sealed record ProfileType(
 {
     /// <summary>True when values are counts of timer samples (cpu, wall): scaled by the sampling interval into time.</summary>
     public bool IsTimeSampled => Unit == ProfileTypes.SamplesUnit;
+
+    /// <summary>True for a gauge (in-use): values are levels at an instant, see <see cref="ValueAggregation.Gauge"/>.</summary>
+    public bool IsGauge => Aggregation == ValueAggregation.Gauge;
 }
 
 /// <summary>The registry of profile kinds. Adding a kind is one line here (and its enum value above).</summary>
@@ -65,14 +83,15 @@ public static class ProfileTypes
         new(ProfileKind.Cpu, "cpu", SampleColumn.CpuSamples, SampleColumn.CpuSamples, SamplesUnit, "cpu samples", ValueAggregation.Sum),
         new(ProfileKind.Wall, "wall", SampleColumn.WallSamples, SampleColumn.WallSamples, SamplesUnit, "wall samples", ValueAggregation.Sum),
         new(ProfileKind.Alloc, "alloc", SampleColumn.AllocBytes, SampleColumn.AllocCount, BytesUnit, "bytes allocated", ValueAggregation.Sum),
+        new(ProfileKind.Inuse, "inuse", SampleColumn.InuseBytes, SampleColumn.InuseCount, BytesUnit, "bytes in use", ValueAggregation.Gauge),
     ];
 
     private static readonly ProfileType[] ByKind = BuildIndex();
 
-    /// <summary>The names of every kind, in order: <c>cpu</c>, <c>wall</c>, <c>alloc</c>.</summary>
+    /// <summary>The names of every kind, in order: <c>cpu</c>, <c>wall</c>, <c>alloc</c>, <c>inuse</c>.</summary>
     public static readonly IReadOnlyList<string> Names = All.Select(t => t.Name).ToArray();
 
-    /// <summary>The names for messages: <c>cpu, wall or alloc</c>.</summary>
+    /// <summary>The names for messages: <c>cpu, wall, alloc or inuse</c>.</summary>
     public static readonly string NameList = Names.Count == 1 ? Names[0] : $"{string.Join(", ", Names.Take(Names.Count - 1))} or {Names[^1]}";
 
     /// <summary>The description of <paramref name="kind"/>.</summary>
@@ -106,4 +125,14 @@ public static class ProfileTypes
         }
         return index;
     }
+}
+
+/// <summary>How <see cref="CallTree.MergeFrom(CallTree, GaugeMerge)"/> combines the in-use gauges.</summary>
+public enum GaugeMerge
+{
+    /// <summary>Add them, like every other value: parts of one snapshot (split batches, processes at the same instant).</summary>
+    Sum,
+
+    /// <summary>Keep the larger per node: snapshots at different instants (rollup buckets, ranges of windows).</summary>
+    Peak,
 }

@@ -1,5 +1,6 @@
 global using System.Diagnostics;
 global using FleetProfiler.Agent;
+global using FleetProfiler.Agent.LiveHeap;
 global using FleetProfiler.Agent.Profiles;
 global using FleetProfiler.Agent.Tests.Infrastructure;
 global using FleetProfiler.Profiles;

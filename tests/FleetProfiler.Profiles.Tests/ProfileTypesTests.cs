@@ -6,7 +6,7 @@ public class ProfileTypesTests
     public void Every_kind_of_the_enum_is_registered_once_under_its_wire_name()
     {
         Assert.Equal(Enum.GetValues<ProfileKind>(), ProfileTypes.All.Select(t => t.Kind));
-        Assert.Equal(["cpu", "wall", "alloc"], ProfileTypes.Names);
+        Assert.Equal(["cpu", "wall", "alloc", "inuse"], ProfileTypes.Names);
         foreach (var kind in Enum.GetValues<ProfileKind>())
             Assert.Equal(kind, ProfileTypes.Of(kind).Kind);
     }
@@ -19,7 +19,7 @@ public class ProfileTypesTests
         Assert.False(ProfileTypes.TryParse("ALLOC", out _));
         Assert.False(ProfileTypes.TryParse("heap", out _));
         Assert.False(ProfileTypes.TryParse(null, out _));
-        Assert.Equal("cpu, wall or alloc", ProfileTypes.NameList);
+        Assert.Equal("cpu, wall, alloc or inuse", ProfileTypes.NameList);
     }
 
     [Fact]

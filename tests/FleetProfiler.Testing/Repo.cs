@@ -26,6 +26,9 @@ public static class Repo
     /// <summary>The small ASP.NET Core target of request-metrics tests (tests/FleetProfiler.TestService).</summary>
     public static string TestServiceDll => Output("tests", "FleetProfiler.TestService");
 
+    /// <summary>The target of the inuse tests: known retention, churn and leaks (tests/FleetProfiler.MemoryTarget).</summary>
+    public static string MemoryTargetDll => Output("tests", "FleetProfiler.MemoryTarget");
+
     public static string SiloDll => Output("silo", "FleetProfiler.Silo");
 
     /// <summary>A file of the repository, by its path from the root.</summary>

@@ -21,7 +21,7 @@ public sealed class OneShotCommand(
         }
 
         var kind = ProfileKindNames.Parse(request.Kind);
-        var seconds = request.Seconds > 0 ? request.Seconds : agent.Value.WindowSeconds;
+        var seconds = request.Seconds > 0 ? request.Seconds : agent.Value.DefaultSecondsFor(kind);
         ProfileWindow window;
         try
         {
@@ -43,6 +43,11 @@ public sealed class OneShotCommand(
         FoldedFormat.Write(window.ToCallTree(), ProfileKindNames.Single(kind)!.Value, output,
             new FoldedOptions { SourceLocations = true, LargestFirst = true });
         await output.FlushAsync(CancellationToken.None);
+        if (window.Diagnostics.LiveHeap is { } live)
+        {
+            // On stderr, so that stdout stays pure folded stacks.
+            Console.Error.WriteLine($"fleetprofiler-agent: {live.Describe(window.EndUtc - window.StartUtc)}");
+        }
 
         logger.LogInformation("Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window",
             AgentResources.PeakResidentBytes() / 1048576.0, window.Diagnostics.AgentCpuTime.TotalSeconds);
@@ -50,7 +55,7 @@ public sealed class OneShotCommand(
     }
 
     public static readonly string Usage =
-        "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc [--seconds <n>]   (one window, folded stacks on stdout)\n" +
+        "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc|inuse [--seconds <n>]   (one window, folded stacks on stdout)\n" +
         "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
         "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
         $"exit codes: {ExitCodes.Ok} ok, {ExitCodes.Failed} failure, {ExitCodes.TargetUnavailable} target not profilable (not found / not .NET / socket not accessible), " +

@@ -1,7 +1,7 @@
 namespace FleetProfiler.Agent.OneShot;
 
 /// <summary>
-/// <c>--once --pid N --kind cpu|wall|alloc --seconds S</c>: profile one process for one window, print folded
+/// <c>--once --pid N --kind cpu|wall|alloc|inuse --seconds S</c>: profile one process for one window, print folded
 /// stacks to stdout, exit. Bound from section <c>OneShot</c> (the switches are mapped onto it).
 /// </summary>
 public sealed class OneShotOptions

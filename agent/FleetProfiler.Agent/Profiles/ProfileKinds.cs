@@ -18,9 +18,15 @@ public enum ProfileKinds
 
     /// <summary>Sampled allocations: estimated bytes and objects by type and stack.</summary>
     Alloc = 1 << ProfileKind.Alloc,
+
+    /// <summary>
+    /// Sampled allocations followed through the window's GCs: estimated bytes and objects still alive at its end, by
+    /// type and stack (and, from the same samples, the alloc values). Objects allocated before the window are not seen.
+    /// </summary>
+    Inuse = 1 << ProfileKind.Inuse,
 }
 
-/// <summary>The registry's names (<see cref="ProfileTypes"/>) for sets of kinds: <c>cpu</c>, <c>wall</c>, <c>alloc</c>, comma-separated.</summary>
+/// <summary>The registry's names (<see cref="ProfileTypes"/>) for sets of kinds: <c>cpu</c>, <c>wall</c>, <c>alloc</c>, <c>inuse</c>, comma-separated.</summary>
 public static class ProfileKindNames
 {
     public static IReadOnlyList<string> All => ProfileTypes.Names;

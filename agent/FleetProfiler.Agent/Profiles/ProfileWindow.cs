@@ -68,4 +68,7 @@ public sealed record WindowDiagnostics(
     TimeSpan AgentCpuTime)
 {
     public double ResolvedFrameRatio => FrameCount == 0 ? 1 : (double)ResolvedFrameCount / FrameCount;
+
+    /// <summary>In-use windows: how the live-object tracking went (null for other kinds).</summary>
+    public LiveHeap.LiveHeapSummary? LiveHeap { get; init; }
 }

@@ -19,6 +19,7 @@ public sealed record SessionPlan(ProfileKinds Kinds, AllocationSource Allocation
     public const long JitKeyword = 0x10;
     public const long JittedMethodILToNativeMapKeyword = 0x20000;
     public const long AllocationSamplingKeyword = 0x80000000000;
+    public const long GCHeapSurvivalAndMovementKeyword = 0x400000;
 
     /// <summary>The first runtime with the AllocationSampled event.</summary>
     public static readonly Version AllocationSampledSince = new(10, 0);
@@ -41,7 +42,14 @@ public sealed record SessionPlan(ProfileKinds Kinds, AllocationSource Allocation
         // allocation keyword shares its level (AllocationSampled is Informational, GCAllocationTick Verbose).
         var runtimeKeywords = LoaderKeyword | JitKeyword | JittedMethodILToNativeMapKeyword;
         var allocationSource = AllocationSource.None;
-        if (kinds.HasFlag(ProfileKinds.Alloc))
+        if (kinds.HasFlag(ProfileKinds.Inuse))
+        {
+            // In-use needs each sampled object's address (AllocationSampled only, never the tick) and the GC's
+            // start/stop (GC keyword) and survival/move ranges; the same samples also give the alloc values.
+            allocationSource = AllocationSource.AllocationSampled;
+            runtimeKeywords |= AllocationSamplingKeyword | GCHeapSurvivalAndMovementKeyword | GCKeyword;
+        }
+        else if (kinds.HasFlag(ProfileKinds.Alloc))
         {
             allocationSource = ChooseAllocationSource(runtimeVersion, allocationEvent);
             // Never both in one session: each would count the same bytes again.

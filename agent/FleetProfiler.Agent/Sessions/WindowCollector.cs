@@ -25,10 +25,16 @@ public sealed class WindowCollector(
         CollectAsync(discovery.Describe(processId), kinds, duration, ct);
 
     /// <param name="endEarly">Ends the window early but keeps it (a stop trigger); <paramref name="ct"/> aborts it.</param>
+    /// <param name="carry">Continuous inuse runs: objects tracked by this process's earlier windows of the run.</param>
     public async Task<ProfileWindow> CollectAsync(TargetProcess target, ProfileKinds kinds, TimeSpan duration, CancellationToken ct = default,
-        CancellationToken endEarly = default)
+        CancellationToken endEarly = default, LiveHeapCarry? carry = null)
     {
         var agentOptions = options.Value;
+        if (kinds.HasFlag(ProfileKinds.Inuse) && target.RuntimeVersion is { } runtime && runtime < SessionPlan.AllocationSampledSince)
+        {
+            throw new TargetUnavailableException(target.ProcessId,
+                $"process {target.ProcessId} runs .NET {runtime}: the inuse kind needs .NET {SessionPlan.AllocationSampledSince.Major} or later (AllocationSampled events carry the object addresses it follows)");
+        }
         var cpuBefore = CurrentCpuTime();
         var plan = SessionPlan.For(kinds, target.RuntimeVersion, agentOptions.AllocationEvent);
         var basePath = Path.Combine(
@@ -65,7 +71,7 @@ public sealed class WindowCollector(
             ProfileWindow window;
             try
             {
-                window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan), ct);
+                window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan, carry), ct);
             }
             catch (Exception e) when (trace.TargetExited && e is not OperationCanceledException)
             {
@@ -85,6 +91,10 @@ public sealed class WindowCollector(
                 window.Totals.AllocBytes / 1048576.0, window.SamplingInterval is { } i ? $"{i.TotalMilliseconds:F2} ms" : "n/a",
                 window.Diagnostics.ResolvedFrameRatio, trace.Bytes / 1024, window.Diagnostics.AgentCpuTime.TotalSeconds,
                 AgentResources.PeakResidentBytes() / 1048576.0);
+            if (window.Diagnostics.LiveHeap is { } live)
+            {
+                logger.LogInformation("Window of pid {Pid}: {InUse}", target.ProcessId, live.Describe(trace.EndUtc - trace.StartUtc));
+            }
             return window;
         }
         finally

@@ -26,7 +26,7 @@ public static class BatchBuilder
             var stack = tables.Stack(locations);
             var type = tables.String(sample.AllocatedType);
             var v = sample.Values;
-            tables.Sample(stack, type, [], v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount);
+            tables.Sample(stack, type, [], v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount, v.InuseBytes, v.InuseCount);
         }
         return batch;
     }

@@ -114,7 +114,7 @@ public static class BatchSplitter
                 labels.Add((tables.String(source.Strings[(int)label.Key]), tables.String(source.Strings[(int)label.Value])));
             }
             tables.Sample(tables.Stack(locations), tables.String(source.Strings[(int)sample.AllocatedType]), labels,
-                sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount);
+                sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount, sample.InuseBytes, sample.InuseCount);
         }
         return batch;
     }

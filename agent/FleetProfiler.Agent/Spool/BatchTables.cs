@@ -93,7 +93,8 @@ public sealed class BatchTables
     }
 
     /// <summary>Adds values to the sample of (stack, allocated type, labels); samples that meet after truncation merge.</summary>
-    public void Sample(uint stack, uint allocatedType, IReadOnlyList<(uint Key, uint Value)> labels, long cpu, long wall, long allocBytes, long allocCount)
+    public void Sample(uint stack, uint allocatedType, IReadOnlyList<(uint Key, uint Value)> labels, long cpu, long wall, long allocBytes, long allocCount,
+        long inuseBytes = 0, long inuseCount = 0)
     {
         var labelKey = labels.Count == 0 ? "" : string.Join(',', labels.Select(l => $"{l.Key}={l.Value}"));
         if (!_samples.TryGetValue((stack, allocatedType, labelKey), out var sample))
@@ -110,5 +111,7 @@ public sealed class BatchTables
         sample.WallSamples += wall;
         sample.AllocBytes += allocBytes;
         sample.AllocCount += allocCount;
+        sample.InuseBytes += inuseBytes;
+        sample.InuseCount += inuseCount;
     }
 }

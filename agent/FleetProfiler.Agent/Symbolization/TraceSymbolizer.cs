@@ -19,7 +19,8 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
     // One line per module for the agent's lifetime, not one per window.
     private readonly ConcurrentDictionary<string, bool> _reportedMissingPdbs = new(StringComparer.Ordinal);
 
-    public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan)
+    /// <param name="carry">Continuous inuse runs: the objects tracked by the previous windows of this process (updated).</param>
+    public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan, LiveHeapCarry? carry = null)
     {
         var eventsLost = 0;
         logger.LogDebug("Symbolizing {Trace}: {Memory}", trace.Path, AgentResources.Describe());
@@ -56,6 +57,13 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type), out _);
             tally.Add(cpu, wall, bytes, count);
         }
+        var live = plan.Kinds.HasFlag(ProfileKinds.Inuse) ? carry?.Objects ?? new LiveObjects(options.Value.InuseMaxTrackedObjects) : null;
+        live?.ResetStatistics();
+        // Sites of a continuous run's earlier windows keep their numbers; this window's come after them.
+        var siteOffset = live is null ? 0 : carry?.Sites.Count ?? 0;
+        var carried = new Dictionary<LiveSite, (double Bytes, double Count)>();
+        var sites = new Dictionary<(CallStackIndex Stack, string? Type), int>();
+        var siteKeys = new List<(CallStackIndex Stack, string? Type)>();
 
         using var source = log.Events.GetSource();
         if ((plan.Kinds & (ProfileKinds.Cpu | ProfileKinds.Wall)) != 0)
@@ -71,8 +79,23 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             source.Clr.AllocationSampling += e =>
             {
                 var (bytes, count) = AllocationEstimate.FromAllocationSampled(e.ObjectSize);
-                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), 0, 0, bytes, count);
+                var key = (e.CallStackIndex(), TypeNameOrUnknown(e.TypeName));
+                Add(key.Item1, key.Item2, 0, 0, bytes, count);
+                if (live is not null)
+                {
+                    ref var site = ref CollectionsMarshal.GetValueRefOrAddDefault(sites, key, out var known);
+                    if (!known)
+                    {
+                        site = siteOffset + siteKeys.Count;
+                        siteKeys.Add(key);
+                    }
+                    live.Allocated(e.Address, site, bytes, count, longLived: e.AllocationKind != GCAllocationKind.Small);
+                }
             };
+        }
+        if (live is not null)
+        {
+            LiveHeapEvents.Subscribe(source.Clr, live);
         }
         else if (plan.AllocationSource == AllocationSource.GCAllocationTick)
         {
@@ -83,6 +106,20 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             };
         }
         source.Process();
+        if (live is not null)
+        {
+            foreach (var (site, (bytes, count)) in live.LiveBySite())
+            {
+                if (site >= siteOffset)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(stacks, siteKeys[site - siteOffset], out _).AddInuse(bytes, count);
+                }
+                else
+                {
+                    carried[carry!.Sites[site]] = (bytes, count);
+                }
+            }
+        }
         logger.LogDebug("Read {Stacks} distinct stacks: {Memory}", stacks.Count, AgentResources.Describe());
 
         var resolver = new FrameResolver(log, lines, trace.Modules);
@@ -99,6 +136,16 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             merged[key] = merged.GetValueOrDefault(key) + tally.ToValues();
         }
 
+        foreach (var (site, (bytes, count)) in carried)
+        {
+            var key = new StackKey(site.Frames, site.Type);
+            merged[key] = merged.GetValueOrDefault(key) + SampleValues.Inuse((long)Math.Round(bytes), (long)Math.Round(count));
+        }
+        carry?.Keep(site =>
+        {
+            var (stack, type) = siteKeys[site - siteOffset];
+            return new LiveSite(resolver.ResolveStack(stack), type);
+        });
         logger.LogDebug("Resolved {Merged} stacks: {Memory}", merged.Count, AgentResources.Describe());
         ReportMissingPdbs(lines.ModulesWithoutPdb);
         var samples = merged.Select(m => new StackSample(m.Key.Frames, m.Value, m.Key.AllocatedType)).ToList();
@@ -106,7 +153,10 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, interval.Estimate(), samples,
             new WindowDiagnostics(
                 target.RuntimeVersion?.ToString(), plan.AllocationSource, trace.TargetExited, eventsLost,
-                frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero))
+                frameCount, resolvedCount, lines.ModulesWithoutPdb.ToList(), trace.Bytes, TimeSpan.Zero)
+            {
+                LiveHeap = live?.Summary() is { } summary && carry is not null ? summary with { TrackingSinceUtc = carry.StartedUtc } : live?.Summary(),
+            })
         {
             ProcessName = target.ProcessName,
             OriginalPaths = resolver.OriginalPaths,
@@ -134,7 +184,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
     /// <summary>Per-stack sums while the trace is read; doubles because allocation estimates are fractional.</summary>
     private struct Tally
     {
-        private double _cpu, _wall, _bytes, _count;
+        private double _cpu, _wall, _bytes, _count, _inuseBytes, _inuseCount;
 
         public long Events { get; private set; }
 
@@ -147,8 +197,15 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             Events++;
         }
 
+        /// <summary>What of this stack's sampled objects is still alive at the window's end (not an event of its own).</summary>
+        public void AddInuse(double bytes, double count)
+        {
+            _inuseBytes += bytes;
+            _inuseCount += count;
+        }
+
         public readonly SampleValues ToValues() =>
-            new((long)_cpu, (long)_wall, (long)Math.Round(_bytes), (long)Math.Round(_count));
+            new((long)_cpu, (long)_wall, (long)Math.Round(_bytes), (long)Math.Round(_count), (long)Math.Round(_inuseBytes), (long)Math.Round(_inuseCount));
     }
 
     /// <summary>Frames (by value) plus allocated type: distinct code addresses on the same lines merge.</summary>

@@ -32,6 +32,9 @@ public sealed class ProfilingRuns(
         public CancellationTokenSource Stopping { get; } = CancellationTokenSource.CreateLinkedTokenSource(appStopping);
         public DateTime StartedUtc { get; } = DateTime.UtcNow;
         public Task Completion { get; set; } = Task.CompletedTask;
+
+        /// <summary>Continuous inuse runs: per process, the objects tracked since the run started (bounded by the targets).</summary>
+        public ConcurrentDictionary<int, LiveHeapCarry> LiveHeaps { get; } = new();
     }
 
     /// <summary>Names of the active runs.</summary>
@@ -118,6 +121,11 @@ public sealed class ProfilingRuns(
                     saidNoTargets = true;
                 }
                 var collected = await Task.WhenAll(targets.Select(t => CollectAsync(run, t)));
+                // Processes that are gone (or no longer targets) take their tracked objects with them.
+                foreach (var pid in run.LiveHeaps.Keys.Except(targets.Where(t => ProcessDiscovery.ProcessExists(t.ProcessId)).Select(t => t.ProcessId)))
+                {
+                    run.LiveHeaps.TryRemove(pid, out _);
+                }
                 windows += collected.Count(ok => ok);
                 if (request.UntilStopped && !collected.Any(ok => ok) && !stop.IsCancellationRequested)
                 {
@@ -172,7 +180,11 @@ public sealed class ProfilingRuns(
         try
         {
             // A stop (or the agent's shutdown) ends the window early and keeps it.
-            var window = await collector.CollectAsync(target, request.Kinds, request.WindowLength, CancellationToken.None, run.Stopping.Token);
+            // A run until stopped with inuse is the continuous mode: each process's tracked objects carry over.
+            var carry = request.UntilStopped && request.Kinds.HasFlag(ProfileKinds.Inuse)
+                ? run.LiveHeaps.GetOrAdd(target.ProcessId, _ => new LiveHeapCarry(options.Value.InuseMaxTrackedObjects, DateTime.UtcNow))
+                : null;
+            var window = await collector.CollectAsync(target, request.Kinds, request.WindowLength, CancellationToken.None, run.Stopping.Token, carry);
             spooler.Accept(window);
             return true;
         }

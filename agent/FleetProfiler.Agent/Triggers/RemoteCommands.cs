@@ -36,7 +36,7 @@ public sealed class RemoteCommands(
         {
             return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)})");
         }
-        var seconds = command.Seconds == 0 ? options.Value.WindowSeconds : command.Seconds;
+        var seconds = command.Seconds == 0 ? options.Value.DefaultSecondsFor(kinds) : command.Seconds;
         if (seconds is < 1 or > MaxSeconds)
         {
             return (false, $"seconds must be 1..{MaxSeconds}, was {command.Seconds}");

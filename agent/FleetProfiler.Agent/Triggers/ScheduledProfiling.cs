@@ -34,10 +34,11 @@ public sealed class ScheduledProfiling(
         {
             name += $" #{index}";
         }
-        var window = TimeSpan.FromSeconds(schedule.Seconds);
+        var seconds = schedule.Seconds == 0 ? settings.DefaultSecondsFor(kinds) : schedule.Seconds;
+        var window = TimeSpan.FromSeconds(seconds);
         var fraction = schedule.HostSampling ?? settings.HostSampling;
         var host = settings.EffectiveHost;
-        logger.LogInformation("{Schedule}: {Seconds} s every {Every}, host sampling {Fraction:P0}", name, schedule.Seconds, schedule.Every, fraction);
+        logger.LogInformation("{Schedule}: {Seconds} s every {Every}, host sampling {Fraction:P0}", name, seconds, schedule.Every, fraction);
 
         long? last = null;
         while (!ct.IsCancellationRequested)

@@ -57,11 +57,11 @@ public sealed class SignalTrigger(
     private void OnStart(string startName, string stopName, ProfileKinds kinds, AgentOptions settings)
     {
         var request = new ProfilingRequest(RunName, kinds, settings.Pids.Count > 0 ? settings.Pids : null,
-            TimeSpan.FromSeconds(settings.WindowSeconds), UntilStopped: true);
+            TimeSpan.FromSeconds(settings.DefaultSecondsFor(kinds)), UntilStopped: true);
         if (runs.Start(request))
         {
             logger.LogInformation("Signal {Signal}: starting the {Kinds} profile: windows of {Seconds} s back to back on every target until {Stop}",
-                startName, ProfileKindNames.Format(kinds), settings.WindowSeconds, stopName);
+                startName, ProfileKindNames.Format(kinds), settings.DefaultSecondsFor(kinds), stopName);
         }
         else
         {

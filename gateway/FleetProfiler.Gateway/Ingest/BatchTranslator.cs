@@ -36,7 +36,7 @@ public static class BatchTranslator
                     typeFrames[sample.AllocatedType] = typeFrame = frames.Intern(Frame.AllocatedType(b.Strings[(int)sample.AllocatedType]));
                 rented[stack.Count] = typeFrame;
             }
-            tree.Add(rented.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount));
+            tree.Add(rented.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount, sample.InuseBytes, sample.InuseCount));
         }
         return tree;
     }

@@ -24,13 +24,13 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         foreach (var b in read.Buckets)
         {
             var tree = Decode(b);
-            lock (tree) merged.MergeFrom(tree);
+            lock (tree) merged.MergeFrom(tree, GaugeMerge.Peak);
             windows += b.Windows;
             if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
         }
         foreach (var w in read.Windows)
         {
-            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree));
+            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Peak);
             windows++;
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }

@@ -48,7 +48,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 {
                     var old = existing[0];
                     var oldTree = CallTreeCodec.Deserialize(old.Tree);
-                    oldTree.MergeFrom(merged);
+                    oldTree.MergeFrom(merged, GaugeMerge.Peak);
                     merged = oldTree;
                     count += old.Windows;
                     intervalSum += old.SamplingIntervalMs * old.Windows;
@@ -74,7 +74,8 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     private static void Add(Dictionary<(BucketLevel, string, string, DateTimeOffset), Delta> deltas, (BucketLevel, string, string, DateTimeOffset) key, CallTree tree, double interval)
     {
         if (!deltas.TryGetValue(key, out var d)) deltas[key] = d = new Delta();
-        d.Tree.MergeFrom(tree);
+        // In-use is a gauge: a bucket keeps each node's peak over its windows (ProfileTypes, ValueAggregation.Gauge).
+        d.Tree.MergeFrom(tree, GaugeMerge.Peak);
         d.Windows++;
         d.IntervalSum += interval;
     }

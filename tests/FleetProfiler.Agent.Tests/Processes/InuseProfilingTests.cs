@@ -1,0 +1,90 @@
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>
+/// The inuse kind against tests/FleetProfiler.MemoryTarget, whose retention and churn are known: one-shot windows,
+/// folded output read back per allocation site (the frame above the <c>[alloc] Type</c> leaf).
+/// </summary>
+public sealed class InuseProfilingTests
+{
+    // A small, fixed gen 0 budget: garbage allocated since the last GC counts as in use (the method cannot tell
+    // it from live data until a GC looks at it), so the test bounds it instead of depending on the machine's cache size.
+    private static readonly IReadOnlyDictionary<string, string> SmallGen0 = new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x200000" };
+
+    private static Dictionary<string, long> BySite(IEnumerable<string> folded)
+    {
+        var sites = new Dictionary<string, long>();
+        foreach (var line in FoldedLine.Parse(folded))
+        {
+            if (!line.Leaf.StartsWith("[alloc] ", StringComparison.Ordinal) || line.Frames.Count < 2) continue;
+            var site = FoldedLine.Function(line.Frames[^2]);
+            sites[site] = sites.GetValueOrDefault(site) + line.Value;
+        }
+        return sites;
+    }
+
+    [Fact]
+    public async Task Inuse_ranks_the_retaining_site_first_while_alloc_ranks_the_churning_one()
+    {
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "retain",
+            ChurnMBPerSecond = 40,
+            RetainMBPerSecond = 6,
+            Environment = SmallGen0,
+        });
+
+        var (inuseExit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 6);
+        var (allocExit, alloc) = await AgentDaemon.RunOnceAsync(target.Pid, "alloc", 4);
+
+        Assert.True(inuseExit == 0, inuse.Output);
+        Assert.True(allocExit == 0, alloc.Output);
+        var inuseSites = BySite(inuse.StdoutLines);
+        var allocSites = BySite(alloc.StdoutLines);
+        var (top, bytes) = inuseSites.MaxBy(s => s.Value);
+        Assert.EndsWith("Retainer.Keep()", top);
+        var share = (double)bytes / inuseSites.Values.Sum();
+        Assert.True(share >= 0.9, $"retaining site holds {share:P1} of in-use sampled bytes:\n{string.Join("\n", inuseSites)}");
+        Assert.EndsWith("Churn.MakeGarbage()", allocSites.MaxBy(s => s.Value).Key);
+        var note = Assert.Single(inuse.Lines("fleetprofiler-agent: in use at the end of the"));
+        Assert.Contains("objects allocated before the window are not seen", note);
+    }
+
+    [Fact]
+    public async Task Large_objects_retained_in_the_window_are_in_use()
+    {
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "large",
+            ChurnMBPerSecond = 40,
+            RetainMBPerSecond = 10,
+            Environment = SmallGen0,
+        });
+
+        var (exit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 6);
+
+        Assert.True(exit == 0, inuse.Output);
+        var sites = BySite(inuse.StdoutLines);
+        var (top, bytes) = sites.MaxBy(s => s.Value);
+        Assert.EndsWith("Retainer.KeepLarge()", top);
+        Assert.True((double)bytes / sites.Values.Sum() >= 0.9, string.Join("\n", sites));
+    }
+
+    [Fact]
+    public async Task A_target_that_exits_mid_window_keeps_what_was_in_use_when_it_exited()
+    {
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "retain",
+            ChurnMBPerSecond = 20,
+            RetainMBPerSecond = 6,
+            Seconds = 4,
+            Environment = SmallGen0,
+        });
+
+        var (exit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 60);
+
+        Assert.True(exit == 0, inuse.Output);
+        Assert.Single(inuse.Lines($"Process {target.Pid} exited"));
+        Assert.EndsWith("Retainer.Keep()", BySite(inuse.StdoutLines).MaxBy(s => s.Value).Key);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace FleetProfiler.Testing;
+
+/// <summary>How tests/FleetProfiler.MemoryTarget runs: its mode and rates (see its Program.cs).</summary>
+public sealed record MemoryTargetOptions
+{
+    /// <summary><c>retain</c>, <c>leak</c> or <c>large</c>.</summary>
+    public string Mode { get; init; } = "retain";
+    public double ChurnMBPerSecond { get; init; } = 40;
+    public double RetainMBPerSecond { get; init; } = 4;
+    public int RetainCapMB { get; init; } = 400;
+
+    /// <summary>Runtime settings (e.g. <c>DOTNET_GCgen0size</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The target exits by itself after this long (null = its default of 10 minutes).</summary>
+    public double? Seconds { get; init; }
+}
+
+/// <summary>A running memory target: its process, pid and service name (OTEL_SERVICE_NAME).</summary>
+public sealed record MemoryTargetProcess(ChildProcess Process, int Pid, string Service) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
+
+/// <summary>Starts the memory target and waits until it runs and its diagnostics socket exists.</summary>
+public static class MemoryTarget
+{
+    private static int _count;
+
+    public static async Task<MemoryTargetProcess> StartAsync(MemoryTargetOptions? options = null)
+    {
+        options ??= new MemoryTargetOptions();
+        var service = $"{DemoService.ServicePrefix}-memory{Interlocked.Increment(ref _count)}";
+        List<string> args =
+        [
+            Repo.MemoryTargetDll, "--mode", options.Mode,
+            "--churn-mb-per-s", options.ChurnMBPerSecond.ToString(CultureInfo.InvariantCulture),
+            "--retain-mb-per-s", options.RetainMBPerSecond.ToString(CultureInfo.InvariantCulture),
+            "--retain-cap-mb", options.RetainCapMB.ToString(CultureInfo.InvariantCulture),
+        ];
+        if (options.Seconds is { } seconds) args.AddRange(["--seconds", seconds.ToString(CultureInfo.InvariantCulture)]);
+        var process = ChildProcess.Start(service, Repo.DotnetHost, args, new Dictionary<string, string>(options.Environment) { ["OTEL_SERVICE_NAME"] = service });
+        try
+        {
+            await process.WaitForLineAsync("ready", TestTimeouts.ProcessStart);
+            await Eventually.Until(() => DiagnosticsSockets.Of(process.Pid).Count > 0, TestTimeouts.Step, $"diagnostics socket of memory target pid {process.Pid}");
+            return new MemoryTargetProcess(process, process.Pid, service);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+}
