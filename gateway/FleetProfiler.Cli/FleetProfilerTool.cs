@@ -13,6 +13,7 @@ public static class FleetProfilerTool
         new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new StatusCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
+        new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),
     ];
 
     /// <summary>The command whose (possibly two-word) name starts the arguments, and how many words it took.</summary>
@@ -27,12 +28,12 @@ public static class FleetProfilerTool
         typeof(FleetProfilerTool).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     public static string GeneralHelp => $"""
-        fleetprofiler {Version}: query a FleetProfiler gateway (profiles, top functions, diffs, hosts, endpoints, triggers).
+        fleetprofiler {Version}: query a FleetProfiler gateway (profiles, top functions, diffs, hosts, endpoints, triggers, schedules).
 
         Usage: fleetprofiler <command> [options]
 
         Commands:
-        {string.Join(Environment.NewLine, Commands.Select(c => $"  {c.Name,-14} {c.Summary}"))}
+        {string.Join(Environment.NewLine, Commands.Select(c => $"  {c.Name,-17} {c.Summary}"))}
 
         {CommonHelp}
         Run 'fleetprofiler <command> --help' for a command's options.

@@ -2,6 +2,7 @@ using System.Net;
 using FleetProfiler.Gateway.DeadCode;
 using FleetProfiler.Gateway.Ingest;
 using FleetProfiler.Gateway.Query;
+using FleetProfiler.Gateway.Schedules;
 using FleetProfiler.Gateway.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -52,6 +53,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton(deadCode);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeadCode.DeadCodeService>();
+        builder.Services.AddSingleton<Schedules.ScheduleService>();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans").AddCheck<RollupHealthCheck>("rollup");
         return options;
     }
@@ -64,7 +66,9 @@ public static class GatewayHosting
         app.MapGrpcService<Cost.CostService>();
         app.MapGrpcService<DeadCode.DeadCodeService>();
         app.MapDeadCodeHttp();
+        app.MapGrpcService<Schedules.ScheduleService>();
         app.MapProfileHttp();
+        app.MapScheduleHttp();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", async (HealthCheckService health) =>

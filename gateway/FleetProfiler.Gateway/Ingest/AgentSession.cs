@@ -1,5 +1,6 @@
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Abstractions.Schedules;
 using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
@@ -75,6 +76,7 @@ public sealed class AgentSession
                 case AgentMessage.BodyOneofCase.CommandResult:
                     _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, message.CommandResult.Id,
                         message.CommandResult.Accepted ? "accepted" : "refused", message.CommandResult.Message);
+                    await RecordScheduledResultAsync(message.CommandResult);
                     break;
                 case AgentMessage.BodyOneofCase.Hello:
                     throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "a second hello on one stream"));
@@ -107,6 +109,22 @@ public sealed class AgentSession
                 batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
                 batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), dropped, BatchTranslator.SourcePaths(batch)));
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
+    }
+
+    /// <summary>The answer to a scheduled command goes to its service's schedule history (other commands are only logged).</summary>
+    private async Task RecordScheduledResultAsync(CommandResult result)
+    {
+        // Only for a service this stream reports: an agent cannot write into another service's history.
+        if (!ScheduleCommandId.TryParse(result.Id, out var service, out var runId) || !_services.Contains(service)) return;
+        try
+        {
+            await _grains.GetGrain<IScheduleGrain>(service).RecordResultAsync(runId, _hello.Host, result.Accepted, result.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The history misses one answer (the run shows the host as sent); the stream carries on.
+            _logger.LogWarning("Recording the answer to {Id} of agent {Agent} failed: {Error}", result.Id, _hello.AgentId, e.Message);
+        }
     }
 
     private async Task AttachAsync(string service)

@@ -12,14 +12,15 @@ namespace FleetProfiler.Grains.Hosting;
 public static class GrainRegistration
 {
     /// <summary>
-    /// Registers the profile options, the rollup and the reader the grains delegate to, the clock (unless one is
+    /// Registers the profile and schedule options, the rollup and the reader the grains delegate to, the clock (unless one is
     /// registered already, e.g. a fake in tests) and the start-up task that starts the rollup. The host adds the
     /// grain storage <see cref="StorageNames.Fleet"/>, a reminder service and an <see cref="Storage.IProfileStore"/>.
     /// </summary>
-    public static ISiloBuilder AddFleetProfilerGrains(this ISiloBuilder silo, ProfileStoreOptions options)
+    public static ISiloBuilder AddFleetProfilerGrains(this ISiloBuilder silo, ProfileStoreOptions options, Schedules.ScheduleOptions? schedules = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton(schedules ?? new Schedules.ScheduleOptions());
         silo.Services.AddSingleton<ProfileRollup>();
         silo.Services.AddSingleton<ProfileReader>();
         silo.Services.TryAddSingleton(TimeProvider.System);

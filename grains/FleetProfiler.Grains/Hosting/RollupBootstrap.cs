@@ -3,8 +3,8 @@ using FleetProfiler.Abstractions.Profiles;
 namespace FleetProfiler.Grains.Hosting;
 
 /// <summary>
-/// Starts the profile rollup once the silo is active. Single-node mode keeps reminders in memory, so this is what
-/// brings the rollup back after a restart; in cluster mode it is an idempotent update of the keep-alive reminder.
+/// Starts the profile rollup once the silo is active: an idempotent update of the keep-alive reminder (stored in
+/// SQLite or PostgreSQL), so a new deployment's settings apply and a fresh data directory gets one.
 /// </summary>
 public sealed class RollupBootstrap(IGrainFactory grains) : ILifecycleParticipant<ISiloLifecycle>
 {

@@ -2,6 +2,7 @@ using System.Net;
 using FleetProfiler.Gateway.Hosting;
 using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
+using FleetProfiler.Grains.Schedules;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Hosting;
 using FleetProfiler.Silo.Storage;
@@ -56,6 +57,11 @@ public sealed class SiloHosting
         var profiles = builder.Configuration.GetSection(ProfileStoreOptions.Section).Get<ProfileStoreOptions>() ?? new ProfileStoreOptions();
         var problems = profiles.Validate().ToList();
         if (problems.Count > 0) throw new StartupException(problems[0]);
+        var schedules = builder.Configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>() ?? new ScheduleOptions();
+        problems = schedules.Validate().ToList();
+        if (problems.Count > 0) throw new StartupException(problems[0]);
+        if (schedules.MinimumPeriod < silo.Reminders.MinimumReminderPeriod)
+            throw new StartupException($"{ScheduleOptions.Section}:MinimumPeriod: {schedules.MinimumPeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
         if (profiles.KeepAlivePeriod < silo.Reminders.MinimumReminderPeriod)
             throw new StartupException($"{ProfileStoreOptions.Section}:KeepAlivePeriod: {profiles.KeepAlivePeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
         var hostGateway = silo.HostGateway ?? singleNode;
@@ -91,7 +97,7 @@ public sealed class SiloHosting
                 o.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString!));
                 o.Services.AddSingleton<IProfileStore, PostgresProfileStore>();
             }
-            o.AddFleetProfilerGrains(profiles);
+            o.AddFleetProfilerGrains(profiles, schedules);
             if (silo.Dashboard.Enabled) o.AddDashboard();
         });
         return new SiloHosting(cluster, silo, gateway, dataDirectory);

@@ -19,13 +19,7 @@ public sealed class SqliteGrainStorage : IGrainStorage
         _name = name;
         _serializer = serializer;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath))!);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = options.DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = ConnectionString(options.DatabasePath);
         using var conn = Open();
         Execute(conn, "PRAGMA journal_mode=WAL;");
         Execute(conn, """
@@ -116,12 +110,24 @@ public sealed class SqliteGrainStorage : IGrainStorage
         grainState.RecordExists = false;
     }
 
-    private SqliteConnection Open()
+    private SqliteConnection Open() => Open(_connectionString, Synchronous);
+
+    /// <summary>The connection string of a grain-state file (shared with <see cref="SqliteReminderTable"/>).</summary>
+    internal static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
     {
-        var conn = new SqliteConnection(_connectionString);
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>Opens a connection with the per-connection settings every user of the file needs.</summary>
+    internal static SqliteConnection Open(string connectionString, string? synchronous)
+    {
+        var conn = new SqliteConnection(connectionString);
         conn.Open();
         // Per-connection settings: durability level and a wait (not an error) when another writer holds the lock.
-        Execute(conn, $"PRAGMA synchronous={Synchronous ?? "FULL"}; PRAGMA busy_timeout=30000;");
+        Execute(conn, $"PRAGMA synchronous={synchronous ?? "FULL"}; PRAGMA busy_timeout=30000;");
         return conn;
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
+using FleetProfiler.Grains.Schedules;
 using FleetProfiler.Silo.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,8 @@ namespace FleetProfiler.Tests.Infrastructure;
 /// <summary>
 /// One in-process TestCluster shared by the grain tests of a collection, registered as the single-node silo is:
 /// <see cref="GrainRegistration.AddFleetProfilerGrains"/> and <see cref="SingleNodeStorage"/> (SQLite in a temporary
-/// directory, in-memory reminders); only the settings differ (small minute buckets, 1 s minimum reminder period).
+/// directory, reminders in its SQLite table); only the settings differ (small minute buckets, 1 s minimum reminder period,
+/// 1 s minimum schedule period, a pinned schedule seed).
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -41,8 +43,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         Cluster = builder.AddSiloBuilderConfigurator<Configurator>().Build();
     }
 
+    /// <summary>The seed of the schedules' host choice in the test cluster.</summary>
+    public const long Seed = 20261129;
+
     public TestCluster Cluster { get; }
     public IGrainFactory Grains => Cluster.GrainFactory;
+
+    /// <summary>The cluster's client, for grain observers (a fake agent connection).</summary>
+    public IClusterClient Client => Cluster.Client;
 
     public Task InitializeAsync() => Cluster.DeployAsync();
 
@@ -60,7 +68,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             // Before the grains' registration, which adds the system clock only when none is registered.
             silo.Services.AddSingleton(Clocks[silo.Configuration[ClockKey]!]);
             silo.AddSingleNodeStorage(dataDirectory, "NORMAL");
-            silo.AddFleetProfilerGrains(new ProfileStoreOptions { MinuteNodes = 100 });
+            // A pinned seed: the schedule grain's host choice is reproducible run by run.
+            silo.AddFleetProfilerGrains(new ProfileStoreOptions { MinuteNodes = 100 }, new ScheduleOptions { Seed = Seed, MinimumPeriod = TimeSpan.FromSeconds(1) });
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         }
     }
