@@ -117,6 +117,9 @@ public sealed class AgentOptions
     /// <summary>The always-on request metrics session (per route, per minute) of ASP.NET Core targets.</summary>
     public RequestMetrics.RequestMetricsOptions RequestMetrics { get; set; } = new();
 
+    /// <summary>Attribution of window samples to requests and routes (the sample label <c>endpoint</c>).</summary>
+    public AttributionOptions Attribution { get; set; } = new();
+
     /// <summary>Longest wait for the runtime's rundown after a window is stopped.</summary>
     public int StopTimeoutSeconds { get; set; } = 30;
 
@@ -221,6 +224,7 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
             }
         }
         errors.AddRange(options.RequestMetrics.Problems());
+        errors.AddRange(options.Attribution.Problems());
         if (!string.IsNullOrWhiteSpace(options.TempDirectory) && !Directory.Exists(options.TempDirectory))
         {
             errors.Add($"Agent:TempDirectory '{options.TempDirectory}' does not exist.");

@@ -1,4 +1,5 @@
 global using System.Diagnostics;
+global using FleetProfiler.Agent.Attribution;
 global using FleetProfiler.Agent.Discovery;
 global using FleetProfiler.Agent.LiveHeap;
 global using FleetProfiler.Agent.Profiles;

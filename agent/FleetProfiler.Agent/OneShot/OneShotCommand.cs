@@ -40,7 +40,11 @@ public sealed class OneShotCommand(
 
         // The gateway's folded writer, so --once and a folded export of the same process read the same; with file:line
         // and biggest first, for a person reading the head of it.
-        FoldedFormat.Write(window.ToCallTree(), ProfileKindNames.Single(kind)!.Value, output,
+        if (request.ByEndpoint && window.Attribution is null)
+        {
+            Console.Error.WriteLine("fleetprofiler-agent: --by-endpoint needs attribution (Agent:Attribution:Enabled is false); stacks are printed without endpoints");
+        }
+        FoldedFormat.Write(window.ToCallTree(request.ByEndpoint), ProfileKindNames.Single(kind)!.Value, output,
             new FoldedOptions { SourceLocations = true, LargestFirst = true });
         await output.FlushAsync(CancellationToken.None);
         if (window.Diagnostics.LiveHeap is { } live)
@@ -55,7 +59,8 @@ public sealed class OneShotCommand(
     }
 
     public static readonly string Usage =
-        "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc|inuse [--seconds <n>]   (one window, folded stacks on stdout)\n" +
+        "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc|inuse [--seconds <n>] [--by-endpoint]   (one window, folded stacks on stdout;\n" +
+        "           --by-endpoint: each stack under its request's [endpoint] METHOD route)\n" +
         "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
         "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
         $"exit codes: {ExitCodes.Ok} ok, {ExitCodes.Failed} failure, {ExitCodes.TargetUnavailable} target not profilable (not found / not .NET / socket not accessible), " +

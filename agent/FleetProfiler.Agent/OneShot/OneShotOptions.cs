@@ -14,7 +14,11 @@ public sealed class OneShotOptions
         ["--pid"] = "OneShot:Pid",
         ["--kind"] = "OneShot:Kind",
         ["--seconds"] = "OneShot:Seconds",
+        ["--by-endpoint"] = "OneShot:ByEndpoint",
     };
+
+    /// <summary>Bare flags (no value after them on the command line).</summary>
+    private static readonly string[] Flags = ["--once", "--by-endpoint"];
 
     public bool Enabled { get; set; }
 
@@ -24,6 +28,9 @@ public sealed class OneShotOptions
 
     /// <summary>Window length; 0 = <see cref="AgentOptions.WindowSeconds"/>.</summary>
     public int Seconds { get; set; }
+
+    /// <summary>Each folded stack starts with the pseudo-frame <c>[endpoint] GET /items/{id}</c> of the request it ran for.</summary>
+    public bool ByEndpoint { get; set; }
 
     /// <summary>Problems with the switches, one line each; empty when usable.</summary>
     public IReadOnlyList<string> Check()
@@ -46,7 +53,7 @@ public sealed class OneShotOptions
 
     /// <summary>
     /// The configuration command-line parser needs a value after every switch: turn the bare flag
-    /// <c>--once</c> into <c>--once=true</c>.
+    /// <c>--once</c> into <c>--once=true</c> (and <c>--by-endpoint</c> likewise).
     /// </summary>
     public static string[] NormalizeArgs(IReadOnlyList<string> args)
     {
@@ -54,7 +61,7 @@ public sealed class OneShotOptions
         for (var i = 0; i < args.Count; i++)
         {
             var next = i + 1 < args.Count ? args[i + 1] : null;
-            result.Add(args[i] == "--once" && next is not ("true" or "false") ? "--once=true" : args[i]);
+            result.Add(Flags.Contains(args[i]) && next is not ("true" or "false") ? $"{args[i]}=true" : args[i]);
         }
         return result.ToArray();
     }

@@ -22,16 +22,27 @@ public sealed record ProfileWindow(
     /// <summary>For source files shown repository-relative in <see cref="Samples"/>: the path the PDB named (the build path).</summary>
     public IReadOnlyDictionary<string, string> OriginalPaths { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>How <see cref="Samples"/> were attributed to endpoints; null when attribution is off (<c>Agent:Attribution:Enabled</c>).</summary>
+    public WindowAttribution? Attribution { get; init; }
+
     public SampleValues Totals => Samples.Aggregate(default(SampleValues), (sum, s) => sum + s.Values);
 
+    /// <summary>Root pseudo-frame of a stack under its endpoint (<see cref="ToCallTree"/> by endpoint).</summary>
+    public const string EndpointFramePrefix = "[endpoint] ";
+
     /// <summary>The window as a call tree, as the gateway builds it from the batch: allocation stacks end with the allocated type's pseudo-frame.</summary>
-    public CallTree ToCallTree()
+    /// <param name="byEndpoint">Each stack under a root pseudo-frame <c>[endpoint] METHOD route</c> (attributed windows only).</param>
+    public CallTree ToCallTree(bool byEndpoint = false)
     {
         var tree = new CallTree();
         var stack = new List<Frame>(64);
         foreach (var sample in Samples)
         {
             stack.Clear();
+            if (byEndpoint && sample.Endpoint is not null)
+            {
+                stack.Add(new Frame(EndpointFramePrefix + sample.Endpoint, null, 0));
+            }
             stack.AddRange(sample.Frames);
             if (sample.AllocatedType is not null)
             {

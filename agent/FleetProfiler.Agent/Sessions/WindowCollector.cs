@@ -50,10 +50,27 @@ public sealed class WindowCollector(
         try
         {
             RecordedTrace trace;
+            SampleAttributor? attributor = null;
             Interlocked.Increment(ref _activeSessions);
             try
             {
-                trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct, endEarly);
+                // Before the window's session, so that the timeline covers all of it.
+                var attribution = await StartAttributionAsync(target, ct);
+                try
+                {
+                    trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct, endEarly);
+                }
+                finally
+                {
+                    if (attribution.Session is not null)
+                    {
+                        attributor = await attribution.Session.StopAsync(TimeSpan.FromSeconds(agentOptions.StopTimeoutSeconds), logger);
+                    }
+                    else if (attribution.Refused is not null)
+                    {
+                        attributor = SampleAttributor.Unavailable(attribution.Refused);
+                    }
+                }
             }
             finally
             {
@@ -71,7 +88,7 @@ public sealed class WindowCollector(
             ProfileWindow window;
             try
             {
-                window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan, carry), ct);
+                window = await Task.Run(() => symbolizer.Symbolize(trace, etlxPath, target, plan, carry, attributor), ct);
             }
             catch (Exception e) when (trace.TargetExited && e is not OperationCanceledException)
             {
@@ -95,6 +112,13 @@ public sealed class WindowCollector(
             {
                 logger.LogInformation("Window of pid {Pid}: {InUse}", target.ProcessId, live.Describe(trace.EndUtc - trace.StartUtc));
             }
+            if (window.Attribution is { } a)
+            {
+                logger.LogInformation(
+                    "Attribution of pid {Pid}: method {Method}, {Requests} requests ({NoRoute} without route), {InRequests} samples in requests, {NotInRequest} not in a request, {Endpoints} endpoints{Note}",
+                    target.ProcessId, a.Method, a.Requests, a.RequestsWithoutRoute, a.SamplesInRequests, a.SamplesNotInRequest,
+                    window.Samples.Select(s => s.Endpoint).Distinct().Count(), a.Note.Length == 0 ? "" : $" ({a.Note})");
+            }
             return window;
         }
         finally
@@ -110,6 +134,28 @@ public sealed class WindowCollector(
             {
                 logger.LogInformation("Kept trace files {Trace} and {Etlx}", tracePath, etlxPath);
             }
+        }
+    }
+
+    /// <summary>
+    /// The attribution session of a window, when attribution is on. A target that refuses it (too many sessions, an old
+    /// runtime) still gets its window, with the reason in the window's attribution note.
+    /// </summary>
+    private async Task<(AttributionSession? Session, string? Refused)> StartAttributionAsync(TargetProcess target, CancellationToken ct)
+    {
+        var attribution = options.Value.Attribution;
+        if (!attribution.Enabled)
+        {
+            return (null, null);
+        }
+        try
+        {
+            return (await AttributionSession.StartAsync(target.ProcessId, attribution, ct), null);
+        }
+        catch (TargetUnavailableException e)
+        {
+            logger.LogWarning("No attribution for the window of pid {Pid}: {Message}", target.ProcessId, e.Message);
+            return (null, $"the attribution session could not start: {e.Message}");
         }
     }
 

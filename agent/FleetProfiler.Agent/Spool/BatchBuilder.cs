@@ -5,8 +5,8 @@ namespace FleetProfiler.Agent.Spool;
 
 /// <summary>
 /// A <see cref="ProfileWindow"/> as a wire <see cref="Batch"/>: header fields plus interned tables, samples by stack
-/// id (root first) with values per kind and the allocated type as a string index. <c>sequence</c> and
-/// <c>dropped_windows</c> are left for the spool to set; <c>labels</c> stay empty until endpoint attribution exists.
+/// id (root first) with values per kind and the allocated type as a string index, the sample's endpoint as the label
+/// <c>endpoint</c> and the window's <c>attribution</c>. <c>sequence</c> and <c>dropped_windows</c> are left for the spool to set.
 /// </summary>
 public static class BatchBuilder
 {
@@ -15,6 +15,7 @@ public static class BatchBuilder
         var batch = Header(window, host);
         var tables = new BatchTables(batch, limits);
         var locations = new List<uint>(64);
+        var endpointKey = window.Attribution is null ? 0 : tables.String(EndpointLabels.Key);
         foreach (var sample in window.Samples)
         {
             locations.Clear();
@@ -26,7 +27,8 @@ public static class BatchBuilder
             var stack = tables.Stack(locations);
             var type = tables.String(sample.AllocatedType);
             var v = sample.Values;
-            tables.Sample(stack, type, [], v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount, v.InuseBytes, v.InuseCount);
+            IReadOnlyList<(uint, uint)> labels = sample.Endpoint is null ? [] : [(endpointKey, tables.String(sample.Endpoint))];
+            tables.Sample(stack, type, labels, v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount, v.InuseBytes, v.InuseCount);
         }
         return batch;
     }
@@ -44,6 +46,18 @@ public static class BatchBuilder
             SamplingIntervalMs = window.SamplingInterval?.TotalMilliseconds ?? 0,
             RuntimeVersion = window.Diagnostics.RuntimeVersion ?? "",
         };
+        if (window.Attribution is { } a)
+        {
+            batch.Attribution = new FleetProfiler.Protocol.V1.Attribution
+            {
+                Method = a.Method,
+                Requests = a.Requests,
+                SamplesInRequests = a.SamplesInRequests,
+                SamplesNotInRequest = a.SamplesNotInRequest,
+                RequestsWithoutRoute = a.RequestsWithoutRoute,
+                Note = a.Note,
+            };
+        }
         batch.Kinds.Add(ProfileKindNames.Format(window.Kinds).Split(',', StringSplitOptions.RemoveEmptyEntries));
         return batch;
     }
@@ -63,6 +77,8 @@ public static class BatchBuilder
             SamplingIntervalMs = source.SamplingIntervalMs,
             DroppedWindows = source.DroppedWindows,
             RuntimeVersion = source.RuntimeVersion,
+            // The same window's attribution on every part: its counts describe the whole window, not the part.
+            Attribution = source.Attribution,
         };
         copy.Kinds.Add(source.Kinds);
         return copy;

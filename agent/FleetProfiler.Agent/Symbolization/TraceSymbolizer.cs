@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.EventPipe;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
@@ -16,11 +17,16 @@ namespace FleetProfiler.Agent.Symbolization;
 /// </remarks>
 public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<AgentOptions> options)
 {
+    /// <summary>Endpoint id of samples of a window without attribution, and of in-use values (an object outlives its request).</summary>
+    private const int NoEndpoint = int.MinValue;
+
     // One line per module for the agent's lifetime, not one per window.
     private readonly ConcurrentDictionary<string, bool> _reportedMissingPdbs = new(StringComparer.Ordinal);
 
     /// <param name="carry">Continuous inuse runs: the objects tracked by the previous windows of this process (updated).</param>
-    public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan, LiveHeapCarry? carry = null)
+    /// <param name="attributor">The window's request timeline (null: attribution off, samples carry no endpoint).</param>
+    public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan, LiveHeapCarry? carry = null,
+        SampleAttributor? attributor = null)
     {
         var eventsLost = 0;
         logger.LogDebug("Symbolizing {Trace}: {Memory}", trace.Path, AgentResources.Describe());
@@ -39,7 +45,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         {
             // A target that died early can leave a file too short to read: an empty window, not a failure.
             logger.LogWarning("Trace of exited process {Pid} is unreadable ({Message}); the window is empty", target.ProcessId, e.Message);
-            return Empty(trace, target, plan);
+            return Empty(trace, target, plan) with { Attribution = attributor?.Summary() };
         }
 
         // The conversion's garbage is dead now: collect it so reading the .etlx reuses that memory instead of
@@ -50,11 +56,13 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         // Local portable PDBs only (embedded, beside the module, or at its recorded path), never a symbol server.
         using var lines = new SourceLineReader(new SourcePathRules(options.Value.SourcePathPrefixesOf(target.ServiceName)));
 
-        var stacks = new Dictionary<(CallStackIndex Stack, string? Type), Tally>();
+        var stacks = new Dictionary<(CallStackIndex Stack, string? Type, int Endpoint), Tally>();
         var interval = new SamplingIntervalEstimator();
-        void Add(CallStackIndex stack, string? type, double cpu, double wall, double bytes, double count)
+        // Thread samples name the sampled thread; allocation samples are written by the allocating thread itself.
+        int EndpointOf(TraceEvent e) => attributor?.Attribute(e.ThreadID, AttributionSession.Time(e)) ?? NoEndpoint;
+        void Add(CallStackIndex stack, string? type, int endpoint, double cpu, double wall, double bytes, double count)
         {
-            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type), out _);
+            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type, endpoint), out _);
             tally.Add(cpu, wall, bytes, count);
         }
         var live = plan.Kinds.HasFlag(ProfileKinds.Inuse) ? carry?.Objects ?? new LiveObjects(options.Value.InuseMaxTrackedObjects) : null;
@@ -71,7 +79,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             new SampleProfilerTraceEventParser(source).ThreadSample += e =>
             {
                 interval.Add(e.ThreadID, e.TimeStampRelativeMSec);
-                Add(e.CallStackIndex(), null, e.Type == ClrThreadSampleType.Managed ? 1 : 0, 1, 0, 0);
+                Add(e.CallStackIndex(), null, EndpointOf(e), e.Type == ClrThreadSampleType.Managed ? 1 : 0, 1, 0, 0);
             };
         }
         if (plan.AllocationSource == AllocationSource.AllocationSampled)
@@ -80,7 +88,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             {
                 var (bytes, count) = AllocationEstimate.FromAllocationSampled(e.ObjectSize);
                 var key = (e.CallStackIndex(), TypeNameOrUnknown(e.TypeName));
-                Add(key.Item1, key.Item2, 0, 0, bytes, count);
+                Add(key.Item1, key.Item2, EndpointOf(e), 0, 0, bytes, count);
                 if (live is not null)
                 {
                     ref var site = ref CollectionsMarshal.GetValueRefOrAddDefault(sites, key, out var known);
@@ -102,7 +110,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             source.Clr.GCAllocationTick += e =>
             {
                 var (bytes, count) = AllocationEstimate.FromAllocationTick(e.AllocationAmount64, e.ObjectSize);
-                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), 0, 0, bytes, count);
+                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), EndpointOf(e), 0, 0, bytes, count);
             };
         }
         source.Process();
@@ -112,7 +120,9 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             {
                 if (site >= siteOffset)
                 {
-                    CollectionsMarshal.GetValueRefOrAddDefault(stacks, siteKeys[site - siteOffset], out _).AddInuse(bytes, count);
+                    // In-use values carry no endpoint: an object outlives the request that allocated it.
+                    var (stack, type) = siteKeys[site - siteOffset];
+                    CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type, NoEndpoint), out _).AddInuse(bytes, count);
                 }
                 else
                 {
@@ -122,23 +132,24 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         }
         logger.LogDebug("Read {Stacks} distinct stacks: {Memory}", stacks.Count, AgentResources.Describe());
 
+        var endpoints = EndpointNames(stacks, attributor, options.Value.Attribution.MaxEndpointsPerWindow);
         var resolver = new FrameResolver(log, lines, trace.Modules);
         var merged = new Dictionary<StackKey, SampleValues>();
         long frameCount = 0, resolvedCount = 0;
-        foreach (var ((stack, type), tally) in stacks)
+        foreach (var ((stack, type, endpoint), tally) in stacks)
         {
             var frames = resolver.ResolveStack(stack);
             var resolvedFrames = frames.Count(FrameResolver.IsResolved);
             frameCount += (long)frames.Length * tally.Events;
             resolvedCount += (long)resolvedFrames * tally.Events;
 
-            var key = new StackKey(frames, type);
+            var key = new StackKey(frames, type, endpoint == NoEndpoint ? null : endpoints[endpoint]);
             merged[key] = merged.GetValueOrDefault(key) + tally.ToValues();
         }
 
         foreach (var (site, (bytes, count)) in carried)
         {
-            var key = new StackKey(site.Frames, site.Type);
+            var key = new StackKey(site.Frames, site.Type, null);
             merged[key] = merged.GetValueOrDefault(key) + SampleValues.Inuse((long)Math.Round(bytes), (long)Math.Round(count));
         }
         carry?.Keep(site =>
@@ -148,7 +159,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         });
         logger.LogDebug("Resolved {Merged} stacks: {Memory}", merged.Count, AgentResources.Describe());
         ReportMissingPdbs(lines.ModulesWithoutPdb);
-        var samples = merged.Select(m => new StackSample(m.Key.Frames, m.Value, m.Key.AllocatedType)).ToList();
+        var samples = merged.Select(m => new StackSample(m.Key.Frames, m.Value, m.Key.AllocatedType, m.Key.Endpoint)).ToList();
         return new ProfileWindow(
             target.ProcessId, target.ServiceName, trace.StartUtc, trace.EndUtc, plan.Kinds, interval.Estimate(), samples,
             new WindowDiagnostics(
@@ -160,7 +171,35 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         {
             ProcessName = target.ProcessName,
             OriginalPaths = resolver.OriginalPaths,
+            Attribution = attributor?.Summary(),
         };
+    }
+
+    /// <summary>The label of each endpoint id, after the per-window cap (<see cref="EndpointLabels.Cap"/>, by sample count).</summary>
+    private static Dictionary<int, string> EndpointNames(
+        Dictionary<(CallStackIndex Stack, string? Type, int Endpoint), Tally> stacks, SampleAttributor? attributor, int max)
+    {
+        if (attributor is null)
+        {
+            return [];
+        }
+        var samplesById = new Dictionary<int, long>();
+        foreach (var ((_, _, endpoint), tally) in stacks)
+        {
+            if (endpoint == NoEndpoint)
+            {
+                continue;
+            }
+            samplesById[endpoint] = samplesById.GetValueOrDefault(endpoint) + tally.Events;
+        }
+        var samplesByLabel = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (id, count) in samplesById)
+        {
+            var label = attributor.Label(id);
+            samplesByLabel[label] = samplesByLabel.GetValueOrDefault(label) + count;
+        }
+        var capped = EndpointLabels.Cap(samplesByLabel, max);
+        return samplesById.Keys.ToDictionary(id => id, id => capped[attributor.Label(id)]);
     }
 
     private static string TypeNameOrUnknown(string? typeName) => string.IsNullOrEmpty(typeName) ? "?" : typeName;
@@ -209,15 +248,17 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
     }
 
     /// <summary>Frames (by value) plus allocated type: distinct code addresses on the same lines merge.</summary>
-    private sealed class StackKey(Frame[] frames, string? allocatedType) : IEquatable<StackKey>
+    private sealed class StackKey(Frame[] frames, string? allocatedType, string? endpoint) : IEquatable<StackKey>
     {
-        private readonly int _hash = frames.Aggregate(allocatedType?.GetHashCode() ?? 0, (h, f) => HashCode.Combine(h, f));
+        private readonly int _hash = frames.Aggregate(HashCode.Combine(allocatedType, endpoint), (h, f) => HashCode.Combine(h, f));
 
         public Frame[] Frames { get; } = frames;
         public string? AllocatedType { get; } = allocatedType;
+        public string? Endpoint { get; } = endpoint;
 
         public bool Equals(StackKey? other) =>
-            other is not null && _hash == other._hash && AllocatedType == other.AllocatedType && Frames.AsSpan().SequenceEqual(other.Frames);
+            other is not null && _hash == other._hash && AllocatedType == other.AllocatedType && Endpoint == other.Endpoint
+            && Frames.AsSpan().SequenceEqual(other.Frames);
 
         public override bool Equals(object? obj) => Equals(obj as StackKey);
 

@@ -101,4 +101,43 @@ public sealed class BatchBuilderTests
         Assert.Equal(40, frames[^1].Split('@')[0].Length);
         Assert.EndsWith(BatchTables.Ellipsis, frames[^1].Split('@')[0]);
     }
+
+    [Fact]
+    public void Endpoints_become_the_endpoint_label_and_the_attribution_travels_with_the_batch_and_its_split_parts()
+    {
+        var window = Window(
+        [
+            new StackSample([Main, Handle, Sieve], new SampleValues(5, 7, 0, 0), Endpoint: "GET /items/{id}"),
+            new StackSample([Main, Handle, Sieve], new SampleValues(1, 1, 0, 0), Endpoint: "[not in a request]"),
+            new StackSample([Main, Handle], new SampleValues(0, 0, 4096, 3), "System.Double[]", "GET /items/{id}"),
+        ]) with
+        {
+            Attribution = new FleetProfiler.Agent.Attribution.WindowAttribution("timeline", 12, 9, 4, 1, ""),
+        };
+
+        var batch = BatchBuilder.FromWindow(window, "host-1", BatchLimits.ProtocolDefaults);
+
+        AssertWellFormed(batch);
+        Assert.Equal(3, batch.Samples.Count);
+        Assert.All(batch.Samples, s => Assert.Equal("endpoint", batch.Strings[(int)Assert.Single(s.Labels).Key]));
+        Assert.Equal(["GET /items/{id}", "[not in a request]", "GET /items/{id}"],
+            batch.Samples.Select(s => batch.Strings[(int)s.Labels[0].Value]));
+        Assert.Equal(new FleetProfiler.Protocol.V1.Attribution { Method = "timeline", Requests = 12, SamplesInRequests = 9, SamplesNotInRequest = 4, RequestsWithoutRoute = 1 },
+            batch.Attribution);
+
+        // Split one sample per part: every part keeps the labels and the window's attribution.
+        var parts = BatchSplitter.Split(batch, BatchLimits.ProtocolDefaults with { MaxSamples = 1 }).Parts;
+        Assert.Equal(3, parts.Count);
+        Assert.All(parts, p => Assert.Equal(batch.Attribution, p.Attribution));
+        Assert.Equal(["GET /items/{id}", "[not in a request]", "GET /items/{id}"],
+            parts.Select(p => p.Strings[(int)p.Samples.Single().Labels.Single().Value]));
+    }
+
+    [Fact]
+    public void A_window_without_attribution_has_no_labels_and_no_attribution()
+    {
+        var batch = BatchBuilder.FromWindow(Window([new StackSample([Main], new SampleValues(1, 1, 0, 0))]), "host-1", BatchLimits.ProtocolDefaults);
+        Assert.Null(batch.Attribution);
+        Assert.Empty(batch.Samples.Single().Labels);
+    }
 }

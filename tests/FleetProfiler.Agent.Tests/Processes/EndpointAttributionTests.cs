@@ -1,0 +1,190 @@
+using Xunit.Abstractions;
+
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>
+/// Endpoint attribution through real processes: the test service (tests/FleetProfiler.TestService) under the test's own
+/// load, the agent daemon profiling it on a command from a fake gateway, and the batch the agent sends. Each route runs
+/// its own named work before and after awaits (RouteWork); a sample whose stack holds a route's work method must carry
+/// that route's endpoint label.
+/// </summary>
+public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
+    private const string Alpha = "GET /work/alpha/{n:int}";
+    private const string Beta = "GET /work/beta";
+    private const string Sync = "GET /work/sync";
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Cpu_and_allocation_samples_carry_the_route_of_the_request_they_ran_for_also_after_await()
+    {
+        await using var service = await StartServiceAsync("attrib");
+        await using var gateway = await FakeGateway.StartAsync();
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gateway.Url, new Dictionary<string, string> { ["Signals"] = "false" });
+        await agent.WaitForLineAsync($"(pid {service.Process.Pid},", Deadline);
+        await Eventually.Until(() => gateway.IsConnected, Deadline, "the agent connected");
+
+        using var load = new Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+        await gateway.SendAsync(new Command { Id = "cpu", Action = Command.Types.Action.Start, Kind = "cpu", Pid = service.Process.Pid, Seconds = 4 });
+        var cpu = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("cpu")), b => b is not null, Deadline, "the cpu window");
+        await gateway.SendAsync(new Command { Id = "alloc", Action = Command.Types.Action.Start, Kind = "alloc", Pid = service.Process.Pid, Seconds = 4 });
+        var alloc = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("alloc")), b => b is not null, Deadline, "the alloc window");
+        await load.StopAsync();
+
+        Assert.Equal("timeline", cpu!.Attribution.Method);
+        Assert.Equal("", cpu.Attribution.Note);
+        Assert.True(cpu.Attribution.Requests > 10, $"requests seen: {cpu.Attribution.Requests}");
+        var labels = LabelledSamples(cpu);
+        // Templates and the two fixed rows only, never a raw path.
+        Assert.All(labels.Select(s => s.Endpoint).Distinct(), e => Assert.Contains(e, new[] { Alpha, Beta, Sync, "GET /items/{id:int}", "[not in a request]" }));
+
+        var figures = new List<string>();
+        void Check(IReadOnlyList<(string Endpoint, string[] Functions, long Value)> samples, string method, string endpoint, double required)
+        {
+            var with = samples.Where(s => s.Functions.Any(f => f.Contains($"RouteWork.{method}(", StringComparison.Ordinal))).ToList();
+            var total = with.Sum(s => s.Value);
+            var right = with.Where(s => s.Endpoint == endpoint).Sum(s => s.Value);
+            var share = total == 0 ? 0 : (double)right / total;
+            figures.Add($"{method}: {right}/{total} = {share:P1} on '{endpoint}' (required {required:P0})");
+            Assert.True(total >= 20, $"too few samples in {method} to judge: {total}");
+            Assert.True(share >= required, $"{method}: only {share:P1} of {total} samples on '{endpoint}': " +
+                string.Join(", ", with.GroupBy(s => s.Endpoint).Select(g => $"{g.Key}={g.Sum(s => s.Value)}")));
+        }
+        try
+        {
+            Check(labels, "AlphaBeforeAwait", Alpha, 0.95);
+            Check(labels, "AlphaAfterAwait", Alpha, 0.95);
+            Check(labels, "BetaBeforeAwait", Beta, 0.95);
+            Check(labels, "BetaAfterAwait", Beta, 0.95);
+            Check(labels, "SyncWork", Sync, 0.99);
+            Assert.Equal("timeline", alloc!.Attribution.Method);
+            Check(LabelledSamples(alloc), "BetaAllocates", Beta, 0.95);
+        }
+        finally
+        {
+            output.WriteLine($"cpu window: {cpu.Attribution}");
+            output.WriteLine($"alloc window: {alloc!.Attribution}");
+            figures.ForEach(output.WriteLine);
+        }
+    }
+
+    [Fact]
+    public async Task An_app_without_the_EventSource_logger_gets_its_requests_under_METHOD_unknown_route()
+    {
+        await using var service = await StartServiceAsync("noroute", "--EventSourceLogging", "false");
+        using var load = new Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+        var (exit, once) = await AgentDaemon.RunOnceAsync(service.Process.Pid, "cpu", 2, extra: ["--by-endpoint"]);
+        await load.StopAsync();
+
+        Assert.Equal(0, exit);
+        var line = once.Lines("Attribution of pid").Single();
+        output.WriteLine(line);
+        Assert.Contains("method timeline", line);
+        Assert.DoesNotContain(" (0 without route)", line);
+        Assert.Contains(once.StdoutLines, l => l.StartsWith("[endpoint] GET [unknown route];", StringComparison.Ordinal) && l.Contains("RouteWork.SyncWork("));
+        Assert.DoesNotContain(once.StdoutLines, l => l.StartsWith("[endpoint] GET /", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_attribution_off_the_window_has_no_endpoints_and_by_endpoint_says_why()
+    {
+        await using var service = await StartServiceAsync("off");
+        using var load = new Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+        var (exit, once) = await AgentDaemon.RunOnceAsync(service.Process.Pid, "cpu", 2, extra: ["--by-endpoint", "--Agent:Attribution:Enabled=false"]);
+        await load.StopAsync();
+
+        Assert.Equal(0, exit);
+        Assert.Contains(once.StderrLines, l => l.Contains("--by-endpoint needs attribution (Agent:Attribution:Enabled is false)"));
+        Assert.Empty(once.Lines("Attribution of pid"));
+        Assert.Contains(once.StdoutLines, l => l.Contains("RouteWork.SyncWork("));
+        Assert.DoesNotContain(once.StdoutLines, l => l.StartsWith("[endpoint]", StringComparison.Ordinal));
+    }
+
+    /// <summary>The cpu samples of a batch with their endpoint label and function names, root first.</summary>
+    private static List<(string Endpoint, string[] Functions, long Value)> LabelledSamples(Batch b) =>
+        b.Samples.Select(s => (
+            Endpoint: b.Strings[(int)s.Labels.Single(l => b.Strings[(int)l.Key] == "endpoint").Value],
+            Functions: b.Stacks[(int)s.Stack].Locations.Select(l => b.Strings[(int)b.Functions[(int)b.Locations[(int)l].Function].Name]).ToArray(),
+            Value: b.Kinds.Contains("alloc") ? s.AllocCount : s.CpuSamples)).ToList();
+
+    private static async Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra)
+    {
+        var port = FreePorts.Take();
+        var process = ChildProcess.StartDotnet($"test service {name}", Repo.TestServiceDll, ["--urls", $"http://127.0.0.1:{port}", .. extra],
+            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = $"{DemoService.ServicePrefix}-{name}" });
+        try
+        {
+            await Eventually.Until(() => DiagnosticsSockets.Of(process.Pid).Count > 0, TestTimeouts.ProcessStart, "the test service's diagnostics socket");
+            return new TestServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record TestServiceProcess(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    /// <summary>Closed-loop clients cycling over the work routes (and a cheap one) until stopped.</summary>
+    private sealed class Load : IDisposable
+    {
+        private static readonly string[] Paths = ["work/alpha/5", "work/beta", "work/sync", "items/3"];
+        private readonly CancellationTokenSource _stop = new();
+        private readonly HttpClient _http;
+        private readonly Task[] _clients;
+        private long _completed;
+
+        public Load(Uri baseUrl, int clients = 3)
+        {
+            _http = new HttpClient { BaseAddress = baseUrl };
+            _clients = Enumerable.Range(0, clients).Select(c => Task.Run(() => RunAsync(c))).ToArray();
+        }
+
+        public long Completed => Interlocked.Read(ref _completed);
+
+        private async Task RunAsync(int client)
+        {
+            for (var i = client; !_stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    using var response = await _http.GetAsync(Paths[i % Paths.Length], _stop.Token);
+                    response.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref _completed);
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (HttpRequestException)
+                {
+                    // The service is still starting: keep knocking until it answers.
+                    await Task.Delay(TestTimeouts.PollInterval, CancellationToken.None);
+                }
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_clients);
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _http.Dispose();
+            _stop.Dispose();
+        }
+    }
+}
