@@ -17,7 +17,7 @@ public sealed class AttributionOptions
 
     /// <summary>
     /// Activity switches (<c>SetActivityId</c>) kept per window (16 bytes each); after the cap, later samples are labelled
-    /// <c>[unattributed]</c> and the note says when the timeline was cut.
+    /// <c>[not attributed]</c> and the note says when the timeline was cut.
     /// </summary>
     public int MaxActivitySwitchesPerWindow { get; set; } = 2_000_000;
 

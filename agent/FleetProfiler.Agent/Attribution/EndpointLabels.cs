@@ -13,8 +13,8 @@ public static partial class EndpointLabels
     public const string OtherRoutes = "[other routes]";
     public const string UnknownRoute = "[unknown route]";
 
-    /// <summary>Samples after the activity timeline was cut at its cap: their request cannot be known.</summary>
-    public const string Unattributed = "[unattributed]";
+    /// <summary>Samples after the activity timeline was cut at its cap: their request cannot be known (the grains' <c>EndpointNames.NotAttributed</c> row).</summary>
+    public const string Unattributed = "[not attributed]";
 
     /// <summary>Longer endpoint names are cut (the batch limits cut strings anyway; this keeps labels distinct and short).</summary>
     public const int MaxRouteLength = 200;
