@@ -12,6 +12,8 @@ const string Usage = """
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
       metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
+      attribution [--reps 5] [--seconds 4] [--clients 4] [--path /work/beta]
+                throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -37,6 +39,13 @@ try
                 var settings = MetricsSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await MetricsBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "attribution":
+            {
+                var settings = AttributionSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await AttributionBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":

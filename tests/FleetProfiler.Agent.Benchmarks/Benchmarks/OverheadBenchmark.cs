@@ -26,7 +26,7 @@ public static class OverheadBenchmark
     public enum Condition { Baseline, Agent, DotnetTrace }
 
     /// <summary>Threads the runtime names ".NET EventPipe": the diagnostics server's, plus a session's streaming and sampling threads.</summary>
-    private const string EventPipeThread = ".NET EventPipe";
+    internal const string EventPipeThread = ".NET EventPipe";
 
     private static readonly TimeSpan Ramp = TimeSpan.FromMilliseconds(300);
 
@@ -179,7 +179,7 @@ public static class OverheadBenchmark
     private static int WindowSeconds(OverheadSettings settings) => settings.Seconds + 1;
 
     /// <summary>Waits until the target runs the session's streaming and sampling threads (the sampler is running).</summary>
-    private static async Task WaitForSessionAsync(int pid, int idleThreads, ChildProcess profiler)
+    internal static async Task WaitForSessionAsync(int pid, int idleThreads, ChildProcess profiler)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (ProcFs.CountThreads(pid, EventPipeThread) < idleThreads + 2)
@@ -196,7 +196,7 @@ public static class OverheadBenchmark
         }
     }
 
-    private static async Task WaitForThreadsAsync(int pid, int idleThreads)
+    internal static async Task WaitForThreadsAsync(int pid, int idleThreads)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (ProcFs.CountThreads(pid, EventPipeThread) > idleThreads && DateTime.UtcNow < deadline)

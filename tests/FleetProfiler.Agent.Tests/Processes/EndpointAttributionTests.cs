@@ -29,47 +29,81 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
 
         using var load = new Load(service.BaseUrl);
         await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
-        await gateway.SendAsync(new Command { Id = "cpu", Action = Command.Types.Action.Start, Kind = "cpu", Pid = service.Process.Pid, Seconds = 4 });
-        var cpu = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("cpu")), b => b is not null, Deadline, "the cpu window");
-        await gateway.SendAsync(new Command { Id = "alloc", Action = Command.Types.Action.Start, Kind = "alloc", Pid = service.Process.Pid, Seconds = 4 });
-        var alloc = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("alloc")), b => b is not null, Deadline, "the alloc window");
+        // Windows of 3 s until every work method has enough samples to judge (the machine is shared: how many samples a
+        // window gets varies), at most MaxWindows of each kind.
+        var cpu = await CollectAsync(gateway, service.Process.Pid, "cpu",
+            samples => CpuWork.All(w => InMethod(samples, w.Method).Sum(s => s.Value) >= MinSamples));
+        var alloc = await CollectAsync(gateway, service.Process.Pid, "alloc",
+            samples => InMethod(samples, "BetaAllocates").Sum(s => s.Value) >= MinAllocBytes);
         await load.StopAsync();
 
-        Assert.Equal("timeline", cpu!.Attribution.Method);
-        Assert.Equal("", cpu.Attribution.Note);
-        Assert.True(cpu.Attribution.Requests > 10, $"requests seen: {cpu.Attribution.Requests}");
-        var labels = LabelledSamples(cpu);
-        // Templates and the two fixed rows only, never a raw path.
-        Assert.All(labels.Select(s => s.Endpoint).Distinct(), e => Assert.Contains(e, new[] { Alpha, Beta, Sync, "GET /items/{id:int}", "[not in a request]" }));
-
         var figures = new List<string>();
-        void Check(IReadOnlyList<(string Endpoint, string[] Functions, long Value)> samples, string method, string endpoint, double required)
-        {
-            var with = samples.Where(s => s.Functions.Any(f => f.Contains($"RouteWork.{method}(", StringComparison.Ordinal))).ToList();
-            var total = with.Sum(s => s.Value);
-            var right = with.Where(s => s.Endpoint == endpoint).Sum(s => s.Value);
-            var share = total == 0 ? 0 : (double)right / total;
-            figures.Add($"{method}: {right}/{total} = {share:P1} on '{endpoint}' (required {required:P0})");
-            Assert.True(total >= 20, $"too few samples in {method} to judge: {total}");
-            Assert.True(share >= required, $"{method}: only {share:P1} of {total} samples on '{endpoint}': " +
-                string.Join(", ", with.GroupBy(s => s.Endpoint).Select(g => $"{g.Key}={g.Sum(s => s.Value)}")));
-        }
         try
         {
-            Check(labels, "AlphaBeforeAwait", Alpha, 0.95);
-            Check(labels, "AlphaAfterAwait", Alpha, 0.95);
-            Check(labels, "BetaBeforeAwait", Beta, 0.95);
-            Check(labels, "BetaAfterAwait", Beta, 0.95);
-            Check(labels, "SyncWork", Sync, 0.99);
-            Assert.Equal("timeline", alloc!.Attribution.Method);
-            Check(LabelledSamples(alloc), "BetaAllocates", Beta, 0.95);
+            Assert.All(cpu.Batches.Concat(alloc.Batches), b => Assert.Equal(("timeline", ""), (b.Attribution.Method, b.Attribution.Note)));
+            Assert.True(cpu.Batches.Sum(b => b.Attribution.Requests) > 10, "requests seen");
+            // Templates and the fixed rows only, never a raw path.
+            Assert.All(cpu.Samples.Concat(alloc.Samples).Select(s => s.Endpoint).Distinct(),
+                e => Assert.Contains(e, new[] { Alpha, Beta, Sync, "GET /items/{id:int}", "[not in a request]" }));
+            foreach (var (method, endpoint, required) in CpuWork)
+            {
+                Check(cpu.Samples, method, endpoint, required, MinSamples, figures);
+            }
+            Check(alloc.Samples, "BetaAllocates", Beta, 0.95, MinAllocBytes, figures);
         }
         finally
         {
-            output.WriteLine($"cpu window: {cpu.Attribution}");
-            output.WriteLine($"alloc window: {alloc!.Attribution}");
+            output.WriteLine($"cpu windows: {string.Join(" ", cpu.Batches.Select(b => b.Attribution))}");
+            output.WriteLine($"alloc windows: {string.Join(" ", alloc.Batches.Select(b => b.Attribution))}");
             figures.ForEach(output.WriteLine);
         }
+    }
+
+    private const int MinSamples = 30;
+
+    /// <summary>About 30 allocation samples (one per ~100 KB allocated).</summary>
+    private const long MinAllocBytes = 3_000_000;
+    private const int MaxWindows = 6;
+
+    private static readonly (string Method, string Endpoint, double Required)[] CpuWork =
+    [
+        ("AlphaBeforeAwait", Alpha, 0.95), ("AlphaAfterAwait", Alpha, 0.95),
+        ("BetaBeforeAwait", Beta, 0.95), ("BetaAfterAwait", Beta, 0.95), ("SyncWork", Sync, 0.99),
+    ];
+
+    private static IEnumerable<(string Endpoint, string[] Functions, long Value)> InMethod(
+        IEnumerable<(string Endpoint, string[] Functions, long Value)> samples, string method) =>
+        samples.Where(s => s.Functions.Any(f => f.Contains($"RouteWork.{method}(", StringComparison.Ordinal)));
+
+    /// <summary>Share of the samples in <paramref name="method"/> (cpu: samples; alloc: estimated bytes) labelled <paramref name="endpoint"/>.</summary>
+    private static void Check(IReadOnlyList<(string Endpoint, string[] Functions, long Value)> samples, string method, string endpoint,
+        double required, long minimum, List<string> figures)
+    {
+        var with = InMethod(samples, method).ToList();
+        var total = with.Sum(s => s.Value);
+        var right = with.Where(s => s.Endpoint == endpoint).Sum(s => s.Value);
+        var share = total == 0 ? 0 : (double)right / total;
+        figures.Add($"{method}: {right}/{total} = {share:P1} on '{endpoint}' (required {required:P0})");
+        Assert.True(total >= minimum, $"too few samples in {method} to judge after {MaxWindows} windows: {total}");
+        Assert.True(share >= required, $"{method}: only {share:P1} of {total} samples on '{endpoint}': " +
+            string.Join(", ", with.GroupBy(s => s.Endpoint).Select(g => $"{g.Key}={g.Sum(s => s.Value)}")));
+    }
+
+    /// <summary>Commands windows of <paramref name="kind"/> one after another until <paramref name="enough"/> holds for their samples together.</summary>
+    private static async Task<(List<Batch> Batches, List<(string Endpoint, string[] Functions, long Value)> Samples)> CollectAsync(
+        FakeGateway gateway, int pid, string kind, Func<List<(string Endpoint, string[] Functions, long Value)>, bool> enough)
+    {
+        var batches = new List<Batch>();
+        var samples = new List<(string Endpoint, string[] Functions, long Value)>();
+        for (var window = 0; window < MaxWindows && (window == 0 || !enough(samples)); window++)
+        {
+            var seen = gateway.Batches.Count;
+            await gateway.SendAsync(new Command { Id = $"{kind}{window}", Action = Command.Types.Action.Start, Kind = kind, Pid = pid, Seconds = 3 });
+            var batch = await Eventually.Until(() => gateway.Batches.Skip(seen).FirstOrDefault(b => b.Kinds.Contains(kind)), b => b is not null, Deadline, $"{kind} window {window}");
+            batches.Add(batch!);
+            samples.AddRange(LabelledSamples(batch!));
+        }
+        return (batches, samples);
     }
 
     [Fact]
@@ -106,12 +140,13 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
         Assert.DoesNotContain(once.StdoutLines, l => l.StartsWith("[endpoint]", StringComparison.Ordinal));
     }
 
-    /// <summary>The cpu samples of a batch with their endpoint label and function names, root first.</summary>
+    /// <summary>The samples of a batch with their endpoint label and function names, root first.</summary>
     private static List<(string Endpoint, string[] Functions, long Value)> LabelledSamples(Batch b) =>
         b.Samples.Select(s => (
             Endpoint: b.Strings[(int)s.Labels.Single(l => b.Strings[(int)l.Key] == "endpoint").Value],
             Functions: b.Stacks[(int)s.Stack].Locations.Select(l => b.Strings[(int)b.Functions[(int)b.Locations[(int)l].Function].Name]).ToArray(),
-            Value: b.Kinds.Contains("alloc") ? s.AllocCount : s.CpuSamples)).ToList();
+            // Allocation windows: estimated bytes (the bytes per route are what the label is for).
+            Value: b.Kinds.Contains("alloc") ? s.AllocBytes : s.CpuSamples)).ToList();
 
     private static async Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra)
     {
