@@ -62,8 +62,10 @@ public sealed class ScheduleGrain(
 
     public async Task<bool> RemoveAsync(string kind)
     {
-        if (!state.State.Schedules.Remove(kind)) return false;
+        if (!state.State.Schedules.ContainsKey(kind)) return false;
+        // The reminder first: if that fails, the schedule is still listed and a retry removes both.
         await UnregisterAsync(kind);
+        state.State.Schedules.Remove(kind);
         await state.WriteStateAsync();
         if (state.State.Schedules.Count == 0)
             await GrainFactory.GetGrain<IScheduleDirectoryGrain>(IScheduleDirectoryGrain.Key).RemoveAsync(Service);

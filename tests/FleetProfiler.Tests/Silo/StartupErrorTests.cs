@@ -34,6 +34,14 @@ public sealed class StartupErrorTests
     }
 
     [Fact]
+    public async Task A_schedule_minimum_below_the_reminder_minimum_names_both_settings()
+    {
+        var (code, output) = await RunAsync(new() { ["Scheduling:MinimumPeriod"] = "00:00:30" });
+        Assert.Equal(ExitCodes.Usage, code);
+        AssertOneClearLine(output, "FleetProfiler:Scheduling:MinimumPeriod: 00:00:30 is below FleetProfiler:Reminders:MinimumReminderPeriod (00:01:00)");
+    }
+
+    [Fact]
     public async Task Cluster_mode_without_connection_string_names_it()
     {
         var (code, output) = await RunAsync(new() { ["Mode"] = "cluster" });
