@@ -120,6 +120,9 @@ public sealed class AgentOptions
     /// <summary>Attribution of window samples to requests and routes (the sample label <c>endpoint</c>).</summary>
     public AttributionOptions Attribution { get; set; } = new();
 
+    /// <summary>Coverage runs: bounds of one run and the coverage signal.</summary>
+    public Coverage.CoverageOptions Coverage { get; set; } = new();
+
     /// <summary>Longest wait for the runtime's rundown after a window is stopped.</summary>
     public int StopTimeoutSeconds { get; set; } = 30;
 
@@ -159,7 +162,8 @@ public sealed class AgentOptions
 /// <summary>One scheduled window kind: <c>{Kind: cpu, Seconds: 10, Every: 00:15:00}</c>.</summary>
 public sealed class ScheduleOptions
 {
-    /// <summary><c>cpu</c>, <c>wall</c>, <c>alloc</c> or a comma-separated combination (<c>cpu,wall</c> costs one session).</summary>
+    /// <summary><c>cpu</c>, <c>wall</c>, <c>alloc</c> or a comma-separated combination (<c>cpu,wall</c> costs one session);
+    /// or <c>coverage</c> alone: one coverage run per period (<see cref="Seconds"/> does not apply).</summary>
     public string Kind { get; set; } = "cpu";
 
     /// <summary>Window length; 0 = the kind's default (<see cref="AgentOptions.WindowSeconds"/>, or <see cref="AgentOptions.InuseWindowSeconds"/> for inuse).</summary>
@@ -225,6 +229,7 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         }
         errors.AddRange(options.RequestMetrics.Problems());
         errors.AddRange(options.Attribution.Problems());
+        errors.AddRange(options.Coverage.Problems());
         if (!string.IsNullOrWhiteSpace(options.TempDirectory) && !Directory.Exists(options.TempDirectory))
         {
             errors.Add($"Agent:TempDirectory '{options.TempDirectory}' does not exist.");
@@ -280,9 +285,9 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         for (var i = 0; i < options.Schedules.Count; i++)
         {
             var s = options.Schedules[i];
-            if (!ProfileKindNames.TryParse(s.Kind, out _))
+            if (!ProfileKindNames.TryParse(s.Kind, out _) && s.Kind != Coverage.CoverageBatches.Kind)
             {
-                errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}.");
+                errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}, nor {Coverage.CoverageBatches.Kind}.");
             }
             var scheduleKinds = ProfileKindNames.TryParse(s.Kind, out var k) ? k : ProfileKinds.None;
             var maxSeconds = scheduleKinds.HasFlag(ProfileKinds.Inuse) ? AgentOptions.MaxInuseWindowSeconds : 600;
@@ -307,6 +312,18 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         if (options.Signals && !Triggers.RealtimeSignals.IsValidOffset(options.SignalOffset, out var range))
         {
             errors.Add($"Agent:SignalOffset must keep SIGRTMIN+N+1 within the real-time signals ({range}), was {options.SignalOffset}.");
+        }
+        if (options.Signals && options.Coverage.SignalOffset != -1)
+        {
+            var coverage = options.Coverage.SignalOffset;
+            if (coverage < 0 || Triggers.RealtimeSignals.Min + coverage > Triggers.RealtimeSignals.Max)
+            {
+                errors.Add($"Agent:Coverage:SignalOffset must be -1 (off) or keep SIGRTMIN+N within the real-time signals (SIGRTMIN {Triggers.RealtimeSignals.Min} .. SIGRTMAX {Triggers.RealtimeSignals.Max}), was {coverage}.");
+            }
+            else if (coverage == options.SignalOffset || coverage == options.SignalOffset + 1)
+            {
+                errors.Add($"Agent:Coverage:SignalOffset ({coverage}) must differ from the start/stop signals Agent:SignalOffset and Agent:SignalOffset+1 ({options.SignalOffset}, {options.SignalOffset + 1}).");
+            }
         }
         if (options.DiscoverySeconds is < 1 or > 3600)
         {

@@ -1,4 +1,5 @@
 using FleetProfiler.Agent;
+using FleetProfiler.Agent.Coverage;
 using FleetProfiler.Agent.OneShot;
 using FleetProfiler.Agent.RequestMetrics;
 using FleetProfiler.Agent.Spool;
@@ -41,6 +42,7 @@ builder.Services.AddOptions<OneShotOptions>().Bind(builder.Configuration.GetSect
 builder.Services.AddSingleton<ProcessDiscovery>();
 builder.Services.AddSingleton<TraceSymbolizer>();
 builder.Services.AddSingleton<WindowCollector>();
+builder.Services.AddSingleton<CoverageCollector>();
 builder.Services.AddSingleton<OneShotCommand>();
 
 if (!oneShot.Enabled)
@@ -61,6 +63,7 @@ if (!oneShot.Enabled)
     builder.Services.AddSingleton<WindowSpooler>();
     builder.Services.AddSingleton<ProfilingRuns>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<ProfilingRuns>());
+    builder.Services.AddSingleton<CoverageRuns>();
     builder.Services.AddSingleton<RemoteCommands>();
     builder.Services.AddHostedService<ScheduledProfiling>();
     builder.Services.AddHostedService<SignalTrigger>();

@@ -1,3 +1,4 @@
+using FleetProfiler.Agent.Coverage;
 using FleetProfiler.Profiles.Formats;
 
 namespace FleetProfiler.Agent.OneShot;
@@ -5,6 +6,7 @@ namespace FleetProfiler.Agent.OneShot;
 /// <summary>Runs the one-shot mode: one window, folded stacks on stdout (sorted by value, biggest first), logs on stderr.</summary>
 public sealed class OneShotCommand(
     WindowCollector collector,
+    CoverageCollector coverage,
     IOptions<OneShotOptions> oneShot,
     IOptions<AgentOptions> agent,
     ILogger<OneShotCommand> logger)
@@ -20,6 +22,10 @@ public sealed class OneShotCommand(
             return ExitCodes.Usage;
         }
 
+        if (request.Kind == CoverageBatches.Kind)
+        {
+            return await CoverAsync(request.Pid, output, ct);
+        }
         var kind = ProfileKindNames.Parse(request.Kind);
         var seconds = request.Seconds > 0 ? request.Seconds : agent.Value.DefaultSecondsFor(kind);
         ProfileWindow window;
@@ -58,9 +64,32 @@ public sealed class OneShotCommand(
         return ExitCodes.Ok;
     }
 
+    private async Task<int> CoverAsync(int pid, TextWriter output, CancellationToken ct)
+    {
+        CoverageResult result;
+        try
+        {
+            result = await coverage.CollectAsync(pid, ct);
+        }
+        catch (TargetUnavailableException e)
+        {
+            Console.Error.WriteLine($"fleetprofiler-agent: {e.Message}");
+            return ExitCodes.TargetUnavailable;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("fleetprofiler-agent: interrupted; the session was stopped");
+            return ExitCodes.Interrupted;
+        }
+        await output.WriteLineAsync(Google.Protobuf.JsonFormatter.Default.Format(result.Run));
+        await output.FlushAsync(CancellationToken.None);
+        return ExitCodes.Ok;
+    }
+
     public static readonly string Usage =
         "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc|inuse [--seconds <n>] [--by-endpoint]   (one window, folded stacks on stdout;\n" +
         "           --by-endpoint: each stack under its request's [endpoint] METHOD route)\n" +
+        "       FleetProfiler.Agent --once --pid <pid> --kind coverage   (one coverage run: methods and lines that never ran, JSON on stdout)\n" +
         "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
         "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
         $"exit codes: {ExitCodes.Ok} ok, {ExitCodes.Failed} failure, {ExitCodes.TargetUnavailable} target not profilable (not found / not .NET / socket not accessible), " +

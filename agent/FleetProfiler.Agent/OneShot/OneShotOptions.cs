@@ -2,7 +2,7 @@ namespace FleetProfiler.Agent.OneShot;
 
 /// <summary>
 /// <c>--once --pid N --kind cpu|wall|alloc|inuse --seconds S</c>: profile one process for one window, print folded
-/// stacks to stdout, exit. Bound from section <c>OneShot</c> (the switches are mapped onto it).
+/// stacks to stdout, exit. <c>--kind coverage</c>: one coverage run, printed as the wire's <c>CoverageRun</c> in JSON. Bound from section <c>OneShot</c> (the switches are mapped onto it).
 /// </summary>
 public sealed class OneShotOptions
 {
@@ -40,9 +40,9 @@ public sealed class OneShotOptions
         {
             problems.Add("--pid <process id> is required");
         }
-        if (!ProfileKindNames.TryParse(Kind, out var kinds) || ProfileKindNames.Single(kinds) is null)
+        if (Kind != Coverage.CoverageBatches.Kind && (!ProfileKindNames.TryParse(Kind, out var kinds) || ProfileKindNames.Single(kinds) is null))
         {
-            problems.Add($"--kind must be one of {string.Join(", ", ProfileKindNames.All)} (was '{Kind}')");
+            problems.Add($"--kind must be one of {string.Join(", ", ProfileKindNames.All)}, {Coverage.CoverageBatches.Kind} (was '{Kind}')");
         }
         if (Seconds is < 0 or > 600)
         {

@@ -74,18 +74,23 @@ public sealed class SourceLineReader(SourcePathRules paths) : IDisposable
         {
             return roots;
         }
-        roots = [];
-        foreach (var handle in reader.GetCustomDebugInformation(EntityHandle.ModuleDefinition))
-        {
-            var info = reader.GetCustomDebugInformation(handle);
-            if (reader.GetGuid(info.Kind) == SourcePathRules.SourceLinkKind)
-            {
-                roots = SourcePathRules.SourceLinkRoots(reader.GetBlobBytes(info.Value));
-                break;
-            }
-        }
+        roots = SourceLinkRootsOf(reader);
         _sourceLinkRoots[modulePath] = roots;
         return roots;
+    }
+
+    /// <summary>The local prefixes of the PDB's SourceLink document map; empty when it has none.</summary>
+    public static IReadOnlyList<string> SourceLinkRootsOf(MetadataReader pdb)
+    {
+        foreach (var handle in pdb.GetCustomDebugInformation(EntityHandle.ModuleDefinition))
+        {
+            var info = pdb.GetCustomDebugInformation(handle);
+            if (pdb.GetGuid(info.Kind) == SourcePathRules.SourceLinkKind)
+            {
+                return SourcePathRules.SourceLinkRoots(pdb.GetBlobBytes(info.Value));
+            }
+        }
+        return [];
     }
 
     private MetadataReaderProvider? Open(string modulePath)

@@ -1,14 +1,17 @@
+using FleetProfiler.Agent.Coverage;
 using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Agent.Triggers;
 
 /// <summary>
 /// The gateway's commands (docs/protocol.md, "Commands"): START kind on pid (0 = every target) for seconds, one
-/// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. Answers at once;
-/// the windows run in the background.
+/// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. START of kind
+/// <c>coverage</c> runs one coverage run on pid (0 = every target); its seconds do not apply. Answers at once;
+/// the windows and runs go on in the background.
 /// </summary>
 public sealed class RemoteCommands(
     ProfilingRuns runs,
+    CoverageRuns coverage,
     TargetRegistry registry,
     ProcessDiscovery discovery,
     IOptions<AgentOptions> options,
@@ -32,9 +35,13 @@ public sealed class RemoteCommands(
 
     private (bool, string) Start(Command command)
     {
+        if (command.Kind == CoverageBatches.Kind)
+        {
+            return StartCoverage(command);
+        }
         if (!ProfileKindNames.TryParse(command.Kind, out var kinds))
         {
-            return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)})");
+            return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)} or {CoverageBatches.Kind})");
         }
         var seconds = command.Seconds == 0 ? options.Value.DefaultSecondsFor(kinds) : command.Seconds;
         if (seconds is < 1 or > MaxSeconds)
@@ -73,8 +80,43 @@ public sealed class RemoteCommands(
         return (true, $"profiling {ProfileKindNames.Format(kinds)} on {what} for {seconds} s");
     }
 
+    private (bool, string) StartCoverage(Command command)
+    {
+        if (command.Pid < 0)
+        {
+            return (false, $"pid must be ≥ 0, was {command.Pid}");
+        }
+        if (command.Pid > 0)
+        {
+            try
+            {
+                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
+            }
+            catch (TargetUnavailableException e)
+            {
+                return (false, e.Message);
+            }
+        }
+        else if (registry.Current.Count == 0)
+        {
+            return (false, "no .NET process to cover on this host");
+        }
+        var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
+        var busy = coverage.Start(name, command.Pid == 0 ? null : [command.Pid]);
+        if (busy.Count > 0)
+        {
+            return (false, $"a coverage run of pid {command.Pid} is already under way");
+        }
+        var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
+        return (true, $"coverage run of {what}");
+    }
+
     private (bool, string) Stop(Command command)
     {
+        if (command.Kind == CoverageBatches.Kind)
+        {
+            return (false, "a coverage run lasts about a second and cannot be stopped");
+        }
         var kinds = ProfileKinds.None;
         if (!string.IsNullOrEmpty(command.Kind) && !ProfileKindNames.TryParse(command.Kind, out kinds))
         {

@@ -1,3 +1,4 @@
+using FleetProfiler.Agent.Coverage;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetProfiler.Agent.Triggers;
@@ -9,6 +10,7 @@ namespace FleetProfiler.Agent.Triggers;
 /// </summary>
 public sealed class ScheduledProfiling(
     ProfilingRuns runs,
+    CoverageRuns coverage,
     TargetRegistry registry,
     TimeProvider time,
     IOptions<AgentOptions> options,
@@ -28,9 +30,10 @@ public sealed class ScheduledProfiling(
 
     private async Task RunScheduleAsync(int index, ScheduleOptions schedule, AgentOptions settings, CancellationToken ct)
     {
-        var kinds = ProfileKindNames.Parse(schedule.Kind);
-        var name = $"schedule {ProfileKindNames.Format(kinds)}";
-        if (settings.Schedules.Take(index).Any(s => ProfileKindNames.Parse(s.Kind) == kinds))
+        var isCoverage = schedule.Kind == CoverageBatches.Kind;
+        var kinds = isCoverage ? ProfileKinds.None : ProfileKindNames.Parse(schedule.Kind);
+        var name = $"schedule {(isCoverage ? CoverageBatches.Kind : ProfileKindNames.Format(kinds))}";
+        if (settings.Schedules.Take(index).Any(s => s.Kind == schedule.Kind || (!isCoverage && ProfileKindNames.TryParse(s.Kind, out var k) && k == kinds)))
         {
             name += $" #{index}";
         }
@@ -73,6 +76,10 @@ public sealed class ScheduledProfiling(
             if (selected.Count > 0 && runs.IsActive(name))
             {
                 logger.LogWarning("{Schedule}, period {Period}: the previous window is still being processed; skipping this period", name, period);
+            }
+            else if (selected.Count > 0 && isCoverage)
+            {
+                await coverage.RunAsync(name, selected.Select(t => t.ProcessId).ToList());
             }
             else if (selected.Count > 0)
             {

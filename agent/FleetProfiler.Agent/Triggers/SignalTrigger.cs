@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FleetProfiler.Agent.Coverage;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetProfiler.Agent.Triggers;
@@ -7,10 +8,12 @@ namespace FleetProfiler.Agent.Triggers;
 /// The signal trigger: <c>SIGRTMIN+N</c> to the agent starts a profile of <see cref="AgentOptions.SignalKinds"/>
 /// (allocations by default) on every target, in windows of <see cref="AgentOptions.WindowSeconds"/> back to back,
 /// until <c>SIGRTMIN+N+1</c>, which ends the current windows early and keeps them. A second start while one runs
-/// changes nothing and says so.
+/// changes nothing and says so. <c>SIGRTMIN+M</c> (<see cref="CoverageOptions.SignalOffset"/>, default 3) runs one
+/// coverage run of every target.
 /// </summary>
 public sealed class SignalTrigger(
     ProfilingRuns runs,
+    CoverageRuns coverage,
     IOptions<AgentOptions> options,
     ILogger<SignalTrigger> logger) : IHostedService, IDisposable
 {
@@ -48,6 +51,18 @@ public sealed class SignalTrigger(
             context.Cancel = true;
             OnStop(stopName);
         }));
+        if (settings.Coverage.SignalOffset >= 0)
+        {
+            var coverageSignal = rtMin + settings.Coverage.SignalOffset;
+            var coverageName = RealtimeSignals.Describe(coverageSignal, rtMin);
+            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)coverageSignal, context =>
+            {
+                context.Cancel = true;
+                logger.LogInformation("Signal {Signal}: a coverage run of every target", coverageName);
+                coverage.Start("signal coverage", settings.Pids.Count > 0 ? settings.Pids : null);
+            }));
+            logger.LogInformation("Listening for the coverage signal: kill -s {Signal} <agent pid> runs coverage of every target once", coverageName);
+        }
         logger.LogInformation(
             "Listening for signals: kill -s {Start} <agent pid> starts a profile ({Kinds}) of every target, kill -s {Stop} stops it (SIGRTMIN is {RtMin}, from {Source}; Agent:SignalOffset {Offset})",
             startName, ProfileKindNames.Format(kinds), stopName, rtMin, RealtimeSignals.Source, settings.SignalOffset);

@@ -1,0 +1,97 @@
+using System.Reflection;
+using FleetProfiler.Agent.Coverage;
+using FleetProfiler.Agent.Spool;
+
+namespace FleetProfiler.Agent.Tests.Coverage;
+
+/// <summary>The coverage domain on its own: classification rule, JIT settings, line packing, deps.json, batch fitting.</summary>
+public sealed class CoverageRulesTests
+{
+    private static readonly ModuleFacts Normal = new(Sound: true, Loaded: true, NoInlining: false);
+
+    [Theory]
+    [InlineData(true, MethodImplAttributes.IL, 5000, MethodState.Live)]
+    [InlineData(false, MethodImplAttributes.IL, 1025, MethodState.DeadCertain)]
+    [InlineData(false, MethodImplAttributes.IL, 1024, MethodState.DeadProbable)]
+    [InlineData(false, MethodImplAttributes.NoInlining, 10, MethodState.DeadCertain)]
+    [InlineData(false, MethodImplAttributes.AggressiveInlining, 5000, MethodState.DeadProbable)]
+    public void An_unseen_method_is_certain_only_when_it_cannot_have_been_inlined(bool seen, MethodImplAttributes impl, int ilBytes, MethodState expected) =>
+        Assert.Equal(expected, MethodClassifier.Classify(seen, Normal, impl, ilBytes));
+
+    [Fact]
+    public void Never_loaded_and_canary_modules_make_unseen_methods_certain_unless_the_run_is_unsound()
+    {
+        Assert.Equal(MethodState.DeadCertain, MethodClassifier.Classify(false, Normal with { Loaded = false }, MethodImplAttributes.AggressiveInlining, 1));
+        Assert.Equal(MethodState.DeadCertain, MethodClassifier.Classify(false, Normal with { NoInlining = true }, MethodImplAttributes.IL, 1));
+        Assert.Equal(MethodState.DeadProbable, MethodClassifier.Classify(false, new ModuleFacts(false, false, true), MethodImplAttributes.NoInlining, 5000));
+        Assert.Equal(MethodState.Live, MethodClassifier.Classify(true, new ModuleFacts(false, true, false), MethodImplAttributes.IL, 1));
+    }
+
+    [Fact]
+    public void JIT_settings_read_canaries_and_overrides_as_the_runtime_does()
+    {
+        Assert.Equal(new JitSettings(false, "", false, ""), JitSettings.From(new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["PATH"] = "/bin" }));
+        Assert.True(JitSettings.From(new Dictionary<string, string> { ["DOTNET_JitNoInline"] = "1" }).Canary);
+        Assert.True(JitSettings.From(new Dictionary<string, string> { ["COMPlus_JitNoInline"] = "0x1" }).Canary);
+        Assert.Equal(new JitSettings(false, "", false, ""), JitSettings.From(new Dictionary<string, string> { ["DOTNET_JitNoInline"] = "0" }));
+        Assert.Equal("COMPlus_JitMaxInlineSize=0x200", JitSettings.From(new Dictionary<string, string> { ["COMPlus_JitMaxInlineSize"] = "0x200" }).Override);
+        Assert.Equal("DOTNET_JitStdOutFile=/tmp/x", JitSettings.From(new Dictionary<string, string> { ["DOTNET_JitStdOutFile"] = "/tmp/x" }).Override);
+        Assert.True(JitSettings.From(new Dictionary<string, string> { ["DOTNET_ReadyToRun"] = "0" }).ReadyToRunDisabled);
+        Assert.False(JitSettings.From(new Dictionary<string, string> { ["DOTNET_ReadyToRun"] = "1" }).ReadyToRunDisabled);
+    }
+
+    [Fact]
+    public void Lines_pack_into_inclusive_ranges_and_unpack_to_the_same_set()
+    {
+        Assert.Equal([3u, 5u, 9u, 9u, 11u, 12u], LineRanges.Pack([12, 3, 4, 5, 9, 11, 4, 0]));
+        Assert.Empty(LineRanges.Pack([]));
+        Assert.Equal([3, 4, 5, 9, 11, 12], LineRanges.Unpack([3, 5, 9, 9, 11, 12]));
+        Assert.Throws<FormatException>(() => LineRanges.Unpack([3, 5, 9]).ToList());
+        Assert.Throws<FormatException>(() => LineRanges.Unpack([5, 3]).ToList());
+    }
+
+    [Fact]
+    public void The_services_own_assemblies_are_the_project_libraries_of_its_deps_json()
+    {
+        var deps = File.ReadAllBytes(Path.Combine(DeadCodeTargets.ServiceDirectory, "FleetProfiler.DeadCodeService.deps.json"));
+        Assert.Equal(
+            ["FleetProfiler.DeadCodeNeverLoaded.dll", "FleetProfiler.DeadCodeService.dll", "FleetProfiler.DeadCodeShared.dll"],
+            ServiceAssemblies.ProjectFiles(deps).Order());
+    }
+
+    [Fact]
+    public void A_run_over_the_batch_size_leaves_out_the_largest_modules_lines_first_and_says_so()
+    {
+        var run = new CoverageRun();
+        run.Modules.Add(new CoverageModule { Name = "big", Methods = 1 });
+        run.Modules.Add(new CoverageModule { Name = "small", Methods = 1 });
+        run.Files.Add(new CoverageFile { Path = "a.cs", Module = "big", Executable = { Enumerable.Range(1, 4000).Select(i => (uint)i * 3) } });
+        run.Files.Add(new CoverageFile { Path = "b.cs", Module = "small", Executable = { 1, 2 } });
+        var batch = new Batch { Kinds = { CoverageBatches.Kind }, Coverage = run };
+
+        CoverageBatches.FitInto(batch, 1024);
+
+        Assert.True(batch.CalculateSize() <= 1024);
+        Assert.Equal(["b.cs"], batch.Coverage.Files.Select(f => f.Path));
+        Assert.StartsWith("lines left out", batch.Coverage.Modules.Single(m => m.Name == "big").Skipped);
+        Assert.Equal("", batch.Coverage.Modules.Single(m => m.Name == "small").Skipped);
+        Assert.Equal(1, batch.Coverage.Modules.Single(m => m.Name == "big").Methods);
+    }
+
+    [Fact]
+    public void A_garbage_PDB_beside_an_assembly_is_reported_unreadable()
+    {
+        using var dir = new TempDirectory("pdb");
+        var dll = dir.Combine("FleetProfiler.DeadCodeShared.dll");
+        File.Copy(Path.Combine(DeadCodeTargets.ServiceDirectory, "FleetProfiler.DeadCodeShared.dll"), dll);
+        File.WriteAllBytes(dir.Combine("FleetProfiler.DeadCodeShared.pdb"), Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(dll));
+
+        var (pdb, problem) = PdbLocator.Open(pe, dll);
+
+        Assert.Null(pdb);
+        Assert.StartsWith(PdbLocator.Unreadable, problem);
+        File.Delete(dir.Combine("FleetProfiler.DeadCodeShared.pdb"));
+        Assert.Equal(PdbLocator.NoPdb, PdbLocator.Open(pe, dll).Problem);
+    }
+}
