@@ -49,6 +49,7 @@ public static class CoverageBatches
                 {
                     module.Skipped = $"lines left out: the run is over the gateway's batch size ({maxBytes / 1024} KB)";
                 }
+                RunFiles.DropDanglingFiles(run);
                 continue;
             }
             var longest = run.Modules.OrderByDescending(m => m.DeadMethods.Count).FirstOrDefault();
@@ -60,5 +61,6 @@ public static class CoverageBatches
             longest.DeadMethods.Clear();
             longest.DeadMethods.AddRange(keep);
         }
+        RunFiles.DropDanglingFiles(run);
     }
 }

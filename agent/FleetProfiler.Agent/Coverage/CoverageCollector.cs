@@ -20,6 +20,9 @@ public sealed record CoverageResult(TargetProcess Target, DateTime StartUtc, Dat
 /// </summary>
 public sealed class CoverageCollector(ProcessDiscovery discovery, IOptions<AgentOptions> options, ILogger<CoverageCollector> logger)
 {
+    /// <summary>The reason quotes a JIT setting's value, which may be long.</summary>
+    private const int MaxReasonLength = 512;
+
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     public Task<CoverageResult> CollectAsync(int processId, CancellationToken ct = default) => CollectAsync(discovery.Describe(processId), ct);
@@ -38,7 +41,7 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, IOptions<Agent
             // Read before the session: the rundown must not be older than what it is compared against.
             var jit = TargetEnvironment.ReadJitSettings(pid);
             var (appDirectory, assemblies, omitted) = ServiceAssemblies.Find(pid, limits.MaxModules);
-            var processStart = ProcessStartUtc(pid);
+            var processStart = ProcessStartUtc(pid) ?? throw new TargetUnavailableException(pid, $"process {pid} not found (no start time)");
 
             // Only the runtime's rundown matters; the Loader keyword is the one provider a session must have, and shows
             // modules that load or unload during the moment the session lasts.
@@ -56,25 +59,27 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, IOptions<Agent
                 : executed.Unsoundness;
             var run = new CoverageRun
             {
-                ProcessStart = processStart is { } start ? Timestamp.FromDateTime(start) : null,
+                ProcessStart = Timestamp.FromDateTime(processStart),
                 Canary = jit.Canary,
-                UncertainReason = unsound,
+                UncertainReason = unsound.Length <= MaxReasonLength ? unsound : unsound[..(MaxReasonLength - 1)] + "…",
             };
             var rules = new SourcePathRules(agentOptions.SourcePathPrefixesOf(target.ServiceName));
+            var documents = new List<DocumentLines>();
             foreach (var assembly in assemblies)
             {
                 var seen = Seen(executed, assembly);
                 try
                 {
-                    var (module, files) = ModuleCoverage.Analyze(assembly, seen, unsound.Length == 0, jit, rules, limits);
+                    var (module, moduleDocuments) = ModuleCoverage.Analyze(assembly, seen, unsound.Length == 0, jit, rules, limits);
                     run.Modules.Add(module);
-                    run.Files.AddRange(files.Take(Math.Max(0, limits.MaxFiles - run.Files.Count)));
+                    documents.AddRange(moduleDocuments);
                 }
                 catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
                 {
-                    run.Modules.Add(new CoverageModule { Name = assembly.Name, Loaded = seen is not null, Skipped = $"unreadable assembly: {e.Message}" });
+                    run.Modules.Add(new CoverageModule { Name = assembly.Name, Loaded = seen is not null, Skipped = ModuleCoverage.Bounded($"unreadable assembly: {e.Message}") });
                 }
             }
+            RunFiles.Fill(run, documents, limits);
             var result = new CoverageResult(target, trace.StartUtc, trace.EndUtc, run, target.RuntimeVersion?.ToString());
             logger.LogInformation(
                 "Coverage of {Service} (pid {Pid}): {Modules} service assemblies in {AppDirectory}{Omitted}, {Methods} methods: {Live} live, {Certain} dead-certain, {Probable} dead-probable; {Files} files; rundown {Rundown} methods, trace {TraceKB} KB; {Canary}{Uncertain}; agent CPU {AgentCpu:F2} s",

@@ -15,21 +15,22 @@ public sealed class CoverageOptions
     /// <summary>N of <c>SIGRTMIN+N</c>, which runs coverage of every target once; -1 = no coverage signal.</summary>
     public int SignalOffset { get; set; } = 3;
 
-    public CoverageLimits Limits => new(MaxDeadMethodsPerModule, MaxFiles: MaxFiles, MaxModules: MaxModules);
+    public RunLimits Limits => new(MaxDeadMethodsPerModule, MaxFiles: MaxFiles, MaxModules: MaxModules);
 
     public IEnumerable<string> Problems()
     {
-        if (MaxModules is < 1 or > 10_000)
+        // Within what the gateway accepts (CoverageLimits): over it a whole run would be rejected.
+        if (MaxModules < 1 || MaxModules > CoverageLimits.MaxModules)
         {
-            yield return $"Agent:Coverage:MaxModules must be 1..10000, was {MaxModules}.";
+            yield return $"Agent:Coverage:MaxModules must be 1..{CoverageLimits.MaxModules}, was {MaxModules}.";
         }
-        if (MaxDeadMethodsPerModule is < 0 or > 1_000_000)
+        if (MaxDeadMethodsPerModule < 0 || MaxDeadMethodsPerModule > CoverageLimits.MaxDeadMethodsPerModule)
         {
-            yield return $"Agent:Coverage:MaxDeadMethodsPerModule must be 0..1000000, was {MaxDeadMethodsPerModule}.";
+            yield return $"Agent:Coverage:MaxDeadMethodsPerModule must be 0..{CoverageLimits.MaxDeadMethodsPerModule}, was {MaxDeadMethodsPerModule}.";
         }
-        if (MaxFiles is < 0 or > 100_000)
+        if (MaxFiles < 0 || MaxFiles > CoverageLimits.MaxFiles)
         {
-            yield return $"Agent:Coverage:MaxFiles must be 0..100000, was {MaxFiles}.";
+            yield return $"Agent:Coverage:MaxFiles must be 0..{CoverageLimits.MaxFiles}, was {MaxFiles}.";
         }
     }
 }

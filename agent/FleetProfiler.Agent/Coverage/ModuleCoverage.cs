@@ -8,7 +8,11 @@ namespace FleetProfiler.Agent.Coverage;
 /// <summary>Bounds of one module's part of a run.</summary>
 /// <param name="MaxDeadMethods">Dead methods listed per module (certain first, then by token); the counts stay exact.</param>
 /// <param name="MaxLine">Sequence points on lines beyond this are ignored (generated code with absurd line numbers).</param>
-public sealed record CoverageLimits(int MaxDeadMethods = 20_000, int MaxLine = 1_000_000, int MaxFiles = 5_000, int MaxModules = 500);
+public sealed record RunLimits(int MaxDeadMethods = 20_000, int MaxLine = CoverageLimits.MaxLine, int MaxFiles = 5_000, int MaxModules = 500);
+
+/// <summary>The lines of one source file in one module: per line, <see cref="ModuleCoverage.LiveLine"/> and
+/// <see cref="ModuleCoverage.ProbableLine"/> flags of the methods with a sequence point on it (0 = only certain-dead ones).</summary>
+public sealed record DocumentLines(SourcePath Path, string Module, Dictionary<int, byte> Lines);
 
 /// <summary>
 /// One service assembly in one run: every method with an IL body classified (<see cref="MethodClassifier"/>) against
@@ -17,12 +21,12 @@ public sealed record CoverageLimits(int MaxDeadMethods = 20_000, int MaxLine = 1
 /// </summary>
 public static class ModuleCoverage
 {
-    private const byte LiveLine = 1;
-    private const byte ProbableLine = 2;
+    public const byte LiveLine = 1;
+    public const byte ProbableLine = 2;
 
     /// <param name="seen">Tokens of the module's methods with native code; null when the process never loaded it.</param>
-    public static (CoverageModule Module, IReadOnlyList<CoverageFile> Files) Analyze(
-        ServiceAssembly assembly, HashSet<int>? seen, bool sound, JitSettings jit, SourcePathRules paths, CoverageLimits limits)
+    public static (CoverageModule Module, IReadOnlyList<DocumentLines> Documents) Analyze(
+        ServiceAssembly assembly, HashSet<int>? seen, bool sound, JitSettings jit, SourcePathRules paths, RunLimits limits)
     {
         var module = new CoverageModule { Name = assembly.Name, Loaded = seen is not null };
         using var pe = new PEReader(File.OpenRead(assembly.LocalPath));
@@ -105,7 +109,7 @@ public static class ModuleCoverage
                     dead.Add(new CoverageMethod
                     {
                         Token = (uint)token,
-                        Name = $"{typeName}.{metadata.GetString(method.Name)}",
+                        Name = Bounded($"{typeName}.{metadata.GetString(method.Name)}"),
                         Confidence = state == MethodState.DeadCertain ? DeadConfidence.DeadCertain : DeadConfidence.DeadProbable,
                         File = firstFile?.Path ?? "",
                         Line = (uint)firstLine,
@@ -115,20 +119,12 @@ public static class ModuleCoverage
         }
 
         module.DeadMethods.AddRange(dead.OrderBy(m => m.Confidence == DeadConfidence.DeadCertain ? 0 : 1).ThenBy(m => m.Token).Take(limits.MaxDeadMethods));
-        var files = documents.Values
-            .OrderBy(d => d.Path.Path, StringComparer.Ordinal)
-            .Select(d => new CoverageFile
-            {
-                Path = d.Path.Path,
-                OriginalPath = d.Path.IsMapped ? d.Path.Original : "",
-                Module = assembly.Name,
-                Executable = { LineRanges.Pack(d.Lines.Keys) },
-                MissedCertain = { LineRanges.Pack(d.Lines.Where(l => l.Value == 0).Select(l => l.Key)) },
-                MissedProbable = { LineRanges.Pack(d.Lines.Where(l => l.Value == ProbableLine).Select(l => l.Key)) },
-            })
-            .ToList();
+        var files = documents.Values.Select(d => new DocumentLines(d.Path, assembly.Name, d.Lines)).ToList();
         return (module, files);
     }
+
+    /// <summary>Names within the protocol's longest string (generated names can be absurd).</summary>
+    internal static string Bounded(string text) => text.Length <= BatchLimitDefaults.MaxStringLength ? text : text[..(BatchLimitDefaults.MaxStringLength - 1)] + "…";
 
     /// <summary><c>Namespace.Type</c>, nested types as <c>Outer+Inner</c> (as the runtime names them).</summary>
     private static string TypeName(MetadataReader metadata, TypeDefinition type)

@@ -1,6 +1,7 @@
 using System.Reflection;
 using FleetProfiler.Agent.Coverage;
-using FleetProfiler.Agent.Spool;
+using FleetProfiler.Agent.Symbolization;
+using CoverageBatches = FleetProfiler.Agent.Coverage.CoverageBatches;
 
 namespace FleetProfiler.Agent.Tests.Coverage;
 
@@ -76,6 +77,33 @@ public sealed class CoverageRulesTests
         Assert.StartsWith("lines left out", batch.Coverage.Modules.Single(m => m.Name == "big").Skipped);
         Assert.Equal("", batch.Coverage.Modules.Single(m => m.Name == "small").Skipped);
         Assert.Equal(1, batch.Coverage.Modules.Single(m => m.Name == "big").Methods);
+    }
+
+    [Fact]
+    public void Run_files_merge_a_path_shared_by_two_modules_and_leave_out_paths_that_are_not_repository_relative()
+    {
+        var run = new CoverageRun();
+        run.Modules.Add(new CoverageModule { Name = "A", DeadMethods = { new CoverageMethod { Name = "A.X.Gone", File = "/build/a/Gone.cs", Line = 3 } } });
+        run.Modules.Add(new CoverageModule { Name = "B" });
+        byte live = ModuleCoverage.LiveLine, probable = ModuleCoverage.ProbableLine;
+        DocumentLines Doc(string path, string module, params (int Line, byte Flags)[] lines) =>
+            new(new SourcePath(path, "/_/" + path), module, lines.ToDictionary(l => l.Line, l => l.Flags));
+
+        RunFiles.Fill(run,
+        [
+            Doc("src/Shared.cs", "A", (1, 0), (2, 0), (3, probable), (4, live)),
+            Doc("src/Shared.cs", "B", (2, live), (3, 0), (5, 0)),
+            Doc("/build/a/Gone.cs", "A", (3, 0)),
+            Doc("src/../x.cs", "B", (1, 0)),
+        ], new RunLimits());
+
+        var shared = Assert.Single(run.Files);
+        Assert.Equal(("src/Shared.cs", "A", "/_/src/Shared.cs"), (shared.Path, shared.Module, shared.OriginalPath));
+        Assert.Equal([1, 2, 3, 4, 5], LineRanges.Unpack(shared.Executable));
+        Assert.Equal([1, 5], LineRanges.Unpack(shared.MissedCertain)); // 2 ran in B; 4 ran in A
+        Assert.Equal([3], LineRanges.Unpack(shared.MissedProbable)); // the weakest of its owners
+        Assert.All(run.Modules, m => Assert.StartsWith("lines of 1 source file(s) left out", m.Skipped));
+        Assert.Equal(("", 0u), (run.Modules[0].DeadMethods[0].File, run.Modules[0].DeadMethods[0].Line));
     }
 
     [Fact]

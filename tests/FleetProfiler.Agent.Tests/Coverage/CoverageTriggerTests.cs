@@ -32,8 +32,12 @@ public sealed class CoverageTriggerTests(DeadCodeFixture targets) : IDisposable
         Assert.Empty(batch.Samples);
         Assert.True(batch.Sequence > 0);
         Assert.Contains("FleetProfiler.DeadCodeService.Work.NeverCalledLarge", new CoverageRunView(batch.Coverage).Certain);
-        // Without a configured prefix the files keep the PDB's (build) paths.
-        Assert.Contains(batch.Coverage.Files, f => f.Path == Path.Combine(Repo.Root, "tests", "FleetProfiler.DeadCodeService", "Work.cs"));
+        // No source-path rule applies to this build's absolute paths (no prefix configured here): the gateway accepts only
+        // repository-relative files, so lines are left out, the modules say why and methods keep no file.
+        Assert.Empty(batch.Coverage.Files);
+        Assert.All(batch.Coverage.Modules.Where(m => m.Loaded), m => Assert.Contains("not repository-relative", m.Skipped));
+        Assert.All(batch.Coverage.Modules.SelectMany(m => m.DeadMethods), m => Assert.Equal(("", 0u), (m.File, m.Line)));
+        Assert.NotNull(batch.Coverage.ProcessStart);
 
         await gateway.SendAsync(new Command { Id = "cov2", Action = Command.Types.Action.Stop, Kind = "coverage" });
         await gateway.SendAsync(new Command { Id = "cov3", Action = Command.Types.Action.Start, Kind = "coverage", Pid = 999_999_0 });
