@@ -14,6 +14,8 @@ const string Usage = """
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
       attribution [--reps 5] [--seconds 4] [--clients 4] [--path /work/beta]
                 throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy
+      coverage  [--runs 8]
+                CPU and request pause one coverage run (agent --once --kind coverage) costs the idle demo
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -46,6 +48,13 @@ try
                 var settings = AttributionSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await AttributionBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "coverage":
+            {
+                var settings = CoverageSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await CoverageBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":
