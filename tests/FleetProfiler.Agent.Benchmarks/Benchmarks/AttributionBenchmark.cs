@@ -4,13 +4,14 @@ using FleetProfiler.Agent.Benchmarks.Targets;
 
 namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
-public sealed record AttributionSettings(int Reps, int Seconds, int Clients, string Path)
+public sealed record AttributionSettings(int Reps, int Seconds, int Clients, string Path, int WarmupSeconds)
 {
     public static AttributionSettings Read(CommandLineOptions options) => new(
         options.Int("reps", 5, 1, 100),
         options.Int("seconds", 4, 1, 120),
         options.Int("clients", 4, 1, 256),
-        options.String("path") ?? "/work/beta");
+        options.String("path") ?? "/work/beta",
+        options.Int("warmup", 8, 1, 120));
 }
 
 /// <summary>
@@ -43,7 +44,8 @@ public static class AttributionBenchmark
         {
             await using var target = await StartTargetAsync();
             await using var load = new ClosedLoopLoad(new Uri(target.BaseUrl, settings.Path.TrimStart('/')), settings.Clients);
-            var warm = await load.MeasureAsync(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), target.Process.Pid);
+            // A fresh target is cold: warm it until tiered JIT settles, or the conditions measured first would look slower.
+            var warm = await load.MeasureAsync(TimeSpan.FromSeconds(settings.WarmupSeconds), TimeSpan.FromSeconds(1), target.Process.Pid);
             Log.Info(string.Create(CultureInfo.InvariantCulture, $"rep {rep + 1}: target pid {target.Process.Pid}, warm-up {warm.RequestsPerSecond:F1} req/s"));
             var idleThreads = ProcFs.CountThreads(target.Process.Pid, OverheadBenchmark.EventPipeThread);
             Condition[] order = rep % 2 == 0
@@ -138,7 +140,29 @@ public static class AttributionBenchmark
         var port = FreePorts.Take();
         var process = ChildProcess.Start("test service", Repo.DotnetHost, [Repo.TestServiceDll, "--urls", $"http://127.0.0.1:{port}"],
             new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = "attribution-bench" });
-        return new TestServiceTarget(process, new Uri($"http://127.0.0.1:{port}/"));
+        var target = new TestServiceTarget(process, new Uri($"http://127.0.0.1:{port}/"));
+        // The test service logs nothing: ask until it answers.
+        using var http = new HttpClient { BaseAddress = target.BaseUrl };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("items/1");
+                if (response.IsSuccessStatusCode)
+                {
+                    return target;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the test service did not answer GET /items/1 within 60 s:\n{process.StderrTail()}");
+            }
+            await Task.Delay(50);
+        }
     }
 
     private sealed record TestServiceTarget(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
