@@ -14,6 +14,7 @@ public static class FleetProfilerTool
         new TriggerCommand(), new StatusCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),
+        new DeadCodeCommand(), new DeadCodeImportCommand(), new AnnotateCommand(),
     ];
 
     /// <summary>The command whose (possibly two-word) name starts the arguments, and how many words it took.</summary>

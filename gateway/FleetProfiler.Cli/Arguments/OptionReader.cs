@@ -1,7 +1,10 @@
 namespace FleetProfiler.Cli.Arguments;
 
-/// <summary>One option a command accepts: <c>--name VALUE</c> (or <c>--name=VALUE</c>), or a flag without a value.</summary>
-public sealed record OptionSpec(string Name, bool IsFlag = false, string? Alias = null);
+/// <summary>
+/// One option a command accepts: <c>--name VALUE</c> (or <c>--name=VALUE</c>), a flag without a value, or the
+/// command's one positional argument (<see cref="IsPositional"/>: <c>annotate FILE</c>), read by its name.
+/// </summary>
+public sealed record OptionSpec(string Name, bool IsFlag = false, string? Alias = null, bool IsPositional = false);
 
 /// <summary>
 /// The options of one command, read from its arguments. Every mistake is a <see cref="UsageException"/> naming the
@@ -25,15 +28,21 @@ public sealed class OptionReader
         }
 
         var reader = new OptionReader(command);
+        var positional = byName.Values.FirstOrDefault(s => s.IsPositional);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if ((!arg.StartsWith('-') || arg == "-") && positional is not null && !reader._values.ContainsKey(positional.Name))
+            {
+                reader._values[positional.Name] = arg;
+                continue;
+            }
             if (!arg.StartsWith('-') || arg == "-")
                 throw new UsageException($"unexpected argument '{arg}' for '{command}' (options are written --name value)");
 
             var eq = arg.StartsWith("--", StringComparison.Ordinal) ? arg.IndexOf('=') : -1;
             var name = eq < 0 ? arg : arg[..eq];
-            if (!byName.TryGetValue(name, out var spec))
+            if (!byName.TryGetValue(name, out var spec) || spec.IsPositional)
                 throw new UsageException($"unknown option '{name}' for '{command}'");
 
             string? value;

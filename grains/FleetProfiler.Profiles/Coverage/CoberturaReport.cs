@@ -61,9 +61,14 @@ public sealed class CoberturaReport
         {
             using var reader = XmlReader.Create(new StringReader(xml), settings);
             var info = (IXmlLineInfo)reader;
-            while (reader.Read())
+            reader.Read();
+            while (!reader.EOF)
             {
-                if (reader.NodeType != XmlNodeType.Element) continue;
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    reader.Read();
+                    continue;
+                }
                 var at = info.LineNumber;
                 var name = reader.LocalName;
                 if (!Elements.Contains(name)) throw new ProfileDataException($"line {at}: unknown element <{name}> (not Cobertura)");
@@ -76,8 +81,9 @@ public sealed class CoberturaReport
                         covered = Long(reader, "lines-covered", at) ?? -1;
                         break;
                     case "source":
-                        if (!reader.IsEmptyElement) sources.Add(reader.ReadElementContentAsString().Trim());
-                        break;
+                        // Reading the content moves past the element: the loop must not read again.
+                        sources.Add(reader.ReadElementContentAsString().Trim());
+                        continue;
                     case "class":
                         var file = reader.GetAttribute("filename");
                         if (string.IsNullOrWhiteSpace(file)) throw new ProfileDataException($"line {at}: <class> has no filename");
@@ -99,6 +105,7 @@ public sealed class CoberturaReport
                         if (hits > 0) entry.Hit.Add((int)number);
                         break;
                 }
+                reader.Read();
             }
         }
         catch (XmlException e)

@@ -1,0 +1,77 @@
+using static FleetProfiler.Testing.CoverageFileSpec;
+
+namespace FleetProfiler.Cli.Tests.EndToEnd;
+
+/// <summary><c>deadcode</c>, <c>deadcode import</c> and <c>annotate</c>, run in-process against the real platform process.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class DeadCodeCommandsTests(SeededPlatform platform)
+{
+    private Task<CliResult> RunAsync(params string[] args) => Tool.RunAsync([.. args, "--gateway", platform.GatewayUrl]);
+
+    /// <summary>A service of its own (no CODEOWNERS set by other tests), with one run on the day; returns the path prefix.</summary>
+    private async Task<(string Prefix, string Service)> SeedAsync(string day)
+    {
+        var prefix = "cli" + Guid.NewGuid().ToString("N")[..6] + "/";
+        var service = "deadcode-" + prefix.TrimEnd('/');
+        var at = new DateTimeOffset(DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero);
+        await platform.Agent.SendAckedAsync(CoverageBatches.Run((ulong)Random.Shared.NextInt64(1_000, long.MaxValue / 2), service, SeededPlatform.Host, at,
+            [new(prefix + "src/Dead.cs", Lines(1, 10), Lines(5, 10), [2])],
+            deadMethods: [("Orders.Dead.Unused", prefix + "src/Dead.cs", 5, Protocol.V1.DeadConfidence.DeadCertain)]));
+        return (prefix, service);
+    }
+
+    [Fact]
+    public async Task Deadcode_ranks_files_and_exports_csv_and_annotate_marks_every_line()
+    {
+        var (prefix, service) = await SeedAsync("2026-11-20");
+
+        var table = await RunAsync("deadcode", "--day", "2026-11-20", "--prefix", prefix);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var row = table.Out.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.Equal($"{prefix}src/Dead.cs 6 1 10 1 1 1 unowned", string.Join(' ', row.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+
+        var csv = await RunAsync("deadcode", "--from", "2026-11-20", "--to", "2026-11-20", "--prefix", prefix, "--format", "csv");
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        Assert.Equal("path,dead_certain_lines,dead_probable_lines,executable_lines,runs,canary_runs,hosts,days,services,owners,rig_sources,run_by_rig_only_lines,run_in_production_only_lines\n" +
+                     $"{prefix}src/Dead.cs,6,1,10,1,0,1,1,{service},,,0,0\n", csv.Out);
+
+        var annotated = await RunAsync("annotate", prefix + "src/Dead.cs", "--day", "2026-11-20", "--period", "7");
+        Assert.True(annotated.ExitCode == 0, annotated.ToString());
+        var lines = annotated.Out.Split('\n');
+        Assert.Contains(" 1   | ", lines);
+        Assert.Contains(" 2 ? | ", lines);
+        Assert.Contains(" 5 ! | ", lines);
+        Assert.Contains(lines, l => l.Contains("1 day(s) since 2026-11-20") && l.EndsWith("line 5  Orders.Dead.Unused", StringComparison.Ordinal));
+        Assert.Contains("text: no source text", annotated.Out);
+    }
+
+    [Fact]
+    public async Task Annotate_of_a_file_no_run_covered_exits_2_and_bad_days_are_usage_errors()
+    {
+        var missing = await RunAsync("annotate", "nowhere/src/None.cs", "--day", "2026-11-21");
+        Assert.True(missing.ExitCode == ExitCodes.NotFound, missing.ToString());
+        Assert.Contains("no run covered 'nowhere/src/None.cs'", missing.Error);
+
+        var both = await RunAsync("deadcode", "--day", "2026-11-21", "--days", "3");
+        Assert.True(both.ExitCode == ExitCodes.Usage, both.ToString());
+        var bad = await RunAsync("deadcode", "--day", "21.11.2026");
+        Assert.True(bad.ExitCode == ExitCodes.Usage, bad.ToString());
+        Assert.Contains("--day: '21.11.2026' is not a day", bad.Error);
+        var noFile = await RunAsync("annotate", "--day", "2026-11-21");
+        Assert.True(noFile.ExitCode == ExitCodes.Usage, noFile.ToString());
+    }
+
+    [Fact]
+    public async Task Deadcode_import_reports_coverlets_line_counts()
+    {
+        var report = Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-profiles.cobertura.xml");
+
+        var r = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/work/wt-covserver");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("integration-rig 2026-11-22: ", r.Out);
+        Assert.Contains("1,494 lines, 218 covered", r.Out);
+        var again = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/work/wt-covserver");
+        Assert.Contains("already imported", again.Out);
+    }
+}
