@@ -45,7 +45,7 @@ public sealed class DeadCodeDayGrain(
                 s.FilesRefused++;
                 continue;
             }
-            s.Files[f.Path] = f;
+            s.Files[f.Path] = IndexedFile.Of(f);
         }
         s.Runs += newRuns;
         await state.WriteStateAsync();
@@ -62,7 +62,7 @@ public sealed class DeadCodeDayGrain(
     {
         var s = state.State;
         var day = DayKey.TryParse(this.GetPrimaryKeyString(), out var d) ? d : default;
-        return Task.FromResult(new DeadCodeDay(day, [.. s.Files.Values], s.Runs, s.FilesRefused));
+        return Task.FromResult(new DeadCodeDay(day, [.. s.Files.Values.Select(f => f.ToSummary())], s.Runs, s.FilesRefused));
     }
 
     public async Task ExpireAsync()
@@ -81,7 +81,41 @@ public sealed class DeadCodeDayGrain(
 [GenerateSerializer]
 public sealed class DeadCodeDayState
 {
-    [Id(0)] public SortedDictionary<string, SourceFileSummary> Files { get; set; } = new(StringComparer.Ordinal);
+    [Id(0)] public SortedDictionary<string, IndexedFile> Files { get; set; } = new(StringComparer.Ordinal);
     [Id(1)] public int Runs { get; set; }
     [Id(2)] public long FilesRefused { get; set; }
+}
+
+/// <summary>
+/// A file of the day index as stored: plain members and concrete lists, because the JSON grain storage records each
+/// value's runtime type and refuses compiler-made collection types when reading them back.
+/// </summary>
+[GenerateSerializer]
+public sealed class IndexedFile
+{
+    [Id(0)] public string Path { get; set; } = "";
+    [Id(1)] public List<string> Services { get; set; } = [];
+    [Id(2)] public int Hosts { get; set; }
+    [Id(3)] public int Runs { get; set; }
+    [Id(4)] public int CanaryRuns { get; set; }
+    [Id(5)] public int ExecutableLines { get; set; }
+    [Id(6)] public int DeadCertainLines { get; set; }
+    [Id(7)] public int DeadProbableLines { get; set; }
+    [Id(8)] public List<string> RigSources { get; set; } = [];
+
+    public static IndexedFile Of(SourceFileSummary f) => new()
+    {
+        Path = f.Path,
+        Services = [.. f.Services],
+        Hosts = f.Hosts,
+        Runs = f.Runs,
+        CanaryRuns = f.CanaryRuns,
+        ExecutableLines = f.ExecutableLines,
+        DeadCertainLines = f.DeadCertainLines,
+        DeadProbableLines = f.DeadProbableLines,
+        RigSources = [.. f.RigSources],
+    };
+
+    public SourceFileSummary ToSummary() =>
+        new(Path, [.. Services], Hosts, Runs, CanaryRuns, ExecutableLines, DeadCertainLines, DeadProbableLines, [.. RigSources]);
 }
