@@ -10,7 +10,7 @@ public static class FleetProfilerTool
 {
     public static IReadOnlyList<ToolCommand> Commands { get; } =
     [
-        new ProfileCommand(), new TopCommand(), new DiffCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
+        new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new StatusCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),

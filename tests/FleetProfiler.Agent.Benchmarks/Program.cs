@@ -16,6 +16,8 @@ const string Usage = """
                 throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy
       coverage  [--runs 8]
                 CPU and request pause one coverage run (agent --once --kind coverage) costs the idle demo
+      inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
+                throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -55,6 +57,13 @@ try
                 var settings = CoverageSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await CoverageBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "inuse":
+            {
+                var settings = InuseSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await InuseBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":

@@ -42,7 +42,7 @@ public sealed class ProfileCommand : ToolCommand
         var kind = o.OneOf("--kind", Kinds) ?? "cpu";
         var format = o.OneOf("--format", Formats) ?? "folded";
         var types = o.Flag("--types");
-        if (types && kind != "alloc") throw new UsageException($"--types shows allocated types: it needs --kind alloc, not {kind}");
+        if (types && kind is not ("alloc" or "inuse")) throw new UsageException($"--types shows allocated types: it needs --kind alloc or inuse, not {kind}");
         var range = Range(context, o);
         var minShare = o.Double("--min-share", 0, 1) ?? 0;
         var file = o.Value("--output");

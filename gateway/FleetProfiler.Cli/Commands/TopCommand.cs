@@ -24,9 +24,9 @@ public sealed class TopCommand : ToolCommand
           --service S        the service (required)
           --host H           only this host
         {{RangeHelp}}
-          --kind K           cpu (default), wall or alloc (values in bytes)
+          --kind K           cpu (default), wall, alloc or inuse (values in bytes; inuse: the latest snapshot, see growth)
           --files            rank source files instead of functions
-          --types            rank allocated types (implies --kind alloc)
+          --types            rank allocated types (implies --kind alloc; also with --kind inuse)
           --limit N          rows, 1 to 1000 (default 20)
           --order O          self (default) or total
         """;
@@ -43,7 +43,7 @@ public sealed class TopCommand : ToolCommand
         var types = o.Flag("--types");
         if (files && types) throw new UsageException("--files and --types exclude each other");
         var kind = o.OneOf("--kind", Kinds) ?? (types ? "alloc" : "cpu");
-        if (types && kind != "alloc") throw new UsageException($"--types ranks allocated types: it needs --kind alloc, not {kind}");
+        if (types && kind is not ("alloc" or "inuse")) throw new UsageException($"--types ranks allocated types: it needs --kind alloc or inuse, not {kind}");
         var orderBy = o.OneOf("--order", "self", "total") ?? "self";
         if (types && orderBy != "self") throw new UsageException("--types ranks by bytes: --order total does not apply");
         var range = Range(context, o);
@@ -67,6 +67,7 @@ public sealed class TopCommand : ToolCommand
         table.WriteTo(output);
         await output.WriteLineAsync($"total {Formatting.Count(reply.Total)} {Formatting.Unit(kind)} in {Formatting.Quantity(reply.Windows, "window")}, {range}");
         if (Formatting.WidenedNote(reply.Coverage) is { } note) await context.Console.Error.WriteLineAsync(note);
+        if (reply.Note.Length > 0) await context.Console.Error.WriteLineAsync($"fleetprofiler: {reply.Note}");
         return ExitCodes.Ok;
     }
 

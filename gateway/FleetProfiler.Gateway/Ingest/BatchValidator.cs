@@ -65,10 +65,9 @@ public static class BatchValidator
             var s = b.Samples[i];
             if (s.Stack >= stacks) return $"samples[{i}].stack is not a stack index";
             if (s.CpuSamples < 0 || s.WallSamples < 0 || s.AllocBytes < 0 || s.AllocCount < 0 || s.InuseBytes < 0 || s.InuseCount < 0) return $"samples[{i}] has a negative value";
-            // In-use is what is left of the window's sampled objects: never more than a type-less stack could have allocated.
+            // In-use values belong to allocated objects (a continuous run's may exceed the window's own alloc values).
             if ((s.InuseBytes != 0 || s.InuseCount != 0) && s.AllocatedType == 0) return $"samples[{i}] has in-use values but no allocated_type";
             if ((s.InuseBytes == 0) != (s.InuseCount == 0)) return $"samples[{i}] has in-use bytes without objects or objects without bytes";
-            if (s.InuseBytes > s.AllocBytes) return $"samples[{i}] has more in-use bytes than allocated bytes (in-use objects are some of the window's sampled allocations)";
             if (s.AllocatedType >= strings) return $"samples[{i}].allocated_type is not a string index";
             foreach (var l in s.Labels)
                 if (l.Key == 0 || l.Key >= strings || l.Value >= strings) return $"samples[{i}] has a label that is not a string index";

@@ -26,7 +26,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         if (request.MinShare is < 0 or >= 1 || double.IsNaN(request.MinShare)) throw QueryArguments.Invalid("min_share: must be in [0, 1)");
         var (service, host) = QueryArguments.Selector(request.Selector);
         var range = QueryArguments.Range(request.From, request.To);
-        var (profile, tree) = await LoadAsync(service, host, range);
+        var (profile, tree) = await LoadAsync(service, host, range, kind);
         if (!request.AllocatedTypes) tree = tree.WithoutAllocatedTypes();
         var title = $"{service}{(host is null ? "" : "/" + host)} {request.Kind} {range.From:u} – {range.To:u}";
         var (data, contentType) = ProfileRendering.Render(tree, kind, format, title, profile, range, request.MinShare);
@@ -39,6 +39,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             Truncated = profile.Truncated,
             Total = tree.Total.Get(kind),
             Coverage = CoverageOf(profile, range),
+            Note = profile.Note ?? "",
         };
     }
 
@@ -56,11 +57,11 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
 
     public override Task<TopReply> TopTypes(TopRequest request, ServerCallContext context)
     {
-        if (request.Kind is not ("" or "alloc")) throw QueryArguments.Invalid($"kind: allocated types exist only for kind alloc, not '{request.Kind}'");
+        if (request.Kind is not ("" or "alloc" or "inuse")) throw QueryArguments.Invalid($"kind: allocated types exist only for kinds alloc and inuse, not '{request.Kind}'");
         if (QueryArguments.OrderBy(request.OrderBy) != RankBy.Self) throw QueryArguments.Invalid("order_by: types rank by bytes (self) only");
-        var alloc = request.Clone();
-        alloc.Kind = "alloc";
-        return TopAsync(alloc, (tree, _, n, _) => tree.TopAllocatedTypes(n).Select(t => (t.Type, t.Bytes, t.Bytes, t.Count)));
+        var typed = request.Clone();
+        if (typed.Kind == "") typed.Kind = "alloc";
+        return TopAsync(typed, (tree, kind, n, _) => tree.TopAllocatedTypes(n, kind).Select(t => (t.Type, t.Bytes, t.Bytes, t.Count)));
     }
 
     private async Task<TopReply> TopAsync(TopRequest request, Func<CallTree, ProfileKind, int, RankBy, IEnumerable<(string Name, long Self, long Total, long Count)>> top)
@@ -69,9 +70,9 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var limit = QueryArguments.Limit(request.Limit);
         var orderBy = QueryArguments.OrderBy(request.OrderBy);
         var (service, host) = QueryArguments.Selector(request.Selector);
-        var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To));
+        var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To), kind);
         var total = tree.Total.Get(kind);
-        var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)) };
+        var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)), Note = profile.Note ?? "" };
         foreach (var (name, self, sum, count) in top(tree, kind, limit, orderBy))
         {
             reply.Entries.Add(new TopEntry
@@ -96,8 +97,8 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
         var (serviceB, hostB) = QueryArguments.Selector(request.SelectorB, "selector_b");
         var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
-        var a = LoadAsync(serviceA, hostA, rangeA);
-        var b = LoadAsync(serviceB, hostB, rangeB);
+        var a = LoadAsync(serviceA, hostA, rangeA, kind);
+        var b = LoadAsync(serviceB, hostB, rangeB, kind);
         var (profileA, treeA) = await a;
         var (profileB, treeB) = await b;
         // Allocation sites are the leaves, as in GetProfile's default and in top.
@@ -113,7 +114,36 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             Windows = profileA.Windows + profileB.Windows,
             Truncated = profileA.Truncated || profileB.Truncated,
             Total = treeB.Total.Get(kind),
+            Note = profileB.Note is null ? "" : $"A: {profileA.Note}; B: {profileB.Note}",
         };
+    }
+
+    public override async Task<GrowthReply> Growth(GrowthRequest request, ServerCallContext context)
+    {
+        var (service, host) = QueryArguments.Selector(request.Selector);
+        var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
+        var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
+        if (rangeB.To <= rangeA.From) throw QueryArguments.Invalid("from_b/to_b: range B must not end before range A starts (B is the later snapshot)");
+        var limit = QueryArguments.Limit(request.Limit);
+        var by = request.By switch
+        {
+            "" or "site" => GrowthBy.Site,
+            "type" => GrowthBy.Type,
+            _ => throw QueryArguments.Invalid($"by: unknown grouping '{request.By}' (site or type)"),
+        };
+        var a = LoadAsync(service, host, rangeA, ProfileKind.Inuse);
+        var b = LoadAsync(service, host, rangeB, ProfileKind.Inuse);
+        var (profileA, treeA) = await a;
+        var (profileB, treeB) = await b;
+        var reply = new GrowthReply
+        {
+            TotalA = treeA.Total.InuseBytes,
+            TotalB = treeB.Total.InuseBytes,
+            Note = $"A: {profileA.Note}; B: {profileB.Note}",
+        };
+        foreach (var e in InuseGrowth.Compute(treeA, treeB, by, limit))
+            reply.Entries.Add(new GrowthEntry { Name = e.Name, BytesA = e.BytesA, BytesB = e.BytesB, Growth = e.Growth, CountGrowth = e.CountGrowth });
+        return reply;
     }
 
     public override async Task<ListServicesReply> ListServices(ListServicesRequest request, ServerCallContext context)
@@ -197,9 +227,13 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         return new TriggerReply { CommandId = id };
     }
 
-    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, TimeRange range)
+    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, TimeRange range, ProfileKind kind)
     {
-        var profile = await grains.GetGrain<IProfileQueryGrain>(0).GetProfileAsync(service, host, range, MaxWindowsPerQuery);
+        var query = grains.GetGrain<IProfileQueryGrain>(0);
+        // In-use is a gauge: the latest snapshot of the range, not a sum over its windows (docs/live-memory.md).
+        var profile = ProfileTypes.Of(kind).IsGauge
+            ? await query.GetInuseSnapshotAsync(service, host, range, MaxWindowsPerQuery)
+            : await query.GetProfileAsync(service, host, range, MaxWindowsPerQuery);
         if (profile.Windows == 0)
         {
             var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
@@ -207,7 +241,10 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"selector.host: service '{service}' has no host '{host}'");
             throw QueryArguments.NotFound($"from/to: no profile data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}");
         }
-        return (profile, CallTreeCodec.Deserialize(profile.Tree));
+        var tree = CallTreeCodec.Deserialize(profile.Tree);
+        if (ProfileTypes.Of(kind).IsGauge && tree.Total.InuseBytes == 0 && tree.Total.InuseCount == 0)
+            throw QueryArguments.NotFound($"from/to: no inuse data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} (profiles of other kinds exist: start an inuse window, docs/live-memory.md)");
+        return (profile, tree);
     }
 
     internal static Coverage CoverageOf(MergedProfile profile, TimeRange asked)

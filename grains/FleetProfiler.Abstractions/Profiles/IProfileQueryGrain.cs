@@ -13,6 +13,13 @@ public interface IProfileQueryGrain : IGrainWithIntegerKey
     Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows);
 
     /// <summary>
+    /// The in-use snapshot of a range (kind <c>inuse</c>, a gauge): per (host, process id) the newest window in the
+    /// range with in-use values, summed over processes. When the range has no such raw window (expired), the rolled-up
+    /// peaks. <see cref="MergedProfile.Note"/> says which, and that objects allocated before a window are not seen.
+    /// </summary>
+    Task<MergedProfile> GetInuseSnapshotAsync(string service, string? host, TimeRange range, int maxWindows);
+
+    /// <summary>
     /// The paths the PDBs named for repository-relative <paramref name="paths"/> of a service (the latest seen);
     /// paths never reported with a different original are absent.
     /// </summary>

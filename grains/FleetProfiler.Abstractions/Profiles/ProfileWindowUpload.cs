@@ -57,4 +57,5 @@ public sealed record MergedProfile(
     [property: Id(4)] bool Widened = false,
     [property: Id(5)] TimeRange? Covered = null,
     [property: Id(6)] int BucketsRead = 0,
-    [property: Id(7)] int RawWindowsRead = 0);
+    [property: Id(7)] int RawWindowsRead = 0,
+    [property: Id(8)] string? Note = null);

@@ -29,6 +29,21 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         return new EndpointReport(minutes, EndpointSummaries.Summarize(rows, minutes), perMinute ? rows : []);
     }
 
+    public async Task<MergedProfile> GetInuseSnapshotAsync(string service, string? host, TimeRange range, int maxWindows)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
+        if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
+        var windows = await Task.Run(() => store.ReadWindowsAsync(service, host, range.From, range.To, maxWindows));
+        if (InuseSnapshot.Latest(windows) is { } latest)
+        {
+            return new MergedProfile(CallTreeCodec.Serialize(latest.Tree), latest.Windows.Count, windows.Count >= maxWindows, 0,
+                false, range, 0, windows.Count, InuseSnapshot.Note(latest.Windows, windows.Count >= maxWindows));
+        }
+        var peaks = await GetProfileAsync(service, host, range, maxWindows);
+        return peaks with { Note = InuseSnapshot.PeaksNote };
+    }
+
     public async Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(service);

@@ -68,7 +68,7 @@ public sealed class AllocationQueryTests(PlatformFixture platform)
         Assert.Equal(6000.0 / 11000, types.Entries[0].SelfShare, 9);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.TopTypesAsync(Top(service, kind: "cpu")));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains("kind: allocated types exist only for kind alloc", e.Status.Detail);
+        Assert.Contains("kind: allocated types exist only for kinds alloc and inuse", e.Status.Detail);
     }
 
     [Fact]
