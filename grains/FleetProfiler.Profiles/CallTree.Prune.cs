@@ -7,6 +7,8 @@ public sealed partial class CallTree
     /// nodes this creates. Keeps the heaviest nodes (best-first from the root, so every kept node's ancestors
     /// are kept) and folds each dropped subtree into one <c>[other]</c> child of its nearest kept ancestor,
     /// whose self values are the dropped subtree's totals: the total of every kept node stays exact.
+    /// Endpoint roots (<c>[endpoint] …</c> root children) are kept first, whatever their weight, so that every
+    /// endpoint's totals survive a cap; only a cap below twice the number of endpoints folds some of them.
     /// </summary>
     /// <param name="maxNodes">Cap on <see cref="NodeCount"/>, at least 2 (root + one <c>[other]</c>).</param>
     /// <param name="rankBy">Weigh nodes by the total of this kind; null weighs each node by its largest share
@@ -76,6 +78,17 @@ public sealed partial class CallTree
     }
 
     private double[] PruneScores(ProfileKind? rankBy)
+    {
+        double[] score = WeighNodes(rankBy);
+        if (_frames.FindEndpoints() is { } endpoints)
+        {
+            for (int i = 1; i < _count; i++)
+                if ((int)(_keys[i] >> 32) == Root && endpoints[(int)_keys[i]]) score[i] = double.PositiveInfinity;
+        }
+        return score;
+    }
+
+    private double[] WeighNodes(ProfileKind? rankBy)
     {
         var score = new double[_count];
         if (rankBy is { } kind)

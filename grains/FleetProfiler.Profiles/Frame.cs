@@ -32,6 +32,27 @@ public readonly record struct Frame(string Function, string? File = null, int Li
     public static bool IsAllocatedTypeName(string function) =>
         function.StartsWith(AllocatedTypePrefix, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Prefix of the pseudo-frame <c>[endpoint] METHOD route</c>. A window's samples that ran for a request hang under
+    /// one such root per endpoint (and <c>[endpoint] [not in a request]</c>), so the stored trees and every rollup keep
+    /// per-endpoint trees; only a root child is an endpoint (see <see cref="CallTree.WithoutEndpoints"/>).
+    /// </summary>
+    public const string EndpointPrefix = "[endpoint] ";
+
+    /// <summary>The root pseudo-frame of the endpoint <paramref name="endpoint"/> (<c>"GET /items/{id}"</c>).</summary>
+    public static Frame Endpoint(string endpoint)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(endpoint);
+        return new(EndpointPrefix + endpoint);
+    }
+
+    /// <summary>True for an <c>[endpoint] …</c> pseudo-frame (see <see cref="EndpointPrefix"/>).</summary>
+    public bool IsEndpoint => IsEndpointName(Function) && File is null && Line == 0;
+
+    /// <summary>True when <paramref name="function"/> is the name of an <c>[endpoint] …</c> pseudo-frame.</summary>
+    public static bool IsEndpointName(string function) =>
+        function.StartsWith(EndpointPrefix, StringComparison.Ordinal);
+
     /// <inheritdoc />
     public override string ToString() =>
         File is null ? Function

@@ -81,6 +81,22 @@ public sealed class FrameTable
         return types;
     }
 
+    /// <summary>
+    /// Per frame id: whether it is an <c>[endpoint] …</c> pseudo-frame (<see cref="Frame.IsEndpoint"/>); null when
+    /// the table has none, so trees without endpoints pay nothing.
+    /// </summary>
+    public bool[]? FindEndpoints()
+    {
+        bool[]? endpoints = null;
+        for (int id = 0; id < _count; id++)
+        {
+            if (_files[id] != NoFile || _lines[id] != 0 || !Frame.IsEndpointName(_strings[_names[id]])) continue;
+            endpoints ??= new bool[_count];
+            endpoints[id] = true;
+        }
+        return endpoints;
+    }
+
     /// <summary>Id of the <c>[other]</c> frame, interned on first use.</summary>
     public int OtherId => _otherId >= 0 ? _otherId : _otherId = Intern(Frame.OtherName);
 

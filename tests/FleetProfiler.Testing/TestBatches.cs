@@ -69,6 +69,32 @@ public static class TestBatches
         return b;
     }
 
+    /// <summary>
+    /// Labels sample i with <c>endpoint</c> = <paramref name="endpoints"/>[i] (null: no label), as an attributing agent
+    /// does, and records the attribution (method "timeline", the labelled samples counted).
+    /// </summary>
+    public static Batch WithEndpoints(this Batch b, params string?[] endpoints)
+    {
+        if (endpoints.Length != b.Samples.Count) throw new ArgumentException($"{b.Samples.Count} samples, {endpoints.Length} endpoints");
+        uint Str(string s)
+        {
+            var i = b.Strings.IndexOf(s);
+            if (i >= 0) return (uint)i;
+            b.Strings.Add(s);
+            return (uint)(b.Strings.Count - 1);
+        }
+        var attribution = new Attribution { Method = "timeline" };
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            if (endpoints[i] is not { } endpoint) continue;
+            b.Samples[i].Labels.Add(new Label { Key = Str("endpoint"), Value = Str(endpoint) });
+            if (endpoint == "[not in a request]") attribution.SamplesNotInRequest++;
+            else attribution.SamplesInRequests++;
+        }
+        b.Attribution = attribution;
+        return b;
+    }
+
     /// <summary>The file a frame of these batches lives in: its class ("app!Orders.Get" → "Orders.cs").</summary>
     public static string FileOf(string frame) => frame[(frame.IndexOf('!') + 1)..].Split('.')[0] + ".cs";
 

@@ -23,6 +23,7 @@ public sealed class DiffCommand : ToolCommand
           --b-from T --b-to T  B's range
           --service S          both sides' service; --a-service / --b-service override it per side
           --host H             both sides' host (default: every host); --a-host / --b-host override it per side
+          --endpoint E         both sides: only the samples that ran for this endpoint ("GET /items/{id}")
           --kind K             cpu (default), wall or alloc
           --format F           svg (default) or tree (JSON)
           -o, --output FILE    write to FILE ('-' = stdout, the default)
@@ -32,7 +33,7 @@ public sealed class DiffCommand : ToolCommand
     [
         new("--service"), new("--host"), new("--a-service"), new("--a-host"), new("--b-service"), new("--b-host"),
         new("--window"), new("--ago"), new("--a-from"), new("--a-to"), new("--b-from"), new("--b-to"),
-        new("--kind"), new("--format"), new("--output", Alias: "-o"),
+        new("--kind"), new("--format"), new("--output", Alias: "-o"), new("--endpoint"),
     ];
 
     public override async Task<int> RunAsync(CommandContext context, OptionReader o)
@@ -41,14 +42,15 @@ public sealed class DiffCommand : ToolCommand
         var kind = o.OneOf("--kind", Kinds) ?? "cpu";
         var format = o.OneOf("--format", "svg", "tree") ?? "svg";
         var file = o.Value("--output");
+        var endpoint = o.Value("--endpoint") ?? "";
         ProfileOutput.Check(context.Console, file, format, isBinary: false);
 
         var request = new DiffRequest
         {
-            SelectorA = new Selector { Service = sides.ServiceA, Host = sides.HostA ?? "" },
+            SelectorA = new Selector { Service = sides.ServiceA, Host = sides.HostA ?? "", Endpoint = endpoint },
             FromA = Timestamp.FromDateTimeOffset(sides.A.From),
             ToA = Timestamp.FromDateTimeOffset(sides.A.To),
-            SelectorB = new Selector { Service = sides.ServiceB, Host = sides.HostB ?? "" },
+            SelectorB = new Selector { Service = sides.ServiceB, Host = sides.HostB ?? "", Endpoint = endpoint },
             FromB = Timestamp.FromDateTimeOffset(sides.B.From),
             ToB = Timestamp.FromDateTimeOffset(sides.B.To),
             Kind = kind,

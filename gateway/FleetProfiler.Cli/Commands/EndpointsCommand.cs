@@ -17,9 +17,14 @@ public sealed class EndpointsCommand : ToolCommand
         Usage: fleetprofiler endpoints --service S [--since D | --from T [--to T]] [--per-minute]
 
         Prints a table, most requested first: REQUESTS, REQ/MIN, MEAN ms, P50 ms, P95 ms, P99 ms, 5XX%, 4XX%,
-        METHOD, ROUTE, and a total line. The range is widened to whole UTC minutes. Routes are templates; [no route]
-        counts requests no endpoint matched, [other routes] the routes over the agent's per-minute cap. Requests and
-        MEAN are exact; the percentiles are request-weighted means of the runtime's per-interval percentiles.
+        CPU (samples), CPU%, CPU s, CPU ms/REQ, ALLOC (bytes), METHOD, ROUTE, and a total line. The range is widened
+        to whole UTC minutes. Routes are templates; [no route] counts requests no endpoint matched, [other routes] the
+        routes over the agent's per-minute cap. Requests and MEAN are exact; the percentiles are request-weighted
+        means of the runtime's per-interval percentiles. REQ/MIN divides by the minutes in which the service reported
+        any request (the total line says how many). The CPU and ALLOC columns are what profiling windows saw (the
+        total line says how many windows): CPU% is the share of the service's CPU samples, CPU s the samples times
+        the sampling interval, CPU ms/REQ that over the requests; [not in a request] holds samples taken outside any
+        request, [not attributed] those of windows without attribution.
 
           --service S        the service (required)
         {{RangeHelp}}
@@ -59,11 +64,16 @@ public sealed class EndpointsCommand : ToolCommand
         else
         {
             var table = new TextTable(("REQUESTS", true), ("REQ/MIN", true), ("MEAN ms", true), ("P50 ms", true), ("P95 ms", true),
-                ("P99 ms", true), ("5XX%", true), ("4XX%", true), ("METHOD", false), ("ROUTE", false));
+                ("P99 ms", true), ("5XX%", true), ("4XX%", true), ("CPU", true), ("CPU%", true), ("CPU s", true), ("CPU ms/REQ", true),
+                ("ALLOC", true), ("METHOD", false), ("ROUTE", false));
             foreach (var e in reply.Endpoints)
             {
-                table.Add(Formatting.Count(e.Requests), e.RequestsPerMinute.ToString("0.##", CultureInfo.InvariantCulture), Ms(e.MeanMs),
-                    Ms(e.P50Ms), Ms(e.P95Ms), Ms(e.P99Ms), Formatting.Percent(e.ErrorShare), Formatting.Percent(e.ClientErrorShare), Or(e.Method), e.Route);
+                var requests = e.Requests > 0;
+                table.Add(Formatting.Count(e.Requests), requests ? e.RequestsPerMinute.ToString("0.##", CultureInfo.InvariantCulture) : "-",
+                    requests ? Ms(e.MeanMs) : "-", requests ? Ms(e.P50Ms) : "-", requests ? Ms(e.P95Ms) : "-", requests ? Ms(e.P99Ms) : "-",
+                    requests ? Formatting.Percent(e.ErrorShare) : "-", requests ? Formatting.Percent(e.ClientErrorShare) : "-",
+                    Formatting.Count(e.CpuSamples), Formatting.Percent(e.CpuShare), e.CpuSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+                    requests && e.CpuSamples > 0 ? Ms(e.CpuMsPerRequest) : "-", Formatting.Count(e.AllocBytes), Or(e.Method), e.Route);
             }
 
             table.WriteTo(output);
@@ -72,6 +82,15 @@ public sealed class EndpointsCommand : ToolCommand
         var to = reply.To.ToDateTimeOffset();
         await output.WriteLineAsync($"total {Formatting.Quantity(reply.Endpoints.Sum(e => e.Requests), "request")} in " +
             $"{Formatting.Quantity(reply.Endpoints.Count, "endpoint")}, {Formatting.Time(from)} – {Formatting.Time(to)}");
+        if (!perMinute)
+        {
+            var rangeMinutes = (long)(to - from).TotalMinutes;
+            await output.WriteLineAsync($"REQ/MIN = requests / {Formatting.Quantity(reply.MinutesWithRequests, "minute")} with requests " +
+                $"(of {rangeMinutes} in the range); CPU and ALLOC from {Formatting.Quantity(reply.Windows, "profiling window")} " +
+                $"({Formatting.Count(reply.CpuSamples)} CPU samples)");
+            if (reply.Truncated)
+                await context.Console.Error.WriteLineAsync("fleetprofiler: warning: the range holds more windows than one reply reads; the CPU and ALLOC columns miss some (narrow the range)");
+        }
         return ExitCodes.Ok;
     }
 

@@ -13,13 +13,15 @@ public sealed class ProfileCommand : ToolCommand
     public override string Summary => "export a merged profile: tree, folded, pprof, speedscope or svg";
 
     public override string Help => $$"""
-        Usage: fleetprofiler profile --service S [--host H] [--since D | --from T [--to T]]
+        Usage: fleetprofiler profile --service S [--host H] [--endpoint E] [--since D | --from T [--to T]]
                                      [--kind cpu|wall|alloc] [--types] [--format F] [--min-share X] [-o FILE]
 
         Exports the merge of every profile window of a service (or one host) that starts in the range.
 
           --service S        the service (required)
           --host H           only this host
+          --endpoint E       only the samples that ran for this endpoint, "METHOD route" as `endpoints` lists
+                             it (e.g. "GET /items/{id}") or "[not in a request]": the endpoint's own flamegraph
         {{RangeHelp}}
           --kind K           cpu (default), wall or alloc
           --types            alloc: show each allocated type as a leaf frame "[alloc] Type" under the code that
@@ -32,7 +34,7 @@ public sealed class ProfileCommand : ToolCommand
 
     protected override IEnumerable<OptionSpec> Options =>
     [
-        new("--service"), new("--host"), .. RangeOptions, new("--kind"), new("--types", IsFlag: true), new("--format"),
+        new("--service"), new("--host"), new("--endpoint"), .. RangeOptions, new("--kind"), new("--types", IsFlag: true), new("--format"),
         new("--min-share"), new("--output", Alias: "-o"),
     ];
 
@@ -51,7 +53,7 @@ public sealed class ProfileCommand : ToolCommand
 
         var request = new GetProfileRequest
         {
-            Selector = new Selector { Service = service, Host = o.Value("--host") ?? "" },
+            Selector = new Selector { Service = service, Host = o.Value("--host") ?? "", Endpoint = o.Value("--endpoint") ?? "" },
             From = Timestamp.FromDateTimeOffset(range.From),
             To = Timestamp.FromDateTimeOffset(range.To),
             Kind = kind,

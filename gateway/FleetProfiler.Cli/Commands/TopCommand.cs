@@ -13,7 +13,7 @@ public sealed class TopCommand : ToolCommand
     public override string Summary => "the functions, source files or allocated types with the most time or memory";
 
     public override string Help => $$"""
-        Usage: fleetprofiler top --service S [--host H] [--since D | --from T [--to T]] [--kind K]
+        Usage: fleetprofiler top --service S [--host H] [--endpoint E] [--since D | --from T [--to T]] [--kind K]
                                  [--files | --types] [--limit N] [--order self|total]
 
         Prints a table: SELF, SELF%, TOTAL, TOTAL%, and the function (or file), hottest first.
@@ -23,6 +23,7 @@ public sealed class TopCommand : ToolCommand
 
           --service S        the service (required)
           --host H           only this host
+          --endpoint E       only the samples that ran for this endpoint ("GET /items/{id}", as `endpoints` lists it)
         {{RangeHelp}}
           --kind K           cpu (default), wall, alloc or inuse (values in bytes; inuse: the latest snapshot, see growth)
           --files            rank source files instead of functions
@@ -33,7 +34,7 @@ public sealed class TopCommand : ToolCommand
 
     protected override IEnumerable<OptionSpec> Options =>
     [
-        new("--service"), new("--host"), .. RangeOptions, new("--kind"), new("--files", IsFlag: true), new("--types", IsFlag: true), new("--limit"), new("--order"),
+        new("--service"), new("--host"), new("--endpoint"), .. RangeOptions, new("--kind"), new("--files", IsFlag: true), new("--types", IsFlag: true), new("--limit"), new("--order"),
     ];
 
     public override async Task<int> RunAsync(CommandContext context, OptionReader o)
@@ -49,7 +50,7 @@ public sealed class TopCommand : ToolCommand
         var range = Range(context, o);
         var request = new TopRequest
         {
-            Selector = new Selector { Service = service, Host = o.Value("--host") ?? "" },
+            Selector = new Selector { Service = service, Host = o.Value("--host") ?? "", Endpoint = o.Value("--endpoint") ?? "" },
             From = Timestamp.FromDateTimeOffset(range.From),
             To = Timestamp.FromDateTimeOffset(range.To),
             Kind = kind,

@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Profiles;
 using FleetProfiler.Protocol.V1;
 
@@ -7,6 +8,9 @@ namespace FleetProfiler.Gateway.Ingest;
 /// Turns a validated wire batch into a call tree (the gateway does this, so silos only store and merge).
 /// An allocation's type becomes the leaf pseudo-frame <c>[alloc] Type</c> under its allocation site
 /// (<see cref="Frame.AllocatedType"/>): queries attribute the bytes to the site and list types on their own.
+/// A sample labelled <c>endpoint</c> = E goes under the root pseudo-frame <c>[endpoint] E</c>
+/// (<see cref="Frame.Endpoint"/>), so windows and every rollup keep per-endpoint trees without tables of their own;
+/// queries fold those roots away (<see cref="CallTree.WithoutEndpoints"/>) or read one (<see cref="CallTree.EndpointSubtree"/>).
 /// </summary>
 public static class BatchTranslator
 {
@@ -23,22 +27,39 @@ public static class BatchTranslator
             locationFrames[i] = frames.Intern(b.Strings[(int)function.Name], file, (int)location.Line);
         }
         var typeFrames = new Dictionary<uint, int>();
+        var endpointFrames = new Dictionary<uint, int>();
         var rented = new int[64];
         foreach (var sample in b.Samples)
         {
             var stack = b.Stacks[(int)sample.Stack].Locations;
-            var length = stack.Count + (sample.AllocatedType == 0 ? 0 : 1);
+            var endpoint = EndpointFrame(b, sample, frames, endpointFrames);
+            var offset = endpoint < 0 ? 0 : 1;
+            var length = offset + stack.Count + (sample.AllocatedType == 0 ? 0 : 1);
             if (rented.Length < length) rented = new int[Math.Max(length, rented.Length * 2)];
-            for (var i = 0; i < stack.Count; i++) rented[i] = locationFrames[stack[i]];
+            if (endpoint >= 0) rented[0] = endpoint;
+            for (var i = 0; i < stack.Count; i++) rented[offset + i] = locationFrames[stack[i]];
             if (sample.AllocatedType != 0)
             {
                 if (!typeFrames.TryGetValue(sample.AllocatedType, out var typeFrame))
                     typeFrames[sample.AllocatedType] = typeFrame = frames.Intern(Frame.AllocatedType(b.Strings[(int)sample.AllocatedType]));
-                rented[stack.Count] = typeFrame;
+                rented[offset + stack.Count] = typeFrame;
             }
             tree.Add(rented.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount, sample.InuseBytes, sample.InuseCount));
         }
         return tree;
+    }
+
+    /// <summary>The frame id of the sample's <c>[endpoint] E</c> root, or -1 when it carries no endpoint label.</summary>
+    private static int EndpointFrame(Batch b, Sample sample, FrameTable frames, Dictionary<uint, int> endpointFrames)
+    {
+        foreach (var label in sample.Labels)
+        {
+            if (b.Strings[(int)label.Key] != EndpointNames.LabelKey) continue;
+            if (!endpointFrames.TryGetValue(label.Value, out var frame))
+                endpointFrames[label.Value] = frame = frames.Intern(Frame.Endpoint(b.Strings[(int)label.Value]));
+            return frame;
+        }
+        return -1;
     }
 
     public static byte[] ToEncodedTree(Batch b) => CallTreeCodec.Serialize(ToTree(b));

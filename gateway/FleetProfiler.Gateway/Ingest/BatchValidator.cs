@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Profiles;
 using FleetProfiler.Protocol.V1;
 
@@ -60,6 +61,7 @@ public static class BatchValidator
 
         if (b.Samples.Count > limits.MaxSamples) return $"{b.Samples.Count} samples, over max_samples ({limits.MaxSamples})";
         var stacks = (uint)b.Stacks.Count;
+        var endpoints = new HashSet<uint>();
         for (var i = 0; i < b.Samples.Count; i++)
         {
             var s = b.Samples[i];
@@ -69,9 +71,42 @@ public static class BatchValidator
             if ((s.InuseBytes != 0 || s.InuseCount != 0) && s.AllocatedType == 0) return $"samples[{i}] has in-use values but no allocated_type";
             if ((s.InuseBytes == 0) != (s.InuseCount == 0)) return $"samples[{i}] has in-use bytes without objects or objects without bytes";
             if (s.AllocatedType >= strings) return $"samples[{i}].allocated_type is not a string index";
+            if (s.Labels.Count > MaxLabelsPerSample) return $"samples[{i}] has {s.Labels.Count} labels, over {MaxLabelsPerSample}";
+            var endpointLabels = 0;
             foreach (var l in s.Labels)
+            {
                 if (l.Key == 0 || l.Key >= strings || l.Value >= strings) return $"samples[{i}] has a label that is not a string index";
+                if (b.Strings[(int)l.Key] != EndpointNames.LabelKey) continue;
+                if (++endpointLabels > 1) return $"samples[{i}] has more than one '{EndpointNames.LabelKey}' label";
+                var endpoint = b.Strings[(int)l.Value];
+                if (EndpointNames.Check(endpoint) is { } why) return $"samples[{i}] label '{EndpointNames.LabelKey}' {why}";
+                if (endpoints.Add(l.Value) && endpoints.Count > MaxEndpointsPerBatch)
+                    return $"more than {MaxEndpointsPerBatch} distinct '{EndpointNames.LabelKey}' labels in one batch: the agent must fold the rest into [other routes]";
+            }
         }
+        return b.Attribution is null ? null : ValidateAttribution(b.Attribution, limits);
+    }
+
+    /// <summary>Labels one sample may carry (the protocol defines one key today; room for a few more).</summary>
+    public const int MaxLabelsPerSample = 8;
+
+    /// <summary>
+    /// Distinct endpoint labels in one window: the agent's per-service route cap (<see cref="BatchLimitDefaults.MaxRoutesPerMinute"/>)
+    /// plus room for <c>[not in a request]</c>, <c>[other routes]</c> and <c>METHOD [unknown route]</c> rows.
+    /// </summary>
+    public const int MaxEndpointsPerBatch = BatchLimitDefaults.MaxRoutesPerMinute + 64;
+
+    private static readonly HashSet<string> AttributionMethods = ["timeline", "threads", "none"];
+
+    private static string? ValidateAttribution(Attribution a, BatchLimits limits)
+    {
+        if (!AttributionMethods.Contains(a.Method)) return $"attribution.method must be timeline, threads or none, not '{Truncate(a.Method)}'";
+        if (a.Requests < 0) return "attribution.requests is negative";
+        if (a.SamplesInRequests < 0) return "attribution.samples_in_requests is negative";
+        if (a.SamplesNotInRequest < 0) return "attribution.samples_not_in_request is negative";
+        if (a.RequestsWithoutRoute < 0) return "attribution.requests_without_route is negative";
+        if (a.RequestsWithoutRoute > a.Requests) return "attribution.requests_without_route is more than attribution.requests";
+        if (a.Note.Length > limits.MaxStringLength) return $"attribution.note is longer than max_string_length ({limits.MaxStringLength})";
         return null;
     }
 

@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Profiles;
 using FleetProfiler.Protocol.V1;
@@ -17,12 +18,14 @@ public static class QueryArguments
         : kind.Length == 0 ? throw Invalid($"{field}: required ({ProfileTypes.NameList})")
         : throw Invalid($"{field}: unknown kind '{kind}' ({ProfileTypes.NameList})");
 
-    public static (string Service, string? Host) Selector(Selector? selector, string field = "selector")
+    /// <summary>A checked selector: service, optional host, optional endpoint ("GET /items/{id}", or a bracketed row).</summary>
+    public static (string Service, string? Host, string? Endpoint) Selector(Selector? selector, string field = "selector")
     {
         if (selector is null || string.IsNullOrWhiteSpace(selector.Service)) throw Invalid($"{field}.service: required");
         if (selector.Service.Contains('/')) throw Invalid($"{field}.service: may not contain '/'");
-        if (!string.IsNullOrEmpty(selector.Endpoint)) throw Invalid($"{field}.endpoint: endpoint profiles are not available yet (samples carry no endpoint label)");
-        return (selector.Service, string.IsNullOrEmpty(selector.Host) ? null : selector.Host);
+        if (selector.Endpoint.Length > 0 && EndpointNames.Check(selector.Endpoint) is { } why)
+            throw Invalid($"{field}.endpoint: {why} (an endpoint is 'METHOD route', e.g. 'GET /items/{{id}}', as ListEndpoints names it)");
+        return (selector.Service, string.IsNullOrEmpty(selector.Host) ? null : selector.Host, selector.Endpoint.Length == 0 ? null : selector.Endpoint);
     }
 
     public static TimeRange Range(Timestamp? from, Timestamp? to, string fromField = "from", string toField = "to")

@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Fleet;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
@@ -24,11 +25,11 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var kind = QueryArguments.Kind(request.Kind);
         var format = ProfileRendering.Format(request.Format);
         if (request.MinShare is < 0 or >= 1 || double.IsNaN(request.MinShare)) throw QueryArguments.Invalid("min_share: must be in [0, 1)");
-        var (service, host) = QueryArguments.Selector(request.Selector);
+        var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
         var range = QueryArguments.Range(request.From, request.To);
-        var (profile, tree) = await LoadAsync(service, host, range, kind);
+        var (profile, tree) = await LoadAsync(service, host, endpoint, range, kind);
         if (!request.AllocatedTypes) tree = tree.WithoutAllocatedTypes();
-        var title = $"{service}{(host is null ? "" : "/" + host)} {request.Kind} {range.From:u} – {range.To:u}";
+        var title = $"{service}{(host is null ? "" : "/" + host)}{(endpoint is null ? "" : " " + endpoint)} {request.Kind} {range.From:u} – {range.To:u}";
         var (data, contentType) = ProfileRendering.Render(tree, kind, format, title, profile, range, request.MinShare);
         return new ProfileReply
         {
@@ -69,8 +70,8 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var kind = QueryArguments.Kind(request.Kind);
         var limit = QueryArguments.Limit(request.Limit);
         var orderBy = QueryArguments.OrderBy(request.OrderBy);
-        var (service, host) = QueryArguments.Selector(request.Selector);
-        var (profile, tree) = await LoadAsync(service, host, QueryArguments.Range(request.From, request.To), kind);
+        var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
+        var (profile, tree) = await LoadAsync(service, host, endpoint, QueryArguments.Range(request.From, request.To), kind);
         var total = tree.Total.Get(kind);
         var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)), Note = profile.Note ?? "" };
         foreach (var (name, self, sum, count) in top(tree, kind, limit, orderBy))
@@ -93,12 +94,12 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         var kind = QueryArguments.Kind(request.Kind);
         var format = string.IsNullOrEmpty(request.Format) ? "svg" : request.Format;
         if (format is not ("tree" or "svg")) throw QueryArguments.Invalid($"format: unknown diff format '{format}' (tree or svg)");
-        var (serviceA, hostA) = QueryArguments.Selector(request.SelectorA, "selector_a");
+        var (serviceA, hostA, endpointA) = QueryArguments.Selector(request.SelectorA, "selector_a");
         var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
-        var (serviceB, hostB) = QueryArguments.Selector(request.SelectorB, "selector_b");
+        var (serviceB, hostB, endpointB) = QueryArguments.Selector(request.SelectorB, "selector_b");
         var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
-        var a = LoadAsync(serviceA, hostA, rangeA, kind);
-        var b = LoadAsync(serviceB, hostB, rangeB, kind);
+        var a = LoadAsync(serviceA, hostA, endpointA, rangeA, kind, "selector_a");
+        var b = LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b");
         var (profileA, treeA) = await a;
         var (profileB, treeB) = await b;
         // Allocation sites are the leaves, as in GetProfile's default and in top.
@@ -120,7 +121,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
 
     public override async Task<GrowthReply> Growth(GrowthRequest request, ServerCallContext context)
     {
-        var (service, host) = QueryArguments.Selector(request.Selector);
+        var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
         var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
         var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
         if (rangeB.To <= rangeA.From) throw QueryArguments.Invalid("from_b/to_b: range B must not end before range A starts (B is the later snapshot)");
@@ -131,8 +132,8 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
             "type" => GrowthBy.Type,
             _ => throw QueryArguments.Invalid($"by: unknown grouping '{request.By}' (site or type)"),
         };
-        var a = LoadAsync(service, host, rangeA, ProfileKind.Inuse);
-        var b = LoadAsync(service, host, rangeB, ProfileKind.Inuse);
+        var a = LoadAsync(service, host, endpoint, rangeA, ProfileKind.Inuse);
+        var b = LoadAsync(service, host, endpoint, rangeB, ProfileKind.Inuse);
         var (profileA, treeA) = await a;
         var (profileB, treeB) = await b;
         var reply = new GrowthReply
@@ -182,21 +183,29 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
     {
         var service = QueryArguments.Selector(new Selector { Service = request.Service }, "request").Service;
         var range = QueryArguments.Range(request.From, request.To);
-        var report = await grains.GetGrain<IProfileQueryGrain>(0).GetEndpointsAsync(service, range, request.PerMinute);
-        var reply = new ListEndpointsReply { From = Timestamp.FromDateTimeOffset(report.Range.From), To = Timestamp.FromDateTimeOffset(report.Range.To) };
-        reply.Endpoints.AddRange(report.Endpoints.Select(e => new EndpointRow
+        var reportCall = grains.GetGrain<IProfileQueryGrain>(0).GetEndpointsAsync(service, range, request.PerMinute);
+        var usageCall = grains.GetGrain<IServiceEndpointsGrain>(service).GetUsageAsync(range);
+        EndpointReport report;
+        ServiceEndpointUsage usage;
+        try
         {
-            Method = e.Method,
-            Route = e.Route,
-            Requests = e.Requests,
-            RequestsPerMinute = e.RequestsPerMinute,
-            MeanMs = e.MeanMs,
-            P50Ms = e.P50Ms,
-            P95Ms = e.P95Ms,
-            P99Ms = e.P99Ms,
-            ErrorShare = e.ErrorShare,
-            ClientErrorShare = e.ClientErrorShare,
-        }));
+            report = await reportCall;
+            usage = await usageCall;
+        }
+        catch (ArgumentException e)
+        {
+            throw QueryArguments.Invalid(e.Message);
+        }
+        var reply = new ListEndpointsReply
+        {
+            From = Timestamp.FromDateTimeOffset(report.Range.From),
+            To = Timestamp.FromDateTimeOffset(report.Range.To),
+            MinutesWithRequests = report.MinutesWithRequests,
+            Windows = usage.Total.Windows,
+            CpuSamples = usage.Total.CpuSamples,
+            Truncated = usage.Truncated,
+        };
+        reply.Endpoints.AddRange(EndpointRows.Join(report.Endpoints, usage));
         reply.Minutes.AddRange(report.Minutes.Select(m => new EndpointMinute
         {
             Minute = Timestamp.FromDateTimeOffset(m.Minute),
@@ -227,23 +236,34 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         return new TriggerReply { CommandId = id };
     }
 
-    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, TimeRange range, ProfileKind kind)
+    /// <summary>
+    /// The merged profile of a selector: the whole service (or host) with endpoint roots folded away, or, with an
+    /// endpoint, only the stacks under that endpoint's root. NOT_FOUND names what is missing.
+    /// </summary>
+    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, string? endpoint, TimeRange range, ProfileKind kind, string field = "selector")
     {
         var query = grains.GetGrain<IProfileQueryGrain>(0);
+        var gauge = ProfileTypes.Of(kind).IsGauge;
+        if (gauge && endpoint is not null) throw QueryArguments.Invalid($"{field}.endpoint: kind {ProfileTypes.Of(kind).Name} has no per-endpoint view (a snapshot, not samples of requests)");
         // In-use is a gauge: the latest snapshot of the range, not a sum over its windows (docs/live-memory.md).
-        var profile = ProfileTypes.Of(kind).IsGauge
+        var profile = gauge
             ? await query.GetInuseSnapshotAsync(service, host, range, MaxWindowsPerQuery)
-            : await query.GetProfileAsync(service, host, range, MaxWindowsPerQuery);
+            : endpoint is null
+                ? await query.GetProfileAsync(service, host, range, MaxWindowsPerQuery)
+                : await grains.GetGrain<IEndpointGrain>(EndpointKey.Of(service, endpoint)).GetProfileAsync(range, host, MaxWindowsPerQuery);
         if (profile.Windows == 0)
         {
             var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
-            if (hosts.Count == 0) throw QueryArguments.NotFound($"selector.service: unknown service '{service}'");
-            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"selector.host: service '{service}' has no host '{host}'");
+            if (hosts.Count == 0) throw QueryArguments.NotFound($"{field}.service: unknown service '{service}'");
+            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"{field}.host: service '{service}' has no host '{host}'");
             throw QueryArguments.NotFound($"from/to: no profile data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}");
         }
         var tree = CallTreeCodec.Deserialize(profile.Tree);
-        if (ProfileTypes.Of(kind).IsGauge && tree.Total.InuseBytes == 0 && tree.Total.InuseCount == 0)
+        if (endpoint is null) tree = tree.WithoutEndpoints();   // a no-op for trees the grains already folded
+        if (gauge && tree.Total.InuseBytes == 0 && tree.Total.InuseCount == 0)
             throw QueryArguments.NotFound($"from/to: no inuse data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} (profiles of other kinds exist: start an inuse window, docs/live-memory.md)");
+        if (endpoint is not null && tree.Total.IsZero)
+            throw QueryArguments.NotFound($"{field}.endpoint: no samples of endpoint '{endpoint}' in '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} ({profile.Windows} window(s) read; ListEndpoints names the endpoints)");
         return (profile, tree);
     }
 

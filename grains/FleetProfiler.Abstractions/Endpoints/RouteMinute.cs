@@ -42,7 +42,8 @@ public sealed record RouteMinutesUpload(
 /// <param name="P50Ms">Request-weighted mean of the minutes' medians (an approximation).</param>
 /// <param name="P95Ms">Likewise for the 95th percentile.</param>
 /// <param name="P99Ms">Likewise for the 99th percentile.</param>
-/// <param name="RequestsPerMinute">Requests divided by the minutes of the range.</param>
+/// <param name="RequestsPerMinute">Requests divided by the minutes of the range in which the service reported any
+/// request (<see cref="EndpointReport.MinutesWithRequests"/>), not by the whole range.</param>
 /// <param name="ErrorShare">Share of requests answered 5xx (0..1).</param>
 /// <param name="ClientErrorShare">Share of requests answered 4xx (0..1).</param>
 /// <param name="MeanMs">Exact mean duration (sum / requests).</param>
@@ -62,9 +63,12 @@ public sealed record EndpointSummary(
 /// <summary>
 /// A service's endpoints over a range, most requested first; with <see cref="Minutes"/> the per-minute rows (every
 /// host added up, one row per minute, method, route and status class) when they were asked for.
+/// <see cref="MinutesWithRequests"/> is the number of distinct minutes of the range in which the service reported any
+/// request: the divisor of <see cref="EndpointSummary.RequestsPerMinute"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record EndpointReport(
     [property: Id(0)] TimeRange Range,
     [property: Id(1)] IReadOnlyList<EndpointSummary> Endpoints,
-    [property: Id(2)] IReadOnlyList<RouteMinute> Minutes);
+    [property: Id(2)] IReadOnlyList<RouteMinute> Minutes,
+    [property: Id(3)] int MinutesWithRequests = 0);

@@ -22,10 +22,17 @@ public static class EndpointSummaries
     private static DateTimeOffset BucketFloor(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
 
-    /// <summary>Most requested first, then by route and method (ordinal).</summary>
-    public static IReadOnlyList<EndpointSummary> Summarize(IReadOnlyList<RouteMinute> rows, TimeRange minutes)
+    /// <summary>
+    /// Distinct minutes in which the service reported any request: the divisor of requests per minute (a range
+    /// mostly before the service started, or with its agents down, would otherwise understate the rate).
+    /// </summary>
+    public static int MinutesWithRequests(IReadOnlyList<RouteMinute> rows) =>
+        rows.Where(r => r.Requests > 0).Select(r => r.Minute).Distinct().Count();
+
+    /// <summary>Most requested first, then by route and method (ordinal). Rates divide by <see cref="MinutesWithRequests"/>.</summary>
+    public static IReadOnlyList<EndpointSummary> Summarize(IReadOnlyList<RouteMinute> rows)
     {
-        var rangeMinutes = Math.Max(1, (minutes.To - minutes.From).TotalMinutes);
+        var rangeMinutes = Math.Max(1, MinutesWithRequests(rows));
         return rows
             .GroupBy(r => (r.Method, r.Route))
             .Select(g =>

@@ -23,6 +23,7 @@ public static class GrainRegistration
         silo.Services.AddSingleton(schedules ?? new Schedules.ScheduleOptions());
         silo.Services.AddSingleton<ProfileRollup>();
         silo.Services.AddSingleton<ProfileReader>();
+        silo.Services.AddSingleton<Endpoints.UsageReader>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RollupBootstrap>();
         return silo;

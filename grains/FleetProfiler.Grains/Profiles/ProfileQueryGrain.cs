@@ -26,7 +26,7 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
         var minutes = EndpointSummaries.WholeMinutes(range);
         var rows = await Task.Run(() => store.ReadRouteMinutesAsync(service, minutes.From, minutes.To));
-        return new EndpointReport(minutes, EndpointSummaries.Summarize(rows, minutes), perMinute ? rows : []);
+        return new EndpointReport(minutes, EndpointSummaries.Summarize(rows), perMinute ? rows : [], EndpointSummaries.MinutesWithRequests(rows));
     }
 
     public async Task<MergedProfile> GetInuseSnapshotAsync(string service, string? host, TimeRange range, int maxWindows)

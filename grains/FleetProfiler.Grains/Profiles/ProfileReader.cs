@@ -13,7 +13,12 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     private readonly ConcurrentDictionary<(BucketLevel, string, string, DateTimeOffset), (int Windows, CallTree Tree)> _decoded = new();
     private long _cachedNodes;
 
-    public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
+    /// <summary>
+    /// The merged profile of a service (or one host) over a range: with <paramref name="endpoint"/> null the whole
+    /// service with every endpoint root folded away (<see cref="CallTree.WithoutEndpoints"/>), else only the stacks
+    /// under that endpoint's root (<see cref="CallTree.EndpointSubtree"/>); then capped at the query node cap.
+    /// </summary>
+    public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default, string? endpoint = null)
     {
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
         var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
@@ -34,12 +39,17 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
             windows++;
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }
+        merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
             plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);
     }
 
-    private CallTree Decode(StoredBucket b)
+    /// <summary>
+    /// The decoded tree of a bucket, from the cache when its window count has not changed. Shared with other readers:
+    /// lock it while reading.
+    /// </summary>
+    internal CallTree Decode(StoredBucket b)
     {
         var key = (b.Level, b.Service, b.Host, b.Start);
         if (_decoded.TryGetValue(key, out var cached) && cached.Windows == b.Windows) return cached.Tree;

@@ -6,11 +6,12 @@ namespace FleetProfiler.Grains.Profiles;
 /// How to answer a range from the coarsest data that covers it: whole days from day buckets, whole hours from
 /// hour buckets, whole minutes from minute buckets (service) or raw windows (host), and the ragged edges from
 /// raw windows. A part older than its level's retention is answered by the coarser bucket that contains it,
-/// which widens the range to that bucket (the plan says so).
+/// which widens the range to that bucket (the plan says so). With a <c>coarsest</c> level (usage reports) no
+/// part is read from a coarser bucket than that unless retention leaves nothing finer.
 /// </summary>
 public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
 {
-    public static QueryPlan For(DateTimeOffset from, DateTimeOffset to, bool hostLevel, DateTimeOffset now, ProfileStoreOptions retention)
+    public static QueryPlan For(DateTimeOffset from, DateTimeOffset to, bool hostLevel, DateTimeOffset now, ProfileStoreOptions retention, BucketLevel coarsest = BucketLevel.Day)
     {
         if (to <= from) throw new ArgumentException("the range's end must be after its start");
         var pieces = new List<RangePart>();
@@ -28,7 +29,7 @@ public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
         }
         while (t < to)
         {
-            var level = LargestAlignedLevel(t, to, hostLevel);
+            var level = LargestAlignedLevel(t, to, hostLevel, coarsest);
             var end = level is { } l ? t + l.Length() : Min(NextMinute(t), to);
             var part = new RangePart(level, t, end);
             // Retention: fall back to the coarser bucket that holds this part.
@@ -40,10 +41,11 @@ public sealed record QueryPlan(IReadOnlyList<RangePart> Parts, bool Widened)
         return new QueryPlan(Coalesce(pieces), widened);
     }
 
-    private static BucketLevel? LargestAlignedLevel(DateTimeOffset t, DateTimeOffset to, bool hostLevel)
+    private static BucketLevel? LargestAlignedLevel(DateTimeOffset t, DateTimeOffset to, bool hostLevel, BucketLevel coarsest)
     {
         foreach (var level in new[] { BucketLevel.Day, BucketLevel.Hour, BucketLevel.Minute })
         {
+            if (level > coarsest) continue;
             if (hostLevel && level != BucketLevel.Hour) continue; // a host has hour buckets; its minutes are raw windows
             if (level.Floor(t) == t && t + level.Length() <= to) return level;
         }

@@ -145,6 +145,12 @@ public sealed class IngestServiceTests(PlatformFixture platform)
         { "no-sequence", "sequence" },
         { "long-string", "max_string_length" },
         { "deep-stack", "max_frames_per_stack" },
+        { "endpoint-empty", "samples[0] label 'endpoint' is empty" },
+        { "endpoint-line-break", "samples[0] label 'endpoint' holds a control character" },
+        { "endpoint-twice", "samples[0] has more than one 'endpoint' label" },
+        { "label-index", "samples[0] has a label that is not a string index" },
+        { "attribution-method", "attribution.method" },
+        { "attribution-negative", "attribution.samples_in_requests is negative" },
     };
 
     [Theory]
@@ -167,6 +173,12 @@ public sealed class IngestServiceTests(PlatformFixture platform)
             case "no-sequence": b.Sequence = 0; break;
             case "long-string": b.Strings.Add(new string('x', 5000)); break;
             case "deep-stack": for (var i = 0; i < 1100; i++) b.Stacks[0].Locations.Add(0); break;
+            case "endpoint-empty": b.WithEndpoints(" "); break;
+            case "endpoint-line-break": b.WithEndpoints("GET /a\nmain;forged 99"); break;
+            case "endpoint-twice": b.WithEndpoints("GET /a").Samples[0].Labels.Add(b.Samples[0].Labels[0]); break;
+            case "label-index": b.WithEndpoints("GET /a").Samples[0].Labels[0].Value = 999; break;
+            case "attribution-method": b.WithEndpoints("GET /a").Attribution.Method = "guess"; break;
+            case "attribution-negative": b.WithEndpoints("GET /a").Attribution.SamplesInRequests = -1; break;
         }
 
         var reply = await agent.SendBatchAsync(b);
