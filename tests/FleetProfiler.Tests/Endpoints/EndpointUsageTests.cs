@@ -1,9 +1,9 @@
+using System.Globalization;
 using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Protocol.V1;
 using FleetProfiler.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
-using System.Globalization;
 using Grpc.Core;
 
 namespace FleetProfiler.Tests.Endpoints;

@@ -28,6 +28,18 @@ public sealed class QueryPlanTests
     }
 
     [Fact]
+    public void A_coarsest_level_keeps_whole_hours_and_days_in_finer_buckets_while_they_are_retained()
+    {
+        // Usage reports: two hours within retention read as 120 minute buckets (one part), not two hour buckets.
+        var minutes = QueryPlan.For(T("2026-11-25T09:00:00"), T("2026-11-25T11:00:00"), hostLevel: false, Now, Options, BucketLevel.Minute);
+        Assert.Equal([new RangePart(BucketLevel.Minute, T("2026-11-25T09:00:00"), T("2026-11-25T11:00:00"))], minutes.Parts);
+        // Hours past their retention (30 d) still fall back to the day bucket that holds them.
+        var from = Now.AddDays(-40);
+        var old = QueryPlan.For(BucketLevel.Day.Floor(from), BucketLevel.Day.Floor(from).AddDays(1), hostLevel: false, Now, Options, BucketLevel.Hour);
+        Assert.Equal([new RangePart(BucketLevel.Day, BucketLevel.Day.Floor(from), BucketLevel.Day.Floor(from).AddDays(1))], old.Parts);
+    }
+
+    [Fact]
     public void A_host_has_no_minute_buckets_so_its_whole_minutes_are_raw_windows()
     {
         var plan = QueryPlan.For(T("2026-11-25T10:58:00"), T("2026-11-25T11:02:00"), hostLevel: true, Now, Options);

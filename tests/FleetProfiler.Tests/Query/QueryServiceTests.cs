@@ -55,7 +55,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         {
             case "no-service": r.Selector.Service = ""; break;
             case "slash-service": r.Selector.Service = "a/b"; break;
-            case "endpoint": r.Selector.Endpoint = "GET /x"; break;
+            case "endpoint": r.Selector.Endpoint = "GET /x\n"; break;
             case "no-from": r.From = null; break;
             case "inverted": r.From = To; r.To = From; break;
             case "empty-range": r.To = r.From; break;
