@@ -12,7 +12,8 @@ public static class FleetProfilerTool
     [
         new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new StatusCommand(),
-        new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new OwnersSetCommand(), new OwnersResolveCommand(),
+        new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new CostReportCommand(), new CostTopCommand(), new TeamsCommand(),
+        new OwnersSetCommand(), new OwnersResolveCommand(), new OwnersEndpointCommand(), new OwnersListCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),
         new DeadCodeCommand(), new DeadCodeImportCommand(), new AnnotateCommand(),
     ];

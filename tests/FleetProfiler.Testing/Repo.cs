@@ -31,6 +31,9 @@ public static class Repo
 
     public static string SiloDll => Output("silo", "FleetProfiler.Silo");
 
+    /// <summary>The sample budget report job, an Orleans client with only FleetProfiler.Abstractions (deploy/samples).</summary>
+    public static string BudgetReportDll => Output(Path.Combine("deploy", "samples"), "FleetProfiler.BudgetReport");
+
     /// <summary>A file of the repository, by its path from the root.</summary>
     public static string File(params string[] parts) => Path.Combine([Root, .. parts]);
 

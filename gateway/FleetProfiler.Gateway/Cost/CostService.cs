@@ -14,7 +14,7 @@ namespace FleetProfiler.Gateway.Cost;
 /// Cost and ownership input: validates everything before any grain changes (a bad CSV row refuses the whole
 /// file), then stores it in the service grains.
 /// </summary>
-public sealed class CostService(IGrainFactory grains) : Protocol.V1.Cost.CostBase
+public sealed partial class CostService(IGrainFactory grains) : Protocol.V1.Cost.CostBase
 {
     /// <summary>Largest CSV or CODEOWNERS text accepted.</summary>
     public const int MaxTextBytes = 1024 * 1024;

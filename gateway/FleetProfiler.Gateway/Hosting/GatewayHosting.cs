@@ -1,4 +1,5 @@
 using System.Net;
+using FleetProfiler.Gateway.Cost;
 using FleetProfiler.Gateway.DeadCode;
 using FleetProfiler.Gateway.Ingest;
 using FleetProfiler.Gateway.Query;
@@ -54,6 +55,7 @@ public static class GatewayHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeadCode.DeadCodeService>();
         builder.Services.AddSingleton<Schedules.ScheduleService>();
+        builder.Services.AddSingleton<Cost.CostService>();
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans").AddCheck<RollupHealthCheck>("rollup");
         return options;
     }
@@ -69,6 +71,7 @@ public static class GatewayHosting
         app.MapGrpcService<Schedules.ScheduleService>();
         app.MapProfileHttp();
         app.MapScheduleHttp();
+        app.MapCostHttp();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapGet("/healthz", async (HealthCheckService health) =>

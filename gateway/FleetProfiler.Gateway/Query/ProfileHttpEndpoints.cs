@@ -57,7 +57,7 @@ public static class ProfileHttpEndpoints
         _ => throw QueryArguments.Invalid($"{name}: '{value}' is not 1, 0, true or false"),
     };
 
-    private static (Timestamp From, Timestamp To) Range(string? since, string? from, string? to)
+    internal static (Timestamp From, Timestamp To) Range(string? since, string? from, string? to)
     {
         if (!string.IsNullOrEmpty(from) || !string.IsNullOrEmpty(to))
         {

@@ -16,9 +16,10 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     /// <summary>
     /// The merged profile of a service (or one host) over a range: with <paramref name="endpoint"/> null the whole
     /// service with every endpoint root folded away (<see cref="CallTree.WithoutEndpoints"/>), else only the stacks
-    /// under that endpoint's root (<see cref="CallTree.EndpointSubtree"/>); then capped at the query node cap.
+    /// under that endpoint's root (<see cref="CallTree.EndpointSubtree"/>); with <paramref name="keepEndpoints"/> the
+    /// endpoint roots stay (what cost reports read handler files from); then capped at the query node cap.
     /// </summary>
-    public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default, string? endpoint = null)
+    public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default, string? endpoint = null, bool keepEndpoints = false)
     {
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
         var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
@@ -39,7 +40,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
             windows++;
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }
-        merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
+        if (!keepEndpoints) merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
             plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);

@@ -16,6 +16,12 @@ public static class CostSplit
     /// <summary>Minutes with cost but no weight (no traffic, or no measurement behind the basis).</summary>
     public const string NoData = "[no data]";
 
+    /// <summary>Samples of windows the agent did not attribute to requests: a row of their own, like <see cref="NotInRequest"/>.</summary>
+    public const string NotAttributed = "[not attributed]";
+
+    /// <summary>True for the rows that are no endpoint and belong to no team by default.</summary>
+    public static bool IsPseudoRow(string name) => name is NotInRequest or NoData or NotAttributed;
+
     /// <summary>
     /// Splits the cost of every minute in <c>[from, to)</c> (whole minutes, UTC) by <paramref name="weightsAt"/>,
     /// which returns the weights of one minute (null or empty when there are none). Weights must be finite and
@@ -153,7 +159,7 @@ public sealed record CostTable(DateTimeOffset From, DateTimeOffset To, decimal T
         var usd = new Dictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var (name, amount) in Usd)
         {
-            var row = keep.Contains(name) || name is CostSplit.NoData or CostSplit.NotInRequest ? name : into;
+            var row = keep.Contains(name) || CostSplit.IsPseudoRow(name) ? name : into;
             usd[row] = usd.GetValueOrDefault(row) + amount;
         }
         return this with { Usd = usd };

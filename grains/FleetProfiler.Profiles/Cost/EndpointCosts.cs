@@ -17,6 +17,7 @@ public enum CostBasis
 /// What a service's endpoints used over a range: requests per period (per minute, from the always-on request
 /// metrics) and CPU samples and allocated bytes per period (from profiling windows, with
 /// <see cref="CostSplit.NotInRequest"/> for samples outside any request). Endpoint names are "METHOD route".
+/// CPU-seconds are the samples times the sampling interval unless <see cref="CpuSeconds"/> gives them per period.
 /// </summary>
 public sealed record EndpointUsage(
     DateTimeOffset From,
@@ -25,7 +26,8 @@ public sealed record EndpointUsage(
     IReadOnlyList<UsagePeriod> CpuSamples,
     IReadOnlyList<UsagePeriod> AllocBytes,
     int Windows,
-    double SamplingIntervalMs);
+    double SamplingIntervalMs,
+    IReadOnlyList<UsagePeriod>? CpuSeconds = null);
 
 /// <summary>
 /// The cost table of a service's endpoints over a range, by all three bases side by side. Request share is taken
@@ -35,11 +37,11 @@ public sealed record EndpointUsage(
 /// </summary>
 public static class EndpointCosts
 {
-    /// <summary>Endpoint rows a report keeps; the rest (least costly first) fold into <see cref="OtherRoutes"/>.</summary>
-    public const int MaxRows = 2_000;
+    /// <summary>Endpoint rows a report keeps; the rest (least costly first) fold into <see cref="OtherEndpoints"/>.</summary>
+    public const int MaxRows = 1_000;
 
-    /// <summary>The row of routes over a cap (the agents' per-minute cap and this report's <see cref="MaxRows"/>).</summary>
-    public const string OtherRoutes = "[other routes]";
+    /// <summary>The row endpoints over <see cref="MaxRows"/> fold into (the endpoint usage reads fold into it too).</summary>
+    public const string OtherEndpoints = "[other endpoints]";
 
     /// <summary>How long a CPU or allocation share is pooled over.</summary>
     public static readonly TimeSpan SharePeriod = TimeSpan.FromDays(1);
@@ -60,10 +62,10 @@ public static class EndpointCosts
         var requests = Sum(usage.Requests, start, end);
         var cpu = Sum(usage.CpuSamples, start, end);
         var alloc = Sum(usage.AllocBytes, start, end);
+        var cpuSeconds = usage.CpuSeconds is null ? cpu.ToDictionary(kv => kv.Key, kv => kv.Value * usage.SamplingIntervalMs / 1000, StringComparer.Ordinal) : Sum(usage.CpuSeconds, start, end);
         var names = new HashSet<string>(requests.Keys.Concat(cpu.Keys).Concat(alloc.Keys), StringComparer.Ordinal);
         foreach (var e in knownEndpoints ?? []) names.Add(e);
-        names.Remove(CostSplit.NotInRequest);
-        names.Remove(CostSplit.NoData);
+        names.RemoveWhere(CostSplit.IsPseudoRow);
 
         // Cap: the costliest rows (by any basis) stay; the rest fold into one row, with their usage added up.
         var ranked = names.OrderByDescending(n => Max(byRequests.Usd.GetValueOrDefault(n), byCpu.Usd.GetValueOrDefault(n), byAlloc.Usd.GetValueOrDefault(n)))
@@ -71,15 +73,16 @@ public static class EndpointCosts
         var folded = 0;
         if (ranked.Count > maxRows)
         {
-            var keep = ranked.Where(n => n != OtherRoutes).Take(maxRows - 1).ToHashSet(StringComparer.Ordinal);
-            folded = ranked.Count(n => n != OtherRoutes) - keep.Count;
-            byRequests = byRequests.Fold(keep, OtherRoutes);
-            byCpu = byCpu.Fold(keep, OtherRoutes);
-            byAlloc = byAlloc.Fold(keep, OtherRoutes);
+            var keep = ranked.Where(n => n != OtherEndpoints).Take(maxRows - 1).ToHashSet(StringComparer.Ordinal);
+            folded = ranked.Count(n => n != OtherEndpoints) - keep.Count;
+            byRequests = byRequests.Fold(keep, OtherEndpoints);
+            byCpu = byCpu.Fold(keep, OtherEndpoints);
+            byAlloc = byAlloc.Fold(keep, OtherEndpoints);
             requests = FoldSums(requests, keep);
             cpu = FoldSums(cpu, keep);
             alloc = FoldSums(alloc, keep);
-            names = [.. keep, OtherRoutes];
+            cpuSeconds = FoldSums(cpuSeconds, keep);
+            names = [.. keep, OtherEndpoints];
         }
 
         var tables = new ByBasis<CostTable>(byRequests, byCpu, byAlloc);
@@ -90,7 +93,7 @@ public static class EndpointCosts
             name,
             (long)Math.Round(requests.GetValueOrDefault(name)),
             (long)Math.Round(cpu.GetValueOrDefault(name)),
-            cpu.GetValueOrDefault(name) * usage.SamplingIntervalMs / 1000,
+            cpuSeconds.GetValueOrDefault(name),
             (long)Math.Round(alloc.GetValueOrDefault(name)),
             new ByBasis<double>(Share(requests, name, totalRequests), Share(cpu, name, totalCpu), Share(alloc, name, totalAlloc)),
             new ByBasis<decimal>(byRequests.Usd.GetValueOrDefault(name), byCpu.Usd.GetValueOrDefault(name), byAlloc.Usd.GetValueOrDefault(name)),
@@ -104,7 +107,7 @@ public static class EndpointCosts
         for (var m = CostMonth.Of(start); m.Start < end; m = CostMonth.Of(m.End))
             if (costs.TryGetValue(m, out var c)) months.Add(c);
         return new EndpointCostReport(start, end, minutes, byRequests.TotalUsd, Math.Round(byRequests.TotalUsd * 100, MidpointRounding.AwayFromZero) / 100,
-            months, byRequests.MonthsWithoutInput, usage.Windows, rows, Row(CostSplit.NotInRequest), Row(CostSplit.NoData), folded, tables);
+            months, byRequests.MonthsWithoutInput, usage.Windows, rows, Row(CostSplit.NotInRequest), Row(CostSplit.NotAttributed), Row(CostSplit.NoData), folded, tables);
     }
 
     /// <summary>
@@ -140,7 +143,7 @@ public static class EndpointCosts
         var folded = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, v) in sums)
         {
-            var row = keep.Contains(name) || name is CostSplit.NotInRequest or CostSplit.NoData ? name : OtherRoutes;
+            var row = keep.Contains(name) || CostSplit.IsPseudoRow(name) ? name : OtherEndpoints;
             folded[row] = folded.GetValueOrDefault(row) + v;
         }
         return folded;
@@ -169,7 +172,7 @@ public readonly record struct ByBasis<T>(T Requests, T Cpu, T Alloc)
 /// One endpoint (or pseudo row) of a cost report: what it used over the range, its share of each measure, and its
 /// cost by each basis (exact, and in cents that add up to the report's total).
 /// </summary>
-/// <param name="Endpoint">"METHOD route", <see cref="EndpointCosts.OtherRoutes"/>, <see cref="CostSplit.NotInRequest"/> or <see cref="CostSplit.NoData"/>.</param>
+/// <param name="Endpoint">"METHOD route", <see cref="EndpointCosts.OtherEndpoints"/>, <see cref="CostSplit.NotInRequest"/> or <see cref="CostSplit.NoData"/>.</param>
 /// <param name="Requests">Requests that ended in the range.</param>
 /// <param name="CpuSamples">CPU samples of the range's windows attributed to it.</param>
 /// <param name="CpuSeconds">Those samples times the sampling interval: CPU time observed in the windows, not in the whole range.</param>
@@ -203,7 +206,7 @@ public sealed record EndpointCost(
 /// A service's endpoint cost table over <c>[From, To)</c> (whole UTC minutes). <see cref="TotalUsd"/> is the cost of
 /// the range (months without input add nothing and are named). <see cref="Windows"/> profiling windows stand behind
 /// the CPU and allocation shares. <see cref="NotInRequest"/> keeps the CPU and allocation cost of samples outside any
-/// request visible; <see cref="NoData"/> holds, per basis, the cost of time with nothing to divide it by.
+/// request visible, <see cref="NotAttributed"/> that of windows not attributed to requests; <see cref="NoData"/> holds, per basis, the cost of time with nothing to divide it by.
 /// </summary>
 public sealed record EndpointCostReport(
     DateTimeOffset From,
@@ -216,6 +219,7 @@ public sealed record EndpointCostReport(
     int Windows,
     IReadOnlyList<EndpointCost> Endpoints,
     EndpointCost NotInRequest,
+    EndpointCost NotAttributed,
     EndpointCost NoData,
     int FoldedEndpoints,
     ByBasis<CostTable> Tables)

@@ -2,7 +2,7 @@ namespace FleetProfiler.Profiles.Cost;
 
 /// <summary>
 /// The classic roll-up: a team's endpoints, their total cost and the average cost per endpoint. Pseudo rows
-/// (<see cref="CostSplit.NotInRequest"/>, <see cref="CostSplit.NoData"/>) belong to no team and stay out.
+/// (<see cref="CostSplit.IsPseudoRow"/>) belong to no team and stay out.
 /// Endpoints with no cost in the range still count (an endpoint that served nothing averages the team down,
 /// as it does in the method people use by hand).
 /// </summary>
@@ -13,7 +13,7 @@ public static class TeamCosts
     {
         ArgumentNullException.ThrowIfNull(ownerOf);
         return endpoints
-            .Where(e => e is not (CostSplit.NotInRequest or CostSplit.NoData))
+            .Where(e => !CostSplit.IsPseudoRow(e))
             .Distinct(StringComparer.Ordinal)
             .GroupBy(ownerOf, StringComparer.Ordinal)
             .Select(g =>

@@ -11,9 +11,6 @@ namespace FleetProfiler.Profiles.Ownership;
 /// </summary>
 public static class HandlerFiles
 {
-    /// <summary>Prefix of the root frame that names the endpoint a sample ran for.</summary>
-    public const string EndpointFramePrefix = "[endpoint] ";
-
     /// <summary>Handler file per endpoint ("METHOD route"); endpoints with no own-code frame are absent.</summary>
     public static IReadOnlyDictionary<string, string> ByEndpoint(CallTree tree)
     {
@@ -24,14 +21,14 @@ public static class HandlerFiles
         {
             if (frames.Length < 2) return;
             var root = tree.Frames.GetFunction(frames[0]);
-            if (!root.StartsWith(EndpointFramePrefix, StringComparison.Ordinal)) return;
+            if (!root.StartsWith(Frame.EndpointPrefix, StringComparison.Ordinal)) return;
             var weight = Weight(self);
             if (weight == 0) return;
             seen.Clear();
             for (var d = 1; d < frames.Length; d++)
                 if (tree.Frames.GetFile(frames[d]) is { } file && IsRepositoryRelative(file)) seen.TryAdd(file, d);
             if (seen.Count == 0) return;
-            var endpoint = root[EndpointFramePrefix.Length..];
+            var endpoint = root[Frame.EndpointPrefix.Length..];
             if (!votes.TryGetValue(endpoint, out var files)) votes[endpoint] = files = new(StringComparer.Ordinal);
             foreach (var (file, depth) in seen)
             {

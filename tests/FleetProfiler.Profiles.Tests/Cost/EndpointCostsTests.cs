@@ -131,11 +131,11 @@ public sealed class EndpointCostsTests
     }
 
     [Fact]
-    public void Endpoints_over_the_row_cap_fold_into_other_routes_with_their_cost_and_usage()
+    public void Endpoints_over_the_row_cap_fold_into_other_endpoints_with_their_cost_and_usage()
     {
         var r = Report(maxRows: 2);
-        Assert.Equal(["GET /a", EndpointCosts.OtherRoutes], r.Endpoints.Select(e => e.Endpoint).Order(StringComparer.Ordinal));
-        var other = Row(r, EndpointCosts.OtherRoutes);
+        Assert.Equal(["GET /a", EndpointCosts.OtherEndpoints], r.Endpoints.Select(e => e.Endpoint).Order(StringComparer.Ordinal));
+        var other = Row(r, EndpointCosts.OtherEndpoints);
         Assert.Equal((2L, 1.25m, 1.75m, 1_000L), (other.Requests, other.Usd.Requests, other.Usd.Cpu, other.AllocBytes));
         Assert.Equal(2, r.FoldedEndpoints); // /b and /idle
         Assert.Equal(r.TotalCents, r.Endpoints.Sum(e => e.Cents.Cpu) + r.NotInRequest.Cents.Cpu + r.NoData.Cents.Cpu);

@@ -12,7 +12,7 @@ public sealed class EndpointOwnersTests
     private static readonly Frame Json = new("System.Text.Json!JsonSerializer.Serialize");
     private static readonly Frame Absolute = new("lib!Vendored.Call", "/home/ci/vendored/Vendored.cs", 3);
 
-    private static Frame Endpoint(string name) => new(HandlerFiles.EndpointFramePrefix + name);
+    private static Frame Endpoint(string name) => Frame.Endpoint(name);
 
     private static CallTree Tree(params (Frame[] Stack, long Cpu)[] stacks)
     {

@@ -1,0 +1,67 @@
+using FleetProfiler.Gateway.Query;
+using FleetProfiler.Protocol.V1;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace FleetProfiler.Gateway.Cost;
+
+/// <summary>
+/// The cost reports as JSON on the HTTP/1.1 port, each the proto3 JSON mapping of its gRPC reply (camelCase fields,
+/// 64-bit integers as strings, zero values included): <c>GET /api/cost/endpoints</c>, <c>/api/cost/top</c>,
+/// <c>/api/teams</c>, <c>/api/owners</c>. Ranges: <c>since=15m</c> (default) or <c>from=…&amp;to=…</c> (ISO 8601).
+/// Errors: 400 for a bad argument, 404 for an unknown service or team, the message as plain text.
+/// </summary>
+public static class CostHttpEndpoints
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    public static IEndpointRouteBuilder MapCostHttp(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/cost/endpoints", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        {
+            var q = http.Request.Query;
+            var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
+            return await cost.EndpointCosts(new EndpointCostsRequest { Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Limit = Int(q["limit"], "limit") }, null!);
+        }));
+        app.MapGet("/api/cost/top", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        {
+            var q = http.Request.Query;
+            var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
+            return await cost.TopEndpoints(new TopEndpointsRequest { Service = q["service"].ToString(), From = from, To = to, By = q["by"].ToString(), Basis = q["basis"].ToString(), Limit = Int(q["limit"], "limit") }, null!);
+        }));
+        app.MapGet("/api/teams", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        {
+            var q = http.Request.Query;
+            var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
+            return await cost.TeamCosts(new TeamCostsRequest { Team = q["team"].ToString(), Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Top = Int(q["top"], "top") }, null!);
+        }));
+        app.MapGet("/api/owners", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+            await cost.ListEndpointOwners(new ListEndpointOwnersRequest { Service = http.Request.Query["service"].ToString() }, null!)));
+        return app;
+    }
+
+    private static async Task<IResult> AnswerAsync(Func<Task<IMessage>> call)
+    {
+        try
+        {
+            return Results.Text(Json.Format(await call()), "application/json");
+        }
+        catch (RpcException e)
+        {
+            var status = e.StatusCode switch
+            {
+                StatusCode.InvalidArgument => 400,
+                StatusCode.NotFound => 404,
+                _ => 500,
+            };
+            return Results.Text(e.Status.Detail + "\n", "text/plain", statusCode: status);
+        }
+    }
+
+    private static int Int(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? 0
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw QueryArguments.Invalid($"{name}: '{value}' is not a whole number");
+}
