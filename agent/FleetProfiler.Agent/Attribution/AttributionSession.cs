@@ -98,9 +98,10 @@ public sealed class AttributionSession
         {
             return SampleAttributor.Unavailable($"the attribution session did not end within {timeout.TotalSeconds:F0} s");
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or EndOfStreamException or FormatException)
         {
-            // The stream broke mid-event (the target died): what was read before still counts.
+            // The stream broke mid-event or mid-block (the target died; TraceEvent says "Read past end of stream" with a
+            // FormatException): what was read before still counts.
             logger.LogDebug("Attribution stream of process {Pid} broke: {Message}", _processId, e.Message);
             return _timeline.Build();
         }
