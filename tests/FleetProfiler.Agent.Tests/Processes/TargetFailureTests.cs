@@ -22,8 +22,10 @@ public sealed class TargetFailureTests(DemoFixture demo) : IDisposable
 
         Signals.Send(agent.Pid, RealtimeSignals.Min + 1);
         await agent.WaitForLineAsync($"Profiling {doomed.Service} (pid {doomed.Pid}", Deadline);
-        // Kill it once its session is really running (seen from the kernel), not just announced.
-        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(doomed.Pid).Count > 0, Deadline, "the session on the doomed demo");
+        // Kill it once the window's session is really running (seen from the kernel), not just announced. An ASP.NET Core
+        // target has two: the attribution session opens first, then the window's own; killing between the two would
+        // test a start-up failure instead.
+        await Eventually.Until(() => DiagnosticsSockets.AcceptedConnections(doomed.Pid).Count >= 2, Deadline, "both sessions on the doomed demo");
         await doomed.Process.KillAsync();
 
         var exited = await agent.WaitForLineAsync($"Process {doomed.Pid} exited", Deadline);
