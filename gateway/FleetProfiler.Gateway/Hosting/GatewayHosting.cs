@@ -70,6 +70,7 @@ public static class GatewayHosting
         app.MapDeadCodeHttp();
         app.MapGrpcService<Schedules.ScheduleService>();
         app.MapProfileHttp();
+        app.MapGrowthHttp();
         app.MapScheduleHttp();
         app.MapCostHttp();
         app.MapGrpcReflectionService();

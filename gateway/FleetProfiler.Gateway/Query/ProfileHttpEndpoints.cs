@@ -70,7 +70,7 @@ public static class ProfileHttpEndpoints
         return (Timestamp.FromDateTimeOffset(now - span), Timestamp.FromDateTimeOffset(now));
     }
 
-    private static TimeSpan ParseSpan(string s)
+    internal static TimeSpan ParseSpan(string s, string name = "since")
     {
         if (s.Length >= 2 && double.TryParse(s[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
         {
@@ -82,6 +82,6 @@ public static class ProfileHttpEndpoints
                 case 'd': return TimeSpan.FromDays(n);
             }
         }
-        throw QueryArguments.Invalid($"since: '{s}' is not a duration like 30s, 15m, 1h or 2d");
+        throw QueryArguments.Invalid($"{name}: '{s}' is not a duration like 30s, 15m, 1h or 2d");
     }
 }

@@ -71,7 +71,20 @@ public sealed partial class InuseGrowthTests : IDisposable
         Assert.Contains("objects allocated before a window are not seen", growth.Note);
         // The cache filled before the run is invisible, as documented.
         Assert.DoesNotContain(growth.Entries, e => e.Name.EndsWith("Cache.Fill(int32)", StringComparison.Ordinal));
+
+        // The same query as JSON on the HTTP port answers the same ranking.
+        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        var url = $"/api/growth?service={target.Service}&limit=5&from_a={Iso(start.AddSeconds(-1))}&to_a={Iso(endOfA)}&from_b={Iso(startOfB)}&to_b={Iso(DateTime.UtcNow.AddMinutes(1))}";
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(url));
+        var entries = json.RootElement.GetProperty("entries");
+        Assert.Equal(top.Name, entries[0].GetProperty("name").GetString());
+        Assert.Equal(top.Growth.ToString(System.Globalization.CultureInfo.InvariantCulture), entries[0].GetProperty("growth").GetString());
+        using var bad = await http.GetAsync($"/api/growth?service={target.Service}&window=10m");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("ago: required", await bad.Content.ReadAsStringAsync());
     }
+
+    private static string Iso(DateTime t) => Uri.EscapeDataString(t.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
     [GeneratedRegex(@"as batch (\d+)")]
     private static partial Regex Batch();
