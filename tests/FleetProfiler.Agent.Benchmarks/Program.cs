@@ -16,6 +16,8 @@ const string Usage = """
                 throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy
       coverage  [--runs 8]
                 CPU and request pause one coverage run (agent --once --kind coverage) costs the idle demo
+      coverlet  [--reps 4] [--seconds 6] [--clients 4] [--rounds 2000] [--per-hour 1] [--cost-runs 4] [--report PATH]
+                throughput of the dead-code test service: no session vs a coverage window vs coverlet SingleHit vs coverlet default; cost per hour of coverage
       inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
                 throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
     """;
@@ -57,6 +59,13 @@ try
                 var settings = CoverageSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await CoverageBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "coverlet":
+            {
+                var settings = CoverletSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await CoverletBenchmark.RunAsync(settings));
                 return 0;
             }
         case "inuse":

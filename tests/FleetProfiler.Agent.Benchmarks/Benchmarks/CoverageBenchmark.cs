@@ -62,13 +62,13 @@ public static partial class CoverageBenchmark
         for (var i = 0; i < settings.Runs; i++)
         {
             using var stop = new CancellationTokenSource();
-            var probes = ProbeAsync(client, stop.Token);
+            var probes = ProbeAsync(client, "/rare", stop.Token);
             var (seconds, _) = await CoverOnceAsync(demo.Pid);
             await stop.CancelAsync();
             duringMs.Add((await probes).Max());
 
             using var stopIdle = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-            outsideMs.Add((await ProbeAsync(client, stopIdle.Token)).Max());
+            outsideMs.Add((await ProbeAsync(client, "/rare", stopIdle.Token)).Max());
             Log.Info(string.Create(CultureInfo.InvariantCulture, $"probe run {i + 1}: slowest GET /rare {duringMs[^1]:F1} ms during the run, {outsideMs[^1]:F1} ms outside"));
         }
 
@@ -82,7 +82,7 @@ public static partial class CoverageBenchmark
     }
 
     /// <summary>One coverage run by the real agent; its wall time and its summary log line.</summary>
-    private static async Task<(double Seconds, string Line)> CoverOnceAsync(int pid)
+    internal static async Task<(double Seconds, string Line)> CoverOnceAsync(int pid)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var agent = ChildProcess.Start("agent --once coverage", Repo.DotnetHost, [Repo.AgentDll, "--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", "coverage"]);
@@ -94,8 +94,8 @@ public static partial class CoverageBenchmark
         return (clock.Elapsed.TotalSeconds, agent.StderrLines.FirstOrDefault(l => l.Contains("Coverage of", StringComparison.Ordinal)) ?? "");
     }
 
-    /// <summary>Latencies (ms) of back-to-back GET /rare until <paramref name="ct"/> fires.</summary>
-    private static async Task<List<double>> ProbeAsync(HttpClient client, CancellationToken ct)
+    /// <summary>Latencies (ms) of back-to-back GETs of <paramref name="path"/> until <paramref name="ct"/> fires.</summary>
+    internal static async Task<List<double>> ProbeAsync(HttpClient client, string path, CancellationToken ct)
     {
         var latencies = new List<double>();
         while (!ct.IsCancellationRequested && latencies.Count < 1_000_000)
@@ -103,7 +103,7 @@ public static partial class CoverageBenchmark
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                using var _ = await client.GetAsync("/rare", ct);
+                using var _ = await client.GetAsync(path, ct);
             }
             catch (OperationCanceledException)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using static FleetProfiler.Testing.CoverageFileSpec;
@@ -39,6 +40,32 @@ public sealed class CoberturaImportTests(PlatformFixture platform)
         Assert.True(rigRuns > 0 && rigMissed > 0, $"run {rigRuns}, missed {rigMissed}");
         Assert.Single(annotated.Runs);   // imported twice, one run
     }
+
+    [Fact]
+    public async Task A_coverlet_report_of_the_dead_code_test_service_imports_with_coverlets_own_line_counts()
+    {
+        // Written by coverlet.msbuild 10.0.1 line instrumentation of the service's own assemblies while the coverlet
+        // benchmark drove GET / and /work (testdata/README.md has the command); its <source> is under /work/wt-dead.
+        var xml = File.ReadAllText(Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-deadcodeservice.cobertura.xml"));
+        var coverage = System.Xml.Linq.XDocument.Parse(xml).Root!;
+        var own = (long.Parse(coverage.Attribute("lines-valid")!.Value, CultureInfo.InvariantCulture), long.Parse(coverage.Attribute("lines-covered")!.Value, CultureInfo.InvariantCulture));
+        var client = new DeadCodeClient(platform.Channel);
+
+        var reply = await client.ImportCoberturaAsync(new ImportCoberturaRequest { Source = "coverlet-rig", Day = "2026-11-13", Xml = xml, Root = "/work/wt-dead" });
+
+        Assert.Equal((699L, 310L), own);
+        Assert.Equal(own, (reply.ReportedLinesValid, reply.ReportedLinesCovered));
+        Assert.Equal(own, ((long)reply.LinesValid, (long)reply.LinesCovered));
+        // Ground truth of the service: the never-loaded assembly's file ran nowhere; Work.Run (the /work handler) ran.
+        var neverLoaded = await client.AnnotateFileAsync(new AnnotateFileRequest { Path = "tests/FleetProfiler.DeadCodeNeverLoaded/NeverLoadedFeature.cs", FromDay = "2026-11-13", ToDay = "2026-11-13" });
+        Assert.Contains(neverLoaded.Lines, l => l.RigStatus[0] == "missed");
+        Assert.DoesNotContain(neverLoaded.Lines, l => l.RigStatus[0] == "run");
+        var work = await client.AnnotateFileAsync(new AnnotateFileRequest { Path = "tests/FleetProfiler.DeadCodeService/Work.cs", FromDay = "2026-11-13", ToDay = "2026-11-13" });
+        Assert.Equal("run", work.Lines.Single(l => l.Number == LineOf("tests/FleetProfiler.DeadCodeService/Work.cs", "acc += SmallHot(i);")).RigStatus[0]);
+    }
+
+    private static int LineOf(string path, string text) =>
+        Array.FindIndex(File.ReadAllLines(Repo.File(path.Split('/'))), l => l.Contains(text, StringComparison.Ordinal)) + 1;
 
     [Fact]
     public async Task Lines_run_by_the_rig_but_never_in_production_and_the_reverse_are_counted()
