@@ -39,6 +39,20 @@ public static class ModuleCoverage
         module.Mvid = metadata.GetGuid(metadata.GetModuleDefinition().Mvid).ToString("D");
         var readyToRun = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
         var facts = new ModuleFacts(sound, seen is not null, jit.Canary && (!readyToRun || jit.ReadyToRunDisabled));
+        // crossgen2's inlinees have no code of their own: one that was inlined into a compiled method that ran counts as run.
+        var inlining = ReadyToRunInlining.None;
+        if (readyToRun && seen is not null && !jit.ReadyToRunDisabled)
+        {
+            try
+            {
+                inlining = ReadyToRunInlining.Read(pe);
+            }
+            catch (BadImageFormatException)
+            {
+                // Without the table the rule stays sound: crossgen2 inlines only methods the rule calls probable
+                // (small, not NoInlining); they stay probable instead of live.
+            }
+        }
 
         var (pdbProvider, pdbProblem) = PdbLocator.Open(pe, assembly.LocalPath);
         using var pdbOwner = pdbProvider;
@@ -61,7 +75,8 @@ public static class ModuleCoverage
                 }
                 var token = MetadataTokens.GetToken(methodHandle);
                 var ilBytes = pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader().Length;
-                var state = MethodClassifier.Classify(seen?.Contains(token) == true, facts, method.ImplAttributes, ilBytes);
+                var ran = seen is not null && (seen.Contains(token) || inlining.InlinedIntoAnyOf(token, seen));
+                var state = MethodClassifier.Classify(ran, facts, method.ImplAttributes, ilBytes);
                 module.Methods++;
                 switch (state)
                 {
