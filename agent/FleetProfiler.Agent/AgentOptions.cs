@@ -123,6 +123,9 @@ public sealed class AgentOptions
     /// <summary>Coverage runs: bounds of one run and the coverage signal.</summary>
     public Coverage.CoverageOptions Coverage { get; set; } = new();
 
+    /// <summary>Heap snapshots: the heap-size ceiling, bounds of the reduction, and the heap snapshot signal.</summary>
+    public HeapSnapshots.HeapSnapshotOptions HeapSnapshot { get; set; } = new();
+
     /// <summary>Longest wait for the runtime's rundown after a window is stopped.</summary>
     public int StopTimeoutSeconds { get; set; } = 30;
 
@@ -230,6 +233,7 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         errors.AddRange(options.RequestMetrics.Problems());
         errors.AddRange(options.Attribution.Problems());
         errors.AddRange(options.Coverage.Problems());
+        errors.AddRange(options.HeapSnapshot.Problems());
         if (!string.IsNullOrWhiteSpace(options.TempDirectory) && !Directory.Exists(options.TempDirectory))
         {
             errors.Add($"Agent:TempDirectory '{options.TempDirectory}' does not exist.");
@@ -285,9 +289,9 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         for (var i = 0; i < options.Schedules.Count; i++)
         {
             var s = options.Schedules[i];
-            if (!ProfileKindNames.TryParse(s.Kind, out _) && s.Kind != Coverage.CoverageBatches.Kind)
+            if (!ProfileKindNames.TryParse(s.Kind, out _) && s.Kind != Coverage.CoverageBatches.Kind && s.Kind != HeapSnapshots.HeapSnapshotBatches.Kind)
             {
-                errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}, nor {Coverage.CoverageBatches.Kind}.");
+                errors.Add($"Agent:Schedules:{i}:Kind '{s.Kind}' is not a comma-separated list of {string.Join(", ", ProfileKindNames.All)}, nor {Coverage.CoverageBatches.Kind} or {HeapSnapshots.HeapSnapshotBatches.Kind}.");
             }
             var scheduleKinds = ProfileKindNames.TryParse(s.Kind, out var k) ? k : ProfileKinds.None;
             var maxSeconds = scheduleKinds.HasFlag(ProfileKinds.Inuse) ? AgentOptions.MaxInuseWindowSeconds : 600;
@@ -323,6 +327,18 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
             else if (coverage == options.SignalOffset || coverage == options.SignalOffset + 1)
             {
                 errors.Add($"Agent:Coverage:SignalOffset ({coverage}) must differ from the start/stop signals Agent:SignalOffset and Agent:SignalOffset+1 ({options.SignalOffset}, {options.SignalOffset + 1}).");
+            }
+        }
+        if (options.Signals && options.HeapSnapshot.SignalOffset != -1)
+        {
+            var heap = options.HeapSnapshot.SignalOffset;
+            if (heap < 0 || Triggers.RealtimeSignals.Min + heap > Triggers.RealtimeSignals.Max)
+            {
+                errors.Add($"Agent:HeapSnapshot:SignalOffset must be -1 (off) or keep SIGRTMIN+N within the real-time signals (SIGRTMIN {Triggers.RealtimeSignals.Min} .. SIGRTMAX {Triggers.RealtimeSignals.Max}), was {heap}.");
+            }
+            else if (heap == options.SignalOffset || heap == options.SignalOffset + 1 || heap == options.Coverage.SignalOffset)
+            {
+                errors.Add($"Agent:HeapSnapshot:SignalOffset ({heap}) must differ from the start/stop signals Agent:SignalOffset and Agent:SignalOffset+1 ({options.SignalOffset}, {options.SignalOffset + 1}) and from Agent:Coverage:SignalOffset ({options.Coverage.SignalOffset}).");
             }
         }
         if (options.DiscoverySeconds is < 1 or > 3600)

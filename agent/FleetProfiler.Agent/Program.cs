@@ -43,6 +43,7 @@ builder.Services.AddSingleton<ProcessDiscovery>();
 builder.Services.AddSingleton<TraceSymbolizer>();
 builder.Services.AddSingleton<WindowCollector>();
 builder.Services.AddSingleton<CoverageCollector>();
+builder.Services.AddSingleton<FleetProfiler.Agent.HeapSnapshots.HeapSnapshotCollector>();
 builder.Services.AddSingleton<OneShotCommand>();
 
 if (!oneShot.Enabled)
@@ -64,6 +65,7 @@ if (!oneShot.Enabled)
     builder.Services.AddSingleton<ProfilingRuns>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<ProfilingRuns>());
     builder.Services.AddSingleton<CoverageRuns>();
+    builder.Services.AddSingleton<FleetProfiler.Agent.HeapSnapshots.HeapSnapshotRuns>();
     builder.Services.AddSingleton<RemoteCommands>();
     builder.Services.AddHostedService<ScheduledProfiling>();
     builder.Services.AddHostedService<SignalTrigger>();

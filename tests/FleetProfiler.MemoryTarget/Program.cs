@@ -2,7 +2,12 @@
 // --churn-mb-per-s (garbage: allocated most, in use least) from Churn.MakeGarbage, and
 //   retain: Retainer.Keep keeps 1,000-byte arrays at --retain-mb-per-s in a list (in use most, allocated less);
 //   leak:   the same, plus Cache.Fill holding a fixed 8 MB allocated at start-up (before any window: never seen);
-//   large:  Retainer.KeepLarge keeps 100,000-byte arrays (large object heap) at --retain-mb-per-s.
+//   large:  Retainer.KeepLarge keeps 100,000-byte arrays (large object heap) at --retain-mb-per-s;
+//   graph:  Registry.Fill builds, before "ready", a Registry holding --retain-cap-mb of Entry objects (each with a
+//           2,000-byte payload and a 100,000-byte one every 50th, on the large object heap): Registry retains nearly
+//           everything while its own objects are tiny. Then only churn (at --churn-mb-per-s, may be 0).
+// Every mode prints "full-gc index=N heap=H fragmented=F promoted=P" after each full blocking GC it sees (its own
+// GC.GetGCMemoryInfo(GCKind.FullBlocking), polled), so a test can compare a heap dump's induced GC with the runtime's figures.
 // Retention stops at --retain-cap-mb so that a forgotten target cannot fill the machine. Prints "ready" once
 // running; runs until killed or --seconds have passed. Rates are paced against a stopwatch, not sleeps.
 using System.Diagnostics;
@@ -13,13 +18,19 @@ var churnRate = double.Parse(Arg("--churn-mb-per-s", "40"), System.Globalization
 var retainRate = double.Parse(Arg("--retain-mb-per-s", "4"), System.Globalization.CultureInfo.InvariantCulture);
 var capBytes = long.Parse(Arg("--retain-cap-mb", "400"), System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024;
 var seconds = double.Parse(Arg("--seconds", "600"), System.Globalization.CultureInfo.InvariantCulture);
-if (mode is not ("retain" or "leak" or "large"))
+if (mode is not ("retain" or "leak" or "large" or "graph"))
 {
-    Console.Error.WriteLine($"unknown --mode '{mode}' (retain, leak or large)");
+    Console.Error.WriteLine($"unknown --mode '{mode}' (retain, leak, large or graph)");
     return 2;
 }
 
 if (mode == "leak") Cache.Fill(8 * 1024 * 1024);
+if (mode == "graph")
+{
+    Registry.Fill(capBytes);
+    retainRate = 0;
+}
+FullGcReporter.Start();
 var clock = Stopwatch.StartNew();
 double churned = 0, retained = 0;
 Console.WriteLine("ready");
@@ -39,6 +50,60 @@ string Arg(string name, string fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+static class FullGcReporter
+{
+    public static void Start()
+    {
+        var thread = new Thread(() =>
+        {
+            long seen = GC.GetGCMemoryInfo(GCKind.FullBlocking).Index;
+            while (true)
+            {
+                var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+                if (info.Index != seen)
+                {
+                    seen = info.Index;
+                    Console.WriteLine($"full-gc index={info.Index} heap={info.HeapSizeBytes} fragmented={info.FragmentedBytes} promoted={info.PromotedBytes} compacted={info.Compacted}");
+                    Console.Out.Flush();
+                }
+                Thread.Sleep(20);
+            }
+        })
+        { IsBackground = true, Name = "full-gc reporter" };
+        thread.Start();
+    }
+}
+
+sealed class Entry(int id, byte[] payload)
+{
+    public int Id { get; } = id;
+    public byte[] Payload { get; } = payload;
+}
+
+static class Registry
+{
+    public static Holder? Root;
+
+    public sealed class Holder
+    {
+        public readonly Dictionary<int, Entry> Entries = [];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Fill(long bytes)
+    {
+        var holder = new Holder();
+        long filled = 0;
+        for (var i = 0; filled < bytes; i++)
+        {
+            var payload = new byte[i % 50 == 49 ? 100_000 : 2_000];
+            holder.Entries.Add(i, new Entry(i, payload));
+            filled += payload.Length + 64;
+        }
+        Root = holder;
+    }
 }
 
 static class Churn

@@ -1,4 +1,5 @@
 using FleetProfiler.Agent.Coverage;
+using FleetProfiler.Agent.HeapSnapshots;
 using FleetProfiler.Profiles.Formats;
 
 namespace FleetProfiler.Agent.OneShot;
@@ -7,6 +8,7 @@ namespace FleetProfiler.Agent.OneShot;
 public sealed class OneShotCommand(
     WindowCollector collector,
     CoverageCollector coverage,
+    HeapSnapshotCollector heapSnapshots,
     IOptions<OneShotOptions> oneShot,
     IOptions<AgentOptions> agent,
     ILogger<OneShotCommand> logger)
@@ -25,6 +27,10 @@ public sealed class OneShotCommand(
         if (request.Kind == CoverageBatches.Kind)
         {
             return await CoverAsync(request.Pid, output, ct);
+        }
+        if (request.Kind == HeapSnapshotBatches.Kind)
+        {
+            return await SnapshotAsync(request.Pid, output, ct);
         }
         var kind = ProfileKindNames.Parse(request.Kind);
         var seconds = request.Seconds > 0 ? request.Seconds : agent.Value.DefaultSecondsFor(kind);
@@ -86,10 +92,39 @@ public sealed class OneShotCommand(
         return ExitCodes.Ok;
     }
 
+    private async Task<int> SnapshotAsync(int pid, TextWriter output, CancellationToken ct)
+    {
+        HeapSnapshotResult result;
+        try
+        {
+            result = await heapSnapshots.CollectAsync(pid, ct);
+        }
+        catch (HeapSnapshotRefusedException e)
+        {
+            Console.Error.WriteLine($"fleetprofiler-agent: {e.Message}");
+            return ExitCodes.TargetUnavailable;
+        }
+        catch (Exception e) when (e is TargetUnavailableException or TimeoutException)
+        {
+            Console.Error.WriteLine($"fleetprofiler-agent: {e.Message}");
+            return ExitCodes.TargetUnavailable;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("fleetprofiler-agent: interrupted; the session was stopped");
+            return ExitCodes.Interrupted;
+        }
+        await output.WriteLineAsync(Google.Protobuf.JsonFormatter.Default.Format(result.Snapshot));
+        await output.FlushAsync(CancellationToken.None);
+        Console.Error.WriteLine($"fleetprofiler-agent: {HeapReduction.Describe(result.Snapshot)}");
+        return ExitCodes.Ok;
+    }
+
     public static readonly string Usage =
         "usage: FleetProfiler.Agent --once --pid <pid> --kind cpu|wall|alloc|inuse [--seconds <n>] [--by-endpoint]   (one window, folded stacks on stdout;\n" +
         "           --by-endpoint: each stack under its request's [endpoint] METHOD route)\n" +
         "       FleetProfiler.Agent --once --pid <pid> --kind coverage   (one coverage run: methods and lines that never ran, JSON on stdout)\n" +
+        "       FleetProfiler.Agent --once --pid <pid> --kind heap   (one heap snapshot: live bytes, objects and retained bytes per type, JSON on stdout)\n" +
         "       FleetProfiler.Agent --Agent:AgentId <id> --Agent:Token <token> [--Agent:GatewayUrl http://gw:5150] [--Agent:Schedules:0:Kind cpu] ...\n" +
         "           (daemon: windows on schedules, signals SIGRTMIN+1/+2 and gateway commands, spooled and sent to the gateway; see docs/operations.md)\n" +
         $"exit codes: {ExitCodes.Ok} ok, {ExitCodes.Failed} failure, {ExitCodes.TargetUnavailable} target not profilable (not found / not .NET / socket not accessible), " +

@@ -40,9 +40,9 @@ public sealed class OneShotOptions
         {
             problems.Add("--pid <process id> is required");
         }
-        if (Kind != Coverage.CoverageBatches.Kind && (!ProfileKindNames.TryParse(Kind, out var kinds) || ProfileKindNames.Single(kinds) is null))
+        if (Kind != Coverage.CoverageBatches.Kind && Kind != HeapSnapshots.HeapSnapshotBatches.Kind && (!ProfileKindNames.TryParse(Kind, out var kinds) || ProfileKindNames.Single(kinds) is null))
         {
-            problems.Add($"--kind must be one of {string.Join(", ", ProfileKindNames.All)}, {Coverage.CoverageBatches.Kind} (was '{Kind}')");
+            problems.Add($"--kind must be one of {string.Join(", ", ProfileKindNames.All)}, {Coverage.CoverageBatches.Kind}, {HeapSnapshots.HeapSnapshotBatches.Kind} (was '{Kind}')");
         }
         if (Seconds is < 0 or > 600)
         {

@@ -1,4 +1,5 @@
 using FleetProfiler.Agent.Coverage;
+using FleetProfiler.Agent.HeapSnapshots;
 using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Agent.Triggers;
@@ -7,11 +8,13 @@ namespace FleetProfiler.Agent.Triggers;
 /// The gateway's commands (docs/protocol.md, "Commands"): START kind on pid (0 = every target) for seconds, one
 /// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. START of kind
 /// <c>coverage</c> runs one coverage run on pid (0 = every target); its seconds do not apply. Answers at once;
-/// the windows and runs go on in the background.
+/// the windows and runs go on in the background. START of kind <c>heap</c> takes one heap snapshot of pid (0 = every
+/// target); its seconds do not apply, and a target over the heap ceiling is refused in the agent's log.
 /// </summary>
 public sealed class RemoteCommands(
     ProfilingRuns runs,
     CoverageRuns coverage,
+    HeapSnapshotRuns heapSnapshots,
     TargetRegistry registry,
     ProcessDiscovery discovery,
     IOptions<AgentOptions> options,
@@ -39,9 +42,13 @@ public sealed class RemoteCommands(
         {
             return StartCoverage(command);
         }
+        if (command.Kind == HeapSnapshotBatches.Kind)
+        {
+            return StartHeapSnapshot(command);
+        }
         if (!ProfileKindNames.TryParse(command.Kind, out var kinds))
         {
-            return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)} or {CoverageBatches.Kind})");
+            return (false, $"unknown kind '{command.Kind}' (expected {string.Join(", ", ProfileKindNames.All)}, {CoverageBatches.Kind} or {HeapSnapshotBatches.Kind})");
         }
         var seconds = command.Seconds == 0 ? options.Value.DefaultSecondsFor(kinds) : command.Seconds;
         if (seconds is < 1 or > MaxSeconds)
@@ -111,11 +118,47 @@ public sealed class RemoteCommands(
         return (true, $"coverage run of {what}");
     }
 
+    private (bool, string) StartHeapSnapshot(Command command)
+    {
+        if (command.Pid < 0)
+        {
+            return (false, $"pid must be ≥ 0, was {command.Pid}");
+        }
+        if (command.Pid > 0)
+        {
+            try
+            {
+                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
+            }
+            catch (TargetUnavailableException e)
+            {
+                return (false, e.Message);
+            }
+        }
+        else if (registry.Current.Count == 0)
+        {
+            return (false, "no .NET process to snapshot on this host");
+        }
+        var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
+        var busy = heapSnapshots.Start(name, command.Pid == 0 ? null : [command.Pid]);
+        if (busy.Count > 0)
+        {
+            return (false, $"a heap snapshot of pid {command.Pid} is already under way");
+        }
+        var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
+        var ceiling = options.Value.HeapSnapshot.MaxHeapMB;
+        return (true, $"heap snapshot of {what} ({(ceiling > 0 ? $"refused above a {ceiling} MB heap" : "no heap ceiling")})");
+    }
+
     private (bool, string) Stop(Command command)
     {
         if (command.Kind == CoverageBatches.Kind)
         {
             return (false, "a coverage run lasts about a second and cannot be stopped");
+        }
+        if (command.Kind == HeapSnapshotBatches.Kind)
+        {
+            return (false, "a heap snapshot is one induced GC and cannot be stopped");
         }
         var kinds = ProfileKinds.None;
         if (!string.IsNullOrEmpty(command.Kind) && !ProfileKindNames.TryParse(command.Kind, out kinds))

@@ -1,4 +1,5 @@
 using FleetProfiler.Agent.Coverage;
+using FleetProfiler.Agent.HeapSnapshots;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetProfiler.Agent.Triggers;
@@ -11,6 +12,7 @@ namespace FleetProfiler.Agent.Triggers;
 public sealed class ScheduledProfiling(
     ProfilingRuns runs,
     CoverageRuns coverage,
+    HeapSnapshotRuns heapSnapshots,
     TargetRegistry registry,
     TimeProvider time,
     IOptions<AgentOptions> options,
@@ -31,9 +33,10 @@ public sealed class ScheduledProfiling(
     private async Task RunScheduleAsync(int index, ScheduleOptions schedule, AgentOptions settings, CancellationToken ct)
     {
         var isCoverage = schedule.Kind == CoverageBatches.Kind;
-        var kinds = isCoverage ? ProfileKinds.None : ProfileKindNames.Parse(schedule.Kind);
-        var name = $"schedule {(isCoverage ? CoverageBatches.Kind : ProfileKindNames.Format(kinds))}";
-        if (settings.Schedules.Take(index).Any(s => s.Kind == schedule.Kind || (!isCoverage && ProfileKindNames.TryParse(s.Kind, out var k) && k == kinds)))
+        var isHeap = schedule.Kind == HeapSnapshotBatches.Kind;
+        var kinds = isCoverage || isHeap ? ProfileKinds.None : ProfileKindNames.Parse(schedule.Kind);
+        var name = $"schedule {(isCoverage || isHeap ? schedule.Kind : ProfileKindNames.Format(kinds))}";
+        if (settings.Schedules.Take(index).Any(s => s.Kind == schedule.Kind || (!isCoverage && !isHeap && ProfileKindNames.TryParse(s.Kind, out var k) && k == kinds)))
         {
             name += $" #{index}";
         }
@@ -80,6 +83,10 @@ public sealed class ScheduledProfiling(
             else if (selected.Count > 0 && isCoverage)
             {
                 await coverage.RunAsync(name, selected.Select(t => t.ProcessId).ToList());
+            }
+            else if (selected.Count > 0 && isHeap)
+            {
+                await heapSnapshots.RunAsync(name, selected.Select(t => t.ProcessId).ToList());
             }
             else if (selected.Count > 0)
             {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FleetProfiler.Agent.Coverage;
+using FleetProfiler.Agent.HeapSnapshots;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetProfiler.Agent.Triggers;
@@ -9,11 +10,13 @@ namespace FleetProfiler.Agent.Triggers;
 /// (allocations by default) on every target, in windows of <see cref="AgentOptions.WindowSeconds"/> back to back,
 /// until <c>SIGRTMIN+N+1</c>, which ends the current windows early and keeps them. A second start while one runs
 /// changes nothing and says so. <c>SIGRTMIN+M</c> (<see cref="CoverageOptions.SignalOffset"/>, default 3) runs one
-/// coverage run of every target.
+/// coverage run of every target; <c>SIGRTMIN+H</c> (<see cref="HeapSnapshotOptions.SignalOffset"/>, default 4) one heap
+/// snapshot of every target.
 /// </summary>
 public sealed class SignalTrigger(
     ProfilingRuns runs,
     CoverageRuns coverage,
+    HeapSnapshotRuns heapSnapshots,
     IOptions<AgentOptions> options,
     ILogger<SignalTrigger> logger) : IHostedService, IDisposable
 {
@@ -62,6 +65,18 @@ public sealed class SignalTrigger(
                 coverage.Start("signal coverage", settings.Pids.Count > 0 ? settings.Pids : null);
             }));
             logger.LogInformation("Listening for the coverage signal: kill -s {Signal} <agent pid> runs coverage of every target once", coverageName);
+        }
+        if (settings.HeapSnapshot.SignalOffset >= 0)
+        {
+            var heapSignal = rtMin + settings.HeapSnapshot.SignalOffset;
+            var heapName = RealtimeSignals.Describe(heapSignal, rtMin);
+            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)heapSignal, context =>
+            {
+                context.Cancel = true;
+                logger.LogInformation("Signal {Signal}: a heap snapshot of every target", heapName);
+                heapSnapshots.Start("signal heap", settings.Pids.Count > 0 ? settings.Pids : null);
+            }));
+            logger.LogInformation("Listening for the heap snapshot signal: kill -s {Signal} <agent pid> takes a heap snapshot of every target once", heapName);
         }
         logger.LogInformation(
             "Listening for signals: kill -s {Start} <agent pid> starts a profile ({Kinds}) of every target, kill -s {Stop} stops it (SIGRTMIN is {RtMin}, from {Source}; Agent:SignalOffset {Offset})",
