@@ -15,7 +15,7 @@ public static class FleetProfilerTool
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new CostReportCommand(), new CostTopCommand(), new TeamsCommand(),
         new OwnersSetCommand(), new OwnersResolveCommand(), new OwnersEndpointCommand(), new OwnersListCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),
-        new DeadCodeCommand(), new DeadCodeImportCommand(), new AnnotateCommand(),
+        new DeadCodeCommand(), new DeadCodeImportCommand(), new DeadCodeTeamsCommand(), new DeadCodeNotRunCommand(), new AnnotateCommand(),
     ];
 
     /// <summary>The command whose (possibly two-word) name starts the arguments, and how many words it took.</summary>

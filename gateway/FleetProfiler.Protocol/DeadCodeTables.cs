@@ -17,6 +17,20 @@ public static class DeadCodeTables
         string.Join(' ', f.Services), string.Join(' ', f.Owners), string.Join(' ', f.RigSources), N(f.RunByRigOnlyLines), N(f.RunInProductionOnlyLines),
     });
 
+    public static readonly string[] TeamColumns =
+        ["team", "dead_certain_lines", "dead_probable_lines", "executable_lines", "files", "files_with_dead_lines", "services", "top_file", "top_file_dead_certain_lines", "top_file_dead_probable_lines"];
+
+    public static IEnumerable<string[]> TeamRows(DeadCodeByTeamReply reply) => reply.Teams.Select(t => new[]
+    {
+        t.Team, N(t.DeadCertainLines), N(t.DeadProbableLines), N(t.ExecutableLines), N(t.Files), N(t.FilesWithDeadLines),
+        string.Join(' ', t.Services), t.TopFile, N(t.TopFileDeadCertainLines), N(t.TopFileDeadProbableLines),
+    });
+
+    public static readonly string[] NotRunColumns = ["path", "method", "line", "days_not_run", "since_day", "confidence", "covered_days"];
+
+    public static IEnumerable<string[]> NotRunRows(ListNotRunReply reply) =>
+        reply.Entries.Select(e => new[] { e.Path, e.Method, N(e.Line), N(e.DaysNotRun), e.SinceDay, e.Confidence, N(e.CoveredDays) });
+
     public static string[] LineColumns(AnnotatedFile file) => ["line", "status", .. file.RigSources.Select(r => "rig:" + r), "text"];
 
     public static IEnumerable<string[]> LineRows(AnnotatedFile file) =>

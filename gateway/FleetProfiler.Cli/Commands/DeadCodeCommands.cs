@@ -101,6 +101,135 @@ public sealed class DeadCodeCommand : ToolCommand
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
+/// <summary><c>fleetprofiler deadcode teams</c>: dead lines per CODEOWNERS owner.</summary>
+public sealed class DeadCodeTeamsCommand : ToolCommand
+{
+    public override string Name => "deadcode teams";
+    public override string Summary => "dead lines per team (CODEOWNERS owner), certain first";
+
+    public override string Help => $$"""
+        Usage: fleetprofiler deadcode teams [--day D | --from D [--to D] | --days N] [--service S] [--prefix P]
+                                            [--format table|tsv|csv] [-o FILE]
+
+        Every covered file's lines counted for each CODEOWNERS owner of the file (set per service with
+        'owners set'); a file with two owners counts for both, files no rule owns under "unowned". Ranked
+        by DEAD! (certain), then DEAD? (probable). Prints TEAM, DEAD!, DEAD?, EXECUTABLE, FILES, WITH DEAD,
+        TOP FILE; --format tsv or csv writes every column (see docs/dead-code.md).
+
+        {{DeadCodeCommand.DayHelp}}
+          --service S        only files the service's runs covered
+          --prefix P         only paths starting with P
+          --format F         table (default), tsv or csv
+          -o FILE            write to FILE instead of stdout
+        """;
+
+    protected override IEnumerable<OptionSpec> Options =>
+        [.. DeadCodeCommand.DayOptions, new("--service"), new("--prefix"), new("--format"), new("-o", Alias: "--output")];
+
+    public override async Task<int> RunAsync(CommandContext context, OptionReader o)
+    {
+        var (from, to) = DeadCodeCommand.Days(context, o);
+        var format = o.OneOf("--format", "table", "tsv", "csv") ?? "table";
+        var file = o.Value("-o");
+        ProfileOutput.Check(context.Console, file, format, isBinary: false);
+        var reply = await new DeadCodeClient(context.Gateway.Channel).DeadCodeByTeamAsync(new DeadCodeByTeamRequest
+        {
+            FromDay = from,
+            ToDay = to,
+            Service = o.Value("--service") ?? "",
+            PathPrefix = o.Value("--prefix") ?? "",
+        }, context.Call());
+        string text;
+        if (format == "table")
+        {
+            var table = new TextTable(("TEAM", false), ("DEAD!", true), ("DEAD?", true), ("EXECUTABLE", true), ("FILES", true), ("WITH DEAD", true), ("TOP FILE", false));
+            foreach (var t in reply.Teams)
+            {
+                table.Add(t.Team.Length == 0 ? "unowned" : t.Team, Formatting.Count(t.DeadCertainLines), Formatting.Count(t.DeadProbableLines), Formatting.Count(t.ExecutableLines),
+                    Formatting.Count(t.Files), Formatting.Count(t.FilesWithDeadLines), t.TopFile);
+            }
+            var writer = new StringWriter();
+            table.WriteTo(writer);
+            writer.WriteLine($"{Formatting.Quantity(reply.Teams.Count, "team")}, {reply.FromDay} – {reply.ToDay} (UTC), {Formatting.Quantity(reply.Runs, "production run")}" +
+                             (reply.FilesRefused > 0 ? $"; {reply.FilesRefused} file(s) over the daily cap are not counted" : ""));
+            text = writer.ToString();
+        }
+        else
+        {
+            text = DeadCodeTables.Write(format, DeadCodeTables.TeamColumns, DeadCodeTables.TeamRows(reply));
+        }
+        await ProfileOutput.WriteAsync(context.Console, System.Text.Encoding.UTF8.GetBytes(text), file, false, $"{reply.Teams.Count} teams", context.Cancellation);
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary><c>fleetprofiler deadcode notrun</c>: methods and files not run for N days over a usage period.</summary>
+public sealed class DeadCodeNotRunCommand : ToolCommand
+{
+    public override string Name => "deadcode notrun";
+    public override string Summary => "methods and files not run for N covered days over a usage period";
+
+    public override string Help => """
+        Usage: fleetprofiler deadcode notrun [--to D] [--period DAYS] [--min DAYS] [--service S] [--prefix P]
+                                             [--limit N] [--format table|tsv|csv] [-o FILE]
+
+        Over the usage period ending on the UTC day D (default today; --period days, default the gateway's
+        FleetProfiler:DeadCode:PeriodDays, 30): every method that stayed dead, and every file none of whose
+        lines ran, for at least --min covered days (default 1), longest first. Days with no run of the file do
+        not count. The same numbers as 'annotate' shows per file (see docs/dead-code.md).
+
+          --to D             the period's last UTC day, YYYY-MM-DD (default today)
+          --period DAYS      the period's length (1-366)
+          --min DAYS         only entries not run for at least DAYS covered days
+          --service S        only files the service's runs covered
+          --prefix P         only paths starting with P
+          --limit N          at most N entries (default 100, at most 10000)
+          --format F         table (default), tsv or csv
+          -o FILE            write to FILE instead of stdout
+        """;
+
+    protected override IEnumerable<OptionSpec> Options =>
+        [new("--to"), new("--period"), new("--min"), new("--service"), new("--prefix"), new("--limit"), new("--format"), new("-o", Alias: "--output")];
+
+    public override async Task<int> RunAsync(CommandContext context, OptionReader o)
+    {
+        var format = o.OneOf("--format", "table", "tsv", "csv") ?? "table";
+        var file = o.Value("-o");
+        ProfileOutput.Check(context.Console, file, format, isBinary: false);
+        var to = o.Value("--to") ?? "";
+        if (to.Length > 0 && !DateOnly.TryParseExact(to, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            throw new UsageException($"--to: '{to}' is not a day (YYYY-MM-DD, UTC)");
+        var reply = await new DeadCodeClient(context.Gateway.Channel).ListNotRunAsync(new ListNotRunRequest
+        {
+            ToDay = to,
+            PeriodDays = o.Int("--period", 1, 366) ?? 0,
+            MinDays = o.Int("--min", 1, 366) ?? 0,
+            Service = o.Value("--service") ?? "",
+            PathPrefix = o.Value("--prefix") ?? "",
+            Limit = o.Int("--limit", 1, 10_000) ?? 0,
+        }, context.Call());
+        string text;
+        if (format == "table")
+        {
+            var table = new TextTable(("DAYS", true), ("SINCE", false), ("CONF", false), ("PATH", false), ("LINE", true), ("METHOD", false));
+            foreach (var e in reply.Entries)
+            {
+                table.Add(Formatting.Count(e.DaysNotRun), e.SinceDay, e.Confidence, e.Path, e.Line == 0 ? "" : Formatting.Count(e.Line), e.Method.Length == 0 ? "(whole file)" : e.Method);
+            }
+            var writer = new StringWriter();
+            table.WriteTo(writer);
+            writer.WriteLine($"{Formatting.Count(reply.Entries.Count)} of {reply.Matched} entries, period {reply.FromDay} – {reply.ToDay} (UTC, {reply.PeriodDays} days)");
+            text = writer.ToString();
+        }
+        else
+        {
+            text = DeadCodeTables.Write(format, DeadCodeTables.NotRunColumns, DeadCodeTables.NotRunRows(reply));
+        }
+        await ProfileOutput.WriteAsync(context.Console, System.Text.Encoding.UTF8.GetBytes(text), file, false, $"{reply.Entries.Count} entries", context.Cancellation);
+        return ExitCodes.Ok;
+    }
+}
+
 /// <summary><c>fleetprofiler deadcode import</c>: a Cobertura report of a test rig.</summary>
 public sealed class DeadCodeImportCommand : ToolCommand
 {

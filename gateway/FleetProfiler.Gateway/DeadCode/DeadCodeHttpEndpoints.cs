@@ -9,6 +9,8 @@ namespace FleetProfiler.Gateway.DeadCode;
 /// <summary>
 /// Dead code on the HTTP/1.1 port, answering what the gRPC DeadCode service answers:
 /// <c>GET /api/deadcode?from=DAY&amp;to=DAY&amp;service=S&amp;team=T&amp;prefix=P&amp;limit=N&amp;live=1&amp;format=json|csv|tsv</c>,
+/// <c>GET /api/deadcode/teams?from=DAY&amp;to=DAY&amp;service=S&amp;prefix=P&amp;format=json|csv|tsv</c>,
+/// <c>GET /api/deadcode/notrun?to=DAY&amp;period=30&amp;min=N&amp;service=S&amp;prefix=P&amp;limit=N&amp;format=json|csv|tsv</c>,
 /// <c>GET /api/deadcode/annotate?path=P&amp;from=DAY&amp;to=DAY&amp;period=30&amp;format=json|csv|tsv</c>, and
 /// <c>POST /api/deadcode/cobertura?source=integration-rig&amp;day=DAY&amp;root=DIR</c> with the report as the body.
 /// JSON is the protobuf JSON mapping (lowerCamelCase); gRPC errors map to 400 / 404 / 500 with the message as text.
@@ -32,6 +34,30 @@ public static class DeadCodeHttpEndpoints
                 IncludeLive = q["live"].ToString() is "1" or "true",
             }, null!);
             return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.FileColumns, DeadCodeTables.FileRows(reply)));
+        }));
+        app.MapGet("/api/deadcode/teams", (HttpContext http, DeadCodeService service) => AnswerAsync(http, async q =>
+        {
+            var reply = await service.DeadCodeByTeam(new DeadCodeByTeamRequest
+            {
+                FromDay = q["from"].ToString(),
+                ToDay = q["to"].ToString(),
+                Service = q["service"].ToString(),
+                PathPrefix = q["prefix"].ToString(),
+            }, null!);
+            return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.TeamColumns, DeadCodeTables.TeamRows(reply)));
+        }));
+        app.MapGet("/api/deadcode/notrun", (HttpContext http, DeadCodeService service) => AnswerAsync(http, async q =>
+        {
+            var reply = await service.ListNotRun(new ListNotRunRequest
+            {
+                ToDay = q["to"].ToString(),
+                PeriodDays = Int(q["period"], "period"),
+                MinDays = Int(q["min"], "min"),
+                Service = q["service"].ToString(),
+                PathPrefix = q["prefix"].ToString(),
+                Limit = Int(q["limit"], "limit"),
+            }, null!);
+            return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.NotRunColumns, DeadCodeTables.NotRunRows(reply)));
         }));
         app.MapGet("/api/deadcode/annotate", (HttpContext http, DeadCodeService service) => AnswerAsync(http, async q =>
         {

@@ -29,23 +29,106 @@ public sealed partial class DeadCodeService(IGrainFactory grains, DeadCodeOption
         var range = DayRange.Parse(request.FromDay, request.ToDay, Today);
         if (request.Limit < 0) throw QueryArguments.Invalid("limit: must not be negative");
         var limit = request.Limit == 0 ? 50 : Math.Min(request.Limit, 10_000);
-        var indexes = await Task.WhenAll(range.Days.Select(d => grains.GetGrain<IDeadCodeDayGrain>(DayKey.Of(d)).GetAsync()));
-        // Which days each candidate file appears on, filtered by what the summaries already tell.
-        var candidates = new SortedDictionary<string, List<DateOnly>>(StringComparer.Ordinal);
-        foreach (var index in indexes)
+        var (rows, indexes) = await MatchingFilesAsync(range, request.Service, request.Team, request.PathPrefix, request.IncludeLive);
+        var reply = new ListDeadFilesReply
         {
-            foreach (var f in index.Files)
+            FromDay = DayKey.Of(range.From),
+            ToDay = DayKey.Of(range.To),
+            Matched = rows.Count,
+            Runs = indexes.Sum(i => i.Runs),
+            FilesRefused = indexes.Sum(i => i.FilesRefused),
+        };
+        // Certain dead lines first: they are the ones safe to delete.
+        reply.Files.AddRange(rows.OrderByDescending(r => r.DeadCertainLines).ThenByDescending(r => r.DeadProbableLines)
+            .ThenBy(r => r.Path, StringComparer.Ordinal).Take(limit));
+        return reply;
+    }
+
+    public override async Task<DeadCodeByTeamReply> DeadCodeByTeam(DeadCodeByTeamRequest request, ServerCallContext context)
+    {
+        var range = DayRange.Parse(request.FromDay, request.ToDay, Today);
+        var (rows, indexes) = await MatchingFilesAsync(range, request.Service, "", request.PathPrefix, includeLive: true);
+        var teams = new Dictionary<string, (TeamDeadCode Team, SortedSet<string> Services)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var row in rows.OrderByDescending(r => r.DeadCertainLines).ThenByDescending(r => r.DeadProbableLines).ThenBy(r => r.Path, StringComparer.Ordinal))
+        {
+            foreach (var owner in row.Owners.Count == 0 ? [""] : row.Owners.Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                if (!f.Path.StartsWith(request.PathPrefix, StringComparison.Ordinal)) continue;
-                if (request.Service.Length > 0 && !f.Services.Contains(request.Service)) continue;
-                if (!candidates.TryGetValue(f.Path, out var days)) candidates[f.Path] = days = [];
-                days.Add(index.Day);
+                if (!teams.TryGetValue(owner, out var t))
+                {
+                    // Rows come worst first: a team's first row is its top file.
+                    teams[owner] = t = (new TeamDeadCode { Team = owner, TopFile = row.Path, TopFileDeadCertainLines = row.DeadCertainLines, TopFileDeadProbableLines = row.DeadProbableLines },
+                        new SortedSet<string>(StringComparer.Ordinal));
+                }
+                t.Team.Files++;
+                if (row.DeadCertainLines + row.DeadProbableLines > 0) t.Team.FilesWithDeadLines++;
+                t.Team.ExecutableLines += row.ExecutableLines;
+                t.Team.DeadCertainLines += row.DeadCertainLines;
+                t.Team.DeadProbableLines += row.DeadProbableLines;
+                t.Services.UnionWith(row.Services);
             }
         }
-        var fileDays = candidates.Values.Sum(d => d.Count);
-        if (fileDays > MaxFileDaysPerQuery)
-            throw QueryArguments.Invalid($"to_day: the range holds {fileDays} file-days, over {MaxFileDaysPerQuery}; narrow the range, or filter by service or path_prefix");
+        var reply = new DeadCodeByTeamReply
+        {
+            FromDay = DayKey.Of(range.From),
+            ToDay = DayKey.Of(range.To),
+            Runs = indexes.Sum(i => i.Runs),
+            FilesRefused = indexes.Sum(i => i.FilesRefused),
+        };
+        foreach (var (team, services) in teams.Values.OrderByDescending(t => t.Team.DeadCertainLines).ThenByDescending(t => t.Team.DeadProbableLines).ThenBy(t => t.Team.Team, StringComparer.Ordinal))
+        {
+            team.Services.AddRange(services);
+            reply.Teams.Add(team);
+        }
+        return reply;
+    }
 
+    public override async Task<ListNotRunReply> ListNotRun(ListNotRunRequest request, ServerCallContext context)
+    {
+        var to = DayRange.Day(request.ToDay, "to_day", Today);
+        if (request.PeriodDays is < 0 or > DeadCodeLimits.MaxQueryDays) throw QueryArguments.Invalid($"period_days: must be between 1 and {DeadCodeLimits.MaxQueryDays}");
+        if (request.MinDays < 0) throw QueryArguments.Invalid("min_days: must not be negative");
+        if (request.Limit < 0) throw QueryArguments.Invalid("limit: must not be negative");
+        var period = request.PeriodDays == 0 ? options.PeriodDays : request.PeriodDays;
+        var minDays = Math.Max(1, request.MinDays);
+        var limit = request.Limit == 0 ? 100 : Math.Min(request.Limit, 10_000);
+        var range = new DayRange(to.AddDays(1 - period), to);
+        var (candidates, _) = await CandidatesAsync(range, request.Service, request.PathPrefix);
+        var entries = new List<NotRunEntry>();
+        foreach (var chunk in candidates.Chunk(FanOut))
+        {
+            foreach (var file in await Task.WhenAll(chunk.Select(c => FileDays.LoadAsync(grains, c.Key, c.Value))))
+            {
+                var covered = file.ProductionDays.Count();
+                var (fileDays, _, methods) = FileAnnotation.NotRunOver(file.Days);
+                if (fileDays >= minDays)
+                    entries.Add(new NotRunEntry { Path = file.Path, DaysNotRun = fileDays, SinceDay = SinceDay(file, fileDays), CoveredDays = covered });
+                entries.AddRange(methods.Where(m => m.DaysNotRun >= minDays).Select(m => new NotRunEntry
+                {
+                    Path = file.Path,
+                    Method = m.Name,
+                    Line = m.Line,
+                    DaysNotRun = m.DaysNotRun,
+                    SinceDay = m.SinceDay,
+                    Confidence = m.Confidence,
+                    CoveredDays = covered,
+                }));
+            }
+        }
+        var reply = new ListNotRunReply { FromDay = DayKey.Of(range.From), ToDay = DayKey.Of(range.To), PeriodDays = period, Matched = entries.Count };
+        // Longest unused first; certain before probable; a whole file before its methods.
+        reply.Entries.AddRange(entries.OrderByDescending(e => e.DaysNotRun).ThenBy(e => e.Confidence == "probable" ? 1 : 0)
+            .ThenBy(e => e.Path, StringComparer.Ordinal).ThenBy(e => e.Method.Length == 0 ? 0 : 1).ThenBy(e => e.Line).ThenBy(e => e.Method, StringComparer.Ordinal).Take(limit));
+        return reply;
+    }
+
+    /// <summary>The oldest of the file's newest <paramref name="days"/> covered days.</summary>
+    private static string SinceDay(FileDays file, int days) =>
+        DayKey.Of(file.Days.Where(d => d.Summary.Runs > 0).OrderByDescending(d => d.Day).Skip(days - 1).First().Day);
+
+    /// <summary>Every file of the range that passes the filters, as a listing row (unranked), and the day indexes read.</summary>
+    private async Task<(List<DeadFile> Rows, DeadCodeDay[] Indexes)> MatchingFilesAsync(DayRange range, string service, string team, string pathPrefix, bool includeLive)
+    {
+        var (candidates, indexes) = await CandidatesAsync(range, service, pathPrefix);
         var owners = new OwnerLookup(grains);
         var rows = new List<DeadFile>();
         foreach (var chunk in candidates.Chunk(FanOut))
@@ -53,9 +136,9 @@ public sealed partial class DeadCodeService(IGrainFactory grains, DeadCodeOption
             foreach (var file in await Task.WhenAll(chunk.Select(c => FileDays.LoadAsync(grains, c.Key, c.Value))))
             {
                 var dead = file.Lines.Dead;
-                if (dead.IsEmpty && !request.IncludeLive) continue;
+                if (dead.IsEmpty && !includeLive) continue;
                 var (fileOwners, _) = await owners.OwnersAsync(file.Path, file.Services);
-                if (request.Team.Length > 0 && !fileOwners.Contains(request.Team, StringComparer.OrdinalIgnoreCase)) continue;
+                if (team.Length > 0 && !fileOwners.Contains(team, StringComparer.OrdinalIgnoreCase)) continue;
                 var production = file.ProductionDays.ToList();
                 var row = new DeadFile
                 {
@@ -76,18 +159,28 @@ public sealed partial class DeadCodeService(IGrainFactory grains, DeadCodeOption
                 rows.Add(row);
             }
         }
-        var reply = new ListDeadFilesReply
+        return (rows, indexes);
+    }
+
+    /// <summary>Which days of the range each file that passes the path and service filters appears on (by the day indexes).</summary>
+    private async Task<(SortedDictionary<string, List<DateOnly>>, DeadCodeDay[])> CandidatesAsync(DayRange range, string service, string pathPrefix)
+    {
+        var indexes = await Task.WhenAll(range.Days.Select(d => grains.GetGrain<IDeadCodeDayGrain>(DayKey.Of(d)).GetAsync()));
+        var candidates = new SortedDictionary<string, List<DateOnly>>(StringComparer.Ordinal);
+        foreach (var index in indexes)
         {
-            FromDay = DayKey.Of(range.From),
-            ToDay = DayKey.Of(range.To),
-            Matched = rows.Count,
-            Runs = indexes.Sum(i => i.Runs),
-            FilesRefused = indexes.Sum(i => i.FilesRefused),
-        };
-        // Certain dead lines first: they are the ones safe to delete.
-        reply.Files.AddRange(rows.OrderByDescending(r => r.DeadCertainLines).ThenByDescending(r => r.DeadProbableLines)
-            .ThenBy(r => r.Path, StringComparer.Ordinal).Take(limit));
-        return reply;
+            foreach (var f in index.Files)
+            {
+                if (!f.Path.StartsWith(pathPrefix, StringComparison.Ordinal)) continue;
+                if (service.Length > 0 && !f.Services.Contains(service)) continue;
+                if (!candidates.TryGetValue(f.Path, out var days)) candidates[f.Path] = days = [];
+                days.Add(index.Day);
+            }
+        }
+        var fileDays = candidates.Values.Sum(d => d.Count);
+        if (fileDays > MaxFileDaysPerQuery)
+            throw QueryArguments.Invalid($"to_day: the range holds {fileDays} file-days, over {MaxFileDaysPerQuery}; narrow the range, or filter by service or path_prefix");
+        return (candidates, indexes);
     }
 
     public override async Task<AnnotatedFile> AnnotateFile(AnnotateFileRequest request, ServerCallContext context)

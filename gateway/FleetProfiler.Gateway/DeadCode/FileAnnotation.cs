@@ -63,15 +63,27 @@ public static class FileAnnotation
     /// </summary>
     private static void NotRun(AnnotatedFile reply, IReadOnlyList<SourceFileDay> period)
     {
+        var (fileDays, methodsKnown, methods) = NotRunOver(period);
+        reply.FileDaysNotRun = fileDays;
+        reply.MethodsKnown = methodsKnown;
+        reply.NotRunMethods.AddRange(methods);
+    }
+
+    /// <summary>
+    /// Over a file's days of the usage period: the covered days (newest first) on which none of its lines ran, whether
+    /// any day knew its methods, and its dead methods with the days they stayed dead (most days first).
+    /// </summary>
+    public static (int FileDaysNotRun, bool MethodsKnown, List<NotRunMethod> Methods) NotRunOver(IReadOnlyList<SourceFileDay> period)
+    {
         var days = period.Where(d => d.Summary.Runs > 0).OrderByDescending(d => d.Day).ToList();
+        var fileDaysNotRun = 0;
         foreach (var d in days)
         {
             if (d.Executed.Length > 0) break;
-            reply.FileDaysNotRun++;
+            fileDaysNotRun++;
         }
         var known = days.Where(d => d.MethodsKnown).ToList();
-        reply.MethodsKnown = known.Count > 0;
-        if (known.Count == 0) return;
+        if (known.Count == 0) return (fileDaysNotRun, false, []);
         var methods = new List<NotRunMethod>();
         var byDay = known.Select(d => d.DeadMethods.GroupBy(x => x.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)).ToList();
         foreach (var m in known[0].DeadMethods)
@@ -93,7 +105,7 @@ public static class FileAnnotation
                 SinceDay = DayKey.Of(since),
             });
         }
-        reply.NotRunMethods.AddRange(methods.OrderByDescending(m => m.DaysNotRun).ThenBy(m => m.Line).ThenBy(m => m.Name, StringComparer.Ordinal));
+        return (fileDaysNotRun, true, [.. methods.OrderByDescending(m => m.DaysNotRun).ThenBy(m => m.Line).ThenBy(m => m.Name, StringComparer.Ordinal)]);
     }
 
     public static LineStatus Status(Profiles.Coverage.LineStatus status) => status switch

@@ -62,6 +62,24 @@ public sealed class DeadCodeCommandsTests(SeededPlatform platform)
     }
 
     [Fact]
+    public async Task Deadcode_teams_rolls_files_up_per_owner_and_notrun_lists_the_usage_period()
+    {
+        var (prefix, service) = await SeedAsync("2026-11-23");
+
+        var teams = await RunAsync("deadcode", "teams", "--day", "2026-11-23", "--prefix", prefix, "--format", "csv");
+        var table = await RunAsync("deadcode", "teams", "--day", "2026-11-23", "--prefix", prefix);
+        var notrun = await RunAsync("deadcode", "notrun", "--to", "2026-11-23", "--period", "3", "--prefix", prefix);
+
+        Assert.True(teams.ExitCode == 0, teams.ToString());
+        Assert.Equal($",6,1,10,1,1,{service},{prefix}src/Dead.cs,6,1", teams.Out.Split('\n')[1]);   // no CODEOWNERS: unowned
+        Assert.Contains(table.Out.Split('\n'), l => l.StartsWith("unowned ", StringComparison.Ordinal) && l.EndsWith($"{prefix}src/Dead.cs", StringComparison.Ordinal));
+        Assert.True(notrun.ExitCode == 0, notrun.ToString());
+        Assert.Contains(notrun.Out.Split('\n'), l => l.Contains("2026-11-23") && l.Contains("certain") && l.EndsWith("Orders.Dead.Unused", StringComparison.Ordinal));
+        var bad = await RunAsync("deadcode", "notrun", "--to", "23.11.2026");
+        Assert.True(bad.ExitCode == ExitCodes.Usage, bad.ToString());
+    }
+
+    [Fact]
     public async Task Deadcode_import_reports_coverlets_line_counts()
     {
         var report = Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-profiles.cobertura.xml");

@@ -6,7 +6,7 @@ namespace FleetProfiler.Tests.Schedules;
 /// <summary>Cluster mode against the real PostgreSQL that .ci/run starts: a schedule's reminder lives in orleans_reminder and outlives the silo.</summary>
 public sealed class ScheduleOnPostgresTests
 {
-    private static Dictionary<string, string> Settings(string cluster, int grpcPort, int httpPort)
+    internal static Dictionary<string, string> Settings(string cluster, int grpcPort, int httpPort)
     {
         var agent = PlatformFixture.AgentA;
         var settings = new Dictionary<string, string>(ScheduleThroughPlatformTests.FastSchedules)
