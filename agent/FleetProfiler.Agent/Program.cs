@@ -41,6 +41,7 @@ builder.Services.AddSingleton<IValidateOptions<AgentOptions>>(new AgentOptionsVa
 builder.Services.AddOptions<OneShotOptions>().Bind(builder.Configuration.GetSection(OneShotOptions.Section));
 builder.Services.AddSingleton<ProcessDiscovery>();
 builder.Services.AddSingleton<TraceSymbolizer>();
+builder.Services.AddSingleton<AttributionSessions>();
 builder.Services.AddSingleton<WindowCollector>();
 builder.Services.AddSingleton<CoverageCollector>();
 builder.Services.AddSingleton<FleetProfiler.Agent.HeapSnapshots.HeapSnapshotCollector>();

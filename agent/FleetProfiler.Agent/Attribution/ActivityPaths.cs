@@ -16,7 +16,7 @@ public static class ActivityPaths
             : null;
 
     /// <summary>The value of the longest prefix of <paramref name="path"/> (itself included) that is a key, stripping one trailing segment at a time.</summary>
-    public static int? LongestKnownPrefix(string path, IReadOnlyDictionary<string, int> known)
+    public static T? LongestKnownPrefix<T>(string path, IReadOnlyDictionary<string, T> known) where T : struct
     {
         var candidate = path;
         while (candidate.Length > 0)

@@ -6,9 +6,12 @@ using Microsoft.Diagnostics.Tracing;
 namespace FleetProfiler.Agent.Attribution;
 
 /// <summary>
-/// The second session of a window: stack-less (a stack on every activity switch would cost ~4× more per await, see
-/// docs/benchmarks.md) and without rundown, streamed and read while the window runs into a <see cref="RequestTimeline"/>.
-/// Providers, as measured in the attribution research note:
+/// The attribution session of one target process, shared by every window of that process that runs while it is open
+/// (see <see cref="AttributionSessions"/>): stack-less (a stack on every activity switch would cost ~4× more per await,
+/// see docs/benchmarks.md) and without rundown, streamed and read while the windows run. Each window joins with a
+/// <see cref="RequestTimeline"/> of its own, fed from its joining to its leaving (its slice of the session) and seeded
+/// with what the session knew when it joined (<see cref="SessionState"/>). Providers, as measured in the attribution
+/// research note:
 /// <list type="bullet">
 /// <item>TplEventSource, keywords TasksFlowActivityIds (0x80: Start events get activity paths that flow across await) and
 /// DebugActivityId (0x40000: event 25 <c>SetActivityId(NewId)</c>, written by a thread whenever its activity changes);</item>
@@ -16,6 +19,10 @@ namespace FleetProfiler.Agent.Attribution;
 /// <item><c>Microsoft-Extensions-Logging</c> FormattedMessage (0x4) of the routing middleware only, for its <c>MatchSuccess</c>
 /// message naming the endpoint (present unless the app cleared its logging providers).</item>
 /// </list>
+/// Why one session per process: the runtime's EventSource logger keeps ONE filter per process, set by the last session
+/// that enabled or disabled <c>Microsoft-Extensions-Logging</c>. With a session per window, the end of one window's
+/// session switched the routing log off for the other windows still running (measured: a cpu window outliving an alloc
+/// window lost the route of 313 of its 523 requests).
 /// Once a session enabled TasksFlowActivityIds the runtime keeps flowing activity ids for the process's lifetime (a small cost per await).
 /// </summary>
 public sealed class AttributionSession
@@ -36,8 +43,15 @@ public sealed class AttributionSession
     private readonly EventPipeSession _session;
     private readonly EventPipeEventSource _source;
     private readonly Task _reading;
-    private readonly RequestTimeline _timeline;
+    private readonly AttributionOptions _options;
     private readonly int _processId;
+
+    // The reading thread feeds the state and every joined window's timeline under this lock; joining and leaving take it too.
+    private readonly Lock _gate = new();
+    private readonly SessionState _state;
+    private readonly List<RequestTimeline> _windows = [];
+    private readonly List<(long Time, TaskCompletionSource Reached)> _waiters = [];
+    private long _lastTime = long.MinValue;
 
     public static IReadOnlyList<EventPipeProvider> Providers { get; } =
     [
@@ -47,16 +61,26 @@ public sealed class AttributionSession
             new Dictionary<string, string> { ["FilterSpecs"] = $"{RoutingLogger}:Debug" }),
     ];
 
-    private AttributionSession(int processId, EventPipeSession session, RequestTimeline timeline)
+    private AttributionSession(int processId, EventPipeSession session, AttributionOptions options)
     {
         _processId = processId;
         _session = session;
-        _timeline = timeline;
+        _options = options;
+        _state = new SessionState(options.MaxRequestsPerWindow, ActivityPaths.PathOf);
         _source = new EventPipeEventSource(session.EventStream);
         _source.Dynamic.All += OnEvent;
         // Process() returns when the stream ends: after StopAsync, or when the target exits.
         _reading = Task.Factory.StartNew(_source.Process, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>Windows joined and not yet left (kept by <see cref="AttributionSessions"/> under its slot's turn).</summary>
+    internal int Windows { get; set; }
+
+    /// <summary>Windows that joined over the session's life.</summary>
+    internal int Joined { get; set; }
+
+    /// <summary>The stream ended (stopped, or the target exited): a window joining now would see nothing.</summary>
+    public bool Ended => _reading.IsCompleted;
 
     /// <exception cref="TargetUnavailableException">The session could not start.</exception>
     public static async Task<AttributionSession> StartAsync(int processId, AttributionOptions options, CancellationToken ct)
@@ -72,11 +96,64 @@ public sealed class AttributionSession
         {
             throw ProcessDiscovery.Unavailable(processId, e);
         }
-        return new AttributionSession(processId, session, new RequestTimeline(options, ActivityPaths.PathOf));
+        return new AttributionSession(processId, session, options);
     }
 
-    /// <summary>Stops the session, reads what is left of its stream and returns the window's attributor.</summary>
-    public async Task<SampleAttributor> StopAsync(TimeSpan timeout, ILogger logger)
+    /// <summary>A window joins: its timeline gets every event from now until <see cref="LeaveAsync"/>, after what the session knows now.</summary>
+    public RequestTimeline Join()
+    {
+        var timeline = new RequestTimeline(_options, ActivityPaths.PathOf);
+        lock (_gate)
+        {
+            _state.Seed(timeline);
+            _windows.Add(timeline);
+        }
+        return timeline;
+    }
+
+    /// <summary>
+    /// A window leaves while others stay: once the session has read its events up to <paramref name="until"/> (the
+    /// runtime's clock, as <see cref="Time"/>; the window's end), or the stream ended, or <paramref name="timeout"/>
+    /// passed (an idle process writes nothing to read), its timeline is detached and built.
+    /// </summary>
+    public async Task<SampleAttributor> LeaveAsync(RequestTimeline timeline, long until, TimeSpan timeout, ILogger logger)
+    {
+        TaskCompletionSource? reached = null;
+        lock (_gate)
+        {
+            if (_lastTime < until && !_reading.IsCompleted)
+            {
+                reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((until, reached));
+            }
+        }
+        if (reached is not null)
+        {
+            try
+            {
+                await Task.WhenAny(reached.Task, _reading).WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                logger.LogDebug("Attribution session of process {Pid}: no event past the window's end within {Seconds:F1} s (idle process?)",
+                    _processId, timeout.TotalSeconds);
+            }
+        }
+        lock (_gate)
+        {
+            _windows.Remove(timeline);
+            if (reached is not null)
+            {
+                _waiters.RemoveAll(w => w.Reached == reached);
+            }
+        }
+        return timeline.Build();
+    }
+
+    /// <summary>
+    /// The last window leaves: stops the session, reads what is left of its stream and builds that window's timeline.
+    /// </summary>
+    public async Task<SampleAttributor> StopAsync(RequestTimeline timeline, TimeSpan timeout, ILogger logger)
     {
         try
         {
@@ -92,10 +169,11 @@ public sealed class AttributionSession
                 logger.LogDebug("Stopping the attribution session of process {Pid} failed: {Message}", _processId, e.Message);
             }
             await _reading.WaitAsync(timeout);
-            return _timeline.Build();
+            return Detach(timeline).Build();
         }
         catch (TimeoutException)
         {
+            Detach(timeline);
             return SampleAttributor.Unavailable($"the attribution session did not end within {timeout.TotalSeconds:F0} s");
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or EndOfStreamException or FormatException)
@@ -103,7 +181,7 @@ public sealed class AttributionSession
             // The stream broke mid-event or mid-block (the target died; TraceEvent says "Read past end of stream" with a
             // FormatException): what was read before still counts.
             logger.LogDebug("Attribution stream of process {Pid} broke: {Message}", _processId, e.Message);
-            return _timeline.Build();
+            return Detach(timeline).Build();
         }
         finally
         {
@@ -112,25 +190,84 @@ public sealed class AttributionSession
         }
     }
 
+    private RequestTimeline Detach(RequestTimeline timeline)
+    {
+        lock (_gate)
+        {
+            _windows.Remove(timeline);
+        }
+        return timeline;
+    }
+
     private void OnEvent(TraceEvent e)
     {
         switch (e.ProviderName)
         {
             case TplProvider when (int)e.ID == SetActivityIdEvent && e.EventDataLength >= 16:
-                _timeline.ActivitySwitched(Time(e), e.ThreadID, ReadGuid(e));
+                var (time, thread, newId) = (Time(e), e.ThreadID, ReadGuid(e));
+                lock (_gate)
+                {
+                    _state.ActivitySwitched(time, thread, newId);
+                    foreach (var w in _windows)
+                    {
+                        w.ActivitySwitched(time, thread, newId);
+                    }
+                    Reached(time);
+                }
                 break;
             case HostingProvider when (int)e.ID == RequestStartEvent:
-                _timeline.RequestStarted(Time(e), e.ThreadID, e.ActivityID, e.PayloadByName("method") as string);
+                var (start, starter, request, method) = (Time(e), e.ThreadID, e.ActivityID, e.PayloadByName("method") as string);
+                lock (_gate)
+                {
+                    _state.RequestStarted(start, starter, request, method);
+                    foreach (var w in _windows)
+                    {
+                        w.RequestStarted(start, starter, request, method);
+                    }
+                    Reached(start);
+                }
                 break;
             case HostingProvider when (int)e.ID == RequestStopEvent:
-                _timeline.RequestStopped(Time(e), e.ThreadID, e.ActivityID, e.PayloadByName("method") as string);
+                var (stop, stopper, stopped, stopMethod) = (Time(e), e.ThreadID, e.ActivityID, e.PayloadByName("method") as string);
+                lock (_gate)
+                {
+                    _state.RequestStopped(stopped);
+                    foreach (var w in _windows)
+                    {
+                        w.RequestStopped(stop, stopper, stopped, stopMethod);
+                    }
+                    Reached(stop);
+                }
                 break;
             case LoggingProvider when e.EventName == "FormattedMessage" && e.PayloadByName("LoggerName") as string == RoutingLogger:
                 if (EndpointLabels.EndpointOfMatchMessage(e.PayloadByName("FormattedMessage") as string) is { } endpoint)
                 {
-                    _timeline.RouteMatched(e.ActivityID, endpoint);
+                    var (matched, activity) = (Time(e), e.ActivityID);
+                    lock (_gate)
+                    {
+                        _state.RouteMatched(activity, endpoint);
+                        foreach (var w in _windows)
+                        {
+                            w.RouteMatched(activity, endpoint);
+                        }
+                        Reached(matched);
+                    }
                 }
                 break;
+        }
+    }
+
+    /// <summary>Under the lock: the session has read up to <paramref name="time"/>; wakes the windows waiting for it.</summary>
+    private void Reached(long time)
+    {
+        _lastTime = Math.Max(_lastTime, time);
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Time <= _lastTime)
+            {
+                _waiters[i].Reached.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
         }
     }
 

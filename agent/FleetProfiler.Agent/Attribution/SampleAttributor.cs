@@ -72,7 +72,10 @@ public sealed class SampleAttributor
         _requests.Length,
         _inRequests,
         _notInRequest + _unattributed,
-        _requests.LongCount(r => r.Route is null),
+        // A missing route means the routing log did not reach us. Not counted: requests already running when the session
+        // began (matched before it) and requests without an activity id (the first of a process whose runtime had not yet
+        // turned activity tracking on: nothing can link a route match to them).
+        _requests.LongCount(r => r.Route is null && r.Start != long.MinValue && r.Activity != Guid.Empty),
         _unattributed == 0 ? Note : $"{Note}{(Note.Length == 0 ? "" : "; ")}{_unattributed} samples {EndpointLabels.Unattributed}");
 
     private int RequestAt(int thread, long time)

@@ -7,6 +7,7 @@ namespace FleetProfiler.Agent.Sessions;
 public sealed class WindowCollector(
     ProcessDiscovery discovery,
     TraceSymbolizer symbolizer,
+    AttributionSessions attributions,
     IOptions<AgentOptions> options,
     ILogger<WindowCollector> logger)
 {
@@ -55,16 +56,16 @@ public sealed class WindowCollector(
             try
             {
                 // Before the window's session, so that the timeline covers all of it.
-                var attribution = await StartAttributionAsync(target, ct);
+                var attribution = await JoinAttributionAsync(target, ct);
                 try
                 {
                     trace = await TraceRecorder.RecordAsync(target.ProcessId, plan, duration, tracePath, agentOptions, logger, ct, endEarly);
                 }
                 finally
                 {
-                    if (attribution.Session is not null)
+                    if (attribution.Lease is not null)
                     {
-                        attributor = await attribution.Session.StopAsync(TimeSpan.FromSeconds(agentOptions.StopTimeoutSeconds), logger);
+                        attributor = await attribution.Lease.LeaveAsync(logger);
                     }
                     else if (attribution.Refused is not null)
                     {
@@ -138,19 +139,18 @@ public sealed class WindowCollector(
     }
 
     /// <summary>
-    /// The attribution session of a window, when attribution is on. A target that refuses it (too many sessions, an old
-    /// runtime) still gets its window, with the reason in the window's attribution note.
+    /// The window's part in its process's attribution session, when attribution is on. A target that refuses the session
+    /// (too many sessions, an old runtime) still gets its window, with the reason in the window's attribution note.
     /// </summary>
-    private async Task<(AttributionSession? Session, string? Refused)> StartAttributionAsync(TargetProcess target, CancellationToken ct)
+    private async Task<(AttributionLease? Lease, string? Refused)> JoinAttributionAsync(TargetProcess target, CancellationToken ct)
     {
-        var attribution = options.Value.Attribution;
-        if (!attribution.Enabled)
+        if (!options.Value.Attribution.Enabled)
         {
             return (null, null);
         }
         try
         {
-            return (await AttributionSession.StartAsync(target.ProcessId, attribution, ct), null);
+            return (await attributions.JoinAsync(target.ProcessId, ct), null);
         }
         catch (TargetUnavailableException e)
         {

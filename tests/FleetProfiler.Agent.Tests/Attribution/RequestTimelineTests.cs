@@ -71,14 +71,52 @@ public sealed class RequestTimelineTests
     }
 
     [Fact]
-    public void A_request_that_started_before_the_window_is_known_from_its_stop_and_its_route_stays_unknown()
+    public void A_request_that_started_before_the_session_is_known_from_its_stop_and_its_route_stays_unknown_without_counting_as_missing()
     {
         var t = NewTimeline();
         t.ActivitySwitched(10, 4, A("/1/3/2"));
         t.RequestStopped(50, 4, A("/1/3"), "delete");
         var attributor = t.Build();
         Assert.Equal("DELETE [unknown route]", Label(attributor, 4, 20));
-        Assert.Equal(1, attributor.Summary().RequestsWithoutRoute);
+        // Its route was matched before the session began: nothing the routing log failed to deliver.
+        Assert.Equal((1, 0), (attributor.Summary().Requests, attributor.Summary().RequestsWithoutRoute));
+    }
+
+    [Fact]
+    public void A_request_started_in_the_session_without_a_route_match_counts_as_without_route_unless_it_has_no_activity()
+    {
+        var t = NewTimeline();
+        t.RequestStarted(10, 1, A("/1/1"), "GET");
+        t.RequestStopped(20, 1, A("/1/1"), "GET");
+        // The first request of a process whose runtime had not yet turned activity tracking on: no route can be linked.
+        t.RequestStarted(30, 2, Guid.Empty, "GET");
+        Assert.Equal((2, 1), (t.Build().Summary().Requests, t.Build().Summary().RequestsWithoutRoute));
+    }
+
+    [Fact]
+    public void A_window_joining_a_running_session_knows_the_requests_in_flight_their_routes_and_the_threads_activities()
+    {
+        var state = new SessionState(maxRequests: 100, id => _paths.GetValueOrDefault(id));
+        state.RequestStarted(100, 1, A("/1/7"), "GET");
+        state.ActivitySwitched(100, 1, A("/1/7"));
+        state.RouteMatched(A("/1/7/1"), "HTTP: GET /items/{id}");
+        state.ActivitySwitched(120, 1, Guid.Empty);
+        state.ActivitySwitched(130, 3, A("/1/7/2"));      // its continuation, running when the window joins
+        state.RequestStarted(140, 2, A("/1/8"), "POST");
+        state.RequestStopped(A("/1/8"));                 // done before the window joins: not seeded
+        state.ActivitySwitched(150, 2, Guid.Empty);
+
+        var joined = NewTimeline();
+        state.Seed(joined);
+        joined.ActivitySwitched(200, 3, Guid.Empty);
+        joined.RequestStopped(210, 3, A("/1/7"), "GET");
+        var attributor = joined.Build();
+
+        Assert.Equal("GET /items/{id}", Label(attributor, 3, 180));
+        Assert.Equal(EndpointLabels.NotInRequest, Label(attributor, 3, 205));
+        Assert.Equal(EndpointLabels.NotInRequest, Label(attributor, 1, 180));
+        Assert.Equal(new WindowAttribution("timeline", 1, 1, 2, 0, ""), attributor.Summary());
+        Assert.Equal(1, state.RequestsInFlight);
     }
 
     [Fact]

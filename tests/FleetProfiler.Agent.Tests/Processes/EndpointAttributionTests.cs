@@ -106,6 +106,49 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
         return (batches, samples);
     }
 
+    /// <summary>
+    /// The runtime's EventSource logger keeps one filter per process: with an attribution session per window, the end of
+    /// one window's session switched the routing log off for the other windows still running, whose later requests then
+    /// lost their route. One session per process, shared, keeps it on until the last window ends.
+    /// </summary>
+    [Fact]
+    public async Task Overlapping_cpu_and_alloc_windows_of_one_process_both_give_every_request_its_route()
+    {
+        await using var service = await StartServiceAsync("overlap");
+        await using var gateway = await FakeGateway.StartAsync();
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gateway.Url, new Dictionary<string, string> { ["Signals"] = "false" });
+        await agent.WaitForLineAsync($"(pid {service.Process.Pid},", Deadline);
+        await Eventually.Until(() => gateway.IsConnected, Deadline, "the agent connected");
+        using var load = new Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+
+        // The cpu window outlives the alloc window, which joins once the cpu window runs and requests are in flight.
+        var pid = service.Process.Pid;
+        await gateway.SendAsync(new Command { Id = "cpu", Action = Command.Types.Action.Start, Kind = "cpu", Pid = pid, Seconds = 6 });
+        await agent.WaitForLineAsync($"(pid {pid}, runtime", Deadline);
+        var before = load.Completed;
+        await Eventually.Until(() => load.Completed >= before + 20, Deadline, "requests answered in the cpu window");
+        await gateway.SendAsync(new Command { Id = "alloc", Action = Command.Types.Action.Start, Kind = "alloc", Pid = pid, Seconds = 2 });
+        var cpu = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("cpu")), b => b is not null, Deadline, "the cpu window");
+        var alloc = gateway.Batches.Single(b => b.Kinds.Contains("alloc"));
+        await load.StopAsync();
+
+        output.WriteLine($"cpu window: {cpu!.Attribution}");
+        output.WriteLine($"alloc window: {alloc.Attribution}");
+        Assert.True(alloc.WindowStart.ToDateTime() > cpu.WindowStart.ToDateTime() && alloc.WindowEnd.ToDateTime() < cpu.WindowEnd.ToDateTime(),
+            "the alloc window lay inside the cpu window");
+        foreach (var window in new[] { cpu, alloc })
+        {
+            Assert.Equal(("timeline", ""), (window.Attribution.Method, window.Attribution.Note));
+            Assert.True(window.Attribution.Requests >= 10, $"requests seen in {window.Kinds}: {window.Attribution.Requests}");
+            Assert.Equal(0, window.Attribution.RequestsWithoutRoute);
+            Assert.All(LabelledSamples(window).Select(s => s.Endpoint).Distinct(),
+                e => Assert.Contains(e, new[] { Alpha, Beta, Sync, "GET /items/{id:int}", "[not in a request]" }));
+        }
+        Assert.Single(agent.Lines($"Attribution session of pid {pid} started"));
+        Assert.Contains(agent.Lines($"Attribution session of pid {pid} stopped"), l => l.Contains("shared by 2 window(s)"));
+    }
+
     [Fact]
     public async Task An_app_without_the_EventSource_logger_gets_its_requests_under_METHOD_unknown_route()
     {
