@@ -72,10 +72,11 @@ public sealed class SampleAttributor
         _requests.Length,
         _inRequests,
         _notInRequest + _unattributed,
-        // A missing route means the routing log did not reach us. Not counted: requests already running when the session
-        // began (matched before it) and requests without an activity id (the first of a process whose runtime had not yet
-        // turned activity tracking on: nothing can link a route match to them).
-        _requests.LongCount(r => r.Route is null && r.Start != long.MinValue && r.Activity != Guid.Empty),
+        // A request that started and finished in the session without a route match: the routing log did not reach us (a
+        // match is written, and read, before its request's Stop). Not counted: requests already running when the session
+        // began (matched before it), requests still running at the window's end (maybe not routed yet), and requests
+        // without an activity id (the first of a process whose runtime had not yet turned activity tracking on).
+        _requests.LongCount(r => r.Route is null && r.Start != long.MinValue && r.Stop != long.MaxValue && r.Activity != Guid.Empty),
         _unattributed == 0 ? Note : $"{Note}{(Note.Length == 0 ? "" : "; ")}{_unattributed} samples {EndpointLabels.Unattributed}");
 
     private int RequestAt(int thread, long time)

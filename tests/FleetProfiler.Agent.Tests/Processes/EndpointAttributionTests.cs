@@ -122,10 +122,10 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
         using var load = new Load(service.BaseUrl);
         await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
 
-        // The cpu window outlives the alloc window, which joins once the cpu window runs and requests are in flight.
+        // The cpu window outlives the alloc window, which joins the cpu window's attribution session while requests are in flight.
         var pid = service.Process.Pid;
         await gateway.SendAsync(new Command { Id = "cpu", Action = Command.Types.Action.Start, Kind = "cpu", Pid = pid, Seconds = 6 });
-        await agent.WaitForLineAsync($"(pid {pid}, runtime", Deadline);
+        await agent.WaitForLineAsync($"Attribution session of pid {pid} started", Deadline);
         var before = load.Completed;
         await Eventually.Until(() => load.Completed >= before + 20, Deadline, "requests answered in the cpu window");
         await gateway.SendAsync(new Command { Id = "alloc", Action = Command.Types.Action.Start, Kind = "alloc", Pid = pid, Seconds = 2 });
@@ -135,8 +135,8 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
 
         output.WriteLine($"cpu window: {cpu!.Attribution}");
         output.WriteLine($"alloc window: {alloc.Attribution}");
-        Assert.True(alloc.WindowStart.ToDateTime() > cpu.WindowStart.ToDateTime() && alloc.WindowEnd.ToDateTime() < cpu.WindowEnd.ToDateTime(),
-            "the alloc window lay inside the cpu window");
+        Assert.True(alloc.WindowEnd.ToDateTime() < cpu.WindowEnd.ToDateTime(),
+            $"the cpu window ({cpu.WindowStart}..{cpu.WindowEnd}) outlived the alloc window ({alloc.WindowStart}..{alloc.WindowEnd})");
         foreach (var window in new[] { cpu, alloc })
         {
             Assert.Equal(("timeline", ""), (window.Attribution.Method, window.Attribution.Note));
