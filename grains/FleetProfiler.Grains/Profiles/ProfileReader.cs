@@ -21,6 +21,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     /// </summary>
     public async Task<ProfileRead> ReadAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default, string? endpoint = null, bool keepEndpoints = false)
     {
+        // Keeping every endpoint's root and selecting one endpoint exclude each other: refuse rather than ignore the endpoint.
+        if (keepEndpoints && endpoint is not null) throw new ArgumentException("keepEndpoints reads every endpoint; it cannot be combined with an endpoint", nameof(keepEndpoints));
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
         var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
         var merged = new CallTree();

@@ -43,19 +43,19 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 var existing = await store.ReadBucketsAsync(key.Level, key.Service, key.Host, key.Start, key.Start + key.Level.Length(), ct);
                 var merged = delta.Tree;
                 var count = delta.Windows;
-                var intervalSum = delta.IntervalSum;
+                var interval = delta.Interval;
                 if (existing.Count == 1)
                 {
                     var old = existing[0];
                     var oldTree = CallTreeCodec.Deserialize(old.Tree);
+                    interval.AddBucket(old.SamplingIntervalMs, oldTree.Total.CpuSamples, old.Windows);
                     oldTree.MergeFrom(merged, GaugeMerge.Peak);
                     merged = oldTree;
                     count += old.Windows;
-                    intervalSum += old.SamplingIntervalMs * old.Windows;
                 }
                 var cap = options.NodesFor(key.Level);
                 if (merged.NodeCount > cap) merged.Prune(cap);
-                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, count == 0 ? 0 : intervalSum / count, CallTreeCodec.Serialize(merged)));
+                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, CallTreeCodec.Serialize(merged)));
             }
             var newWatermark = chunk[^1].Id;
             await store.CommitRollupAsync(upserts, newWatermark, ct);
@@ -77,14 +77,44 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
         // In-use is a gauge: a bucket keeps each node's peak over its windows (ProfileTypes, ValueAggregation.Gauge).
         d.Tree.MergeFrom(tree, GaugeMerge.Peak);
         d.Windows++;
-        d.IntervalSum += interval;
+        d.Interval.AddWindow(interval, tree.Total.CpuSamples);
     }
 
     private sealed class Delta
     {
         public CallTree Tree { get; } = new();
         public int Windows { get; set; }
-        public double IntervalSum { get; set; }
+        public BucketInterval Interval { get; } = new();
+    }
+}
+
+/// <summary>
+/// A bucket's sampling interval: the mean over its windows' intervals weighted by their CPU samples, so that the bucket's
+/// CPU samples × its interval is the CPU time its windows measured. Windows without thread samples (alloc and inuse
+/// windows: interval 0) do not dilute it; when no window has CPU samples it is the mean of the non-zero intervals.
+/// </summary>
+public sealed class BucketInterval
+{
+    private double _weighted, _plain;
+    private long _cpu, _windows;
+
+    public void AddWindow(double intervalMs, long cpuSamples) => Add(intervalMs, cpuSamples, 1);
+
+    /// <summary>A stored bucket: <paramref name="intervalMs"/> stands for its <paramref name="cpuSamples"/> (or, without any, its windows).</summary>
+    public void AddBucket(double intervalMs, long cpuSamples, int windows) => Add(intervalMs, cpuSamples, windows);
+
+    public double Mean => _cpu > 0 ? _weighted / _cpu : _windows > 0 ? _plain / _windows : 0;
+
+    private void Add(double intervalMs, long cpuSamples, int windows)
+    {
+        if (intervalMs <= 0)
+        {
+            return;
+        }
+        _weighted += intervalMs * cpuSamples;
+        _cpu += cpuSamples;
+        _plain += intervalMs * windows;
+        _windows += windows;
     }
 }
 

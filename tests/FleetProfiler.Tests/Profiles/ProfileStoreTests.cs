@@ -39,9 +39,9 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         return tree;
     }
 
-    private async Task<StoredWindow> AddAsync(string service, string host, DateTimeOffset start, CallTree tree)
+    private async Task<StoredWindow> AddAsync(string service, string host, DateTimeOffset start, CallTree tree, string kinds = "cpu", double intervalMs = 1)
     {
-        var w = new StoredWindow(service, host, "agent-" + host, ++_sequence, 1, "p", start, start.AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(tree));
+        var w = new StoredWindow(service, host, "agent-" + host, ++_sequence, 1, "p", start, start.AddSeconds(10), kinds, intervalMs, CallTreeCodec.Serialize(tree));
         Assert.True(await _store.TryAddWindowAsync(w));
         return w;
     }
@@ -179,6 +179,50 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.True(minute.NodeCount <= 100, $"{minute.NodeCount} nodes");
         Assert.Equal(stacks.Sum(s => s.Item2), minute.Total.CpuSamples);
         Assert.Contains(Frame.OtherName, Folded(minute));
+    }
+
+    [Fact]
+    public async Task An_alloc_window_in_a_bucket_leaves_the_cpu_seconds_of_its_cpu_windows_whole()
+    {
+        // 100 CPU samples every 10 ms = 1 s of CPU, and an alloc window (no thread samples, interval 0) in the same minute.
+        await AddAsync("ival", "h1", Day.AddMinutes(3), Tree(("main;a", 100)), "cpu", 10);
+        var alloc = new CallTree();
+        alloc.Add([new Frame("main"), new Frame("b")], SampleValues.Alloc(1 << 20, 10));
+        await AddAsync("ival", "h1", Day.AddMinutes(3).AddSeconds(20), alloc, "alloc", 0);
+        await Rollup().RunAsync();
+        var minute = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Minute, "ival", "", Day, Day.AddDays(1)));
+        Assert.Equal((2, 10.0), (minute.Windows, minute.SamplingIntervalMs));
+
+        // A later window at 20 ms merges into the stored bucket: 1 s + 50 × 20 ms = 2 s over 150 samples.
+        await AddAsync("ival", "h1", Day.AddMinutes(3).AddSeconds(40), Tree(("main;a", 50)), "cpu", 20);
+        await Rollup().RunAsync();
+        foreach (var level in new[] { BucketLevel.Minute, BucketLevel.Hour, BucketLevel.Day })
+        {
+            var bucket = Assert.Single(await _store.ReadBucketsAsync(level, "ival", "", Day, Day.AddDays(1)));
+            Assert.Equal(2.0, CallTreeCodec.Deserialize(bucket.Tree).Total.CpuSamples * bucket.SamplingIntervalMs / 1000, 9);
+        }
+    }
+
+    [Fact]
+    public async Task Keeping_endpoints_reads_every_endpoint_root_before_and_after_compaction_and_refuses_an_endpoint_beside_it()
+    {
+        var tree = new CallTree();
+        tree.Add([Frame.Endpoint("GET /a"), new Frame("main"), new Frame("a")], SampleValues.Cpu(5));
+        tree.Add([Frame.Endpoint("GET /b"), new Frame("main"), new Frame("b")], SampleValues.Cpu(3));
+        await AddAsync("keep", "h1", Day.AddMinutes(2), tree);
+
+        foreach (var compacted in new[] { false, true })
+        {
+            if (compacted) await Rollup().RunAsync();
+            var kept = await Reader().ReadAsync("keep", null, Day, Day.AddDays(1), 1000, keepEndpoints: true);
+            Assert.Equal([("GET /a", 5L), ("GET /b", 3L)], kept.Tree.EndpointTotals().Select(e => (e.Endpoint, e.Values.CpuSamples)));
+            var folded = await Reader().ReadAsync("keep", null, Day, Day.AddDays(1), 1000);
+            Assert.Empty(folded.Tree.EndpointTotals());
+            Assert.Equal(8, folded.Tree.Total.CpuSamples);
+            var one = await Reader().ReadAsync("keep", null, Day, Day.AddDays(1), 1000, endpoint: "GET /b");
+            Assert.Equal(3, one.Tree.Total.CpuSamples);
+        }
+        await Assert.ThrowsAsync<ArgumentException>(() => Reader().ReadAsync("keep", null, Day, Day.AddDays(1), 1000, endpoint: "GET /a", keepEndpoints: true));
     }
 
     [Fact]
