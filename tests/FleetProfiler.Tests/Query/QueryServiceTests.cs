@@ -34,6 +34,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
         { "no-service", "selector.service", StatusCode.InvalidArgument },
         { "slash-service", "selector.service", StatusCode.InvalidArgument },
         { "endpoint", "selector.endpoint", StatusCode.InvalidArgument },
+        { "endpoint-inuse", "selector.endpoint: kind inuse has no per-endpoint view", StatusCode.InvalidArgument },
         { "no-from", "from", StatusCode.InvalidArgument },
         { "inverted", "to: must be after from", StatusCode.InvalidArgument },
         { "empty-range", "the range is empty", StatusCode.InvalidArgument },
@@ -56,6 +57,8 @@ public sealed class QueryServiceTests(PlatformFixture platform)
             case "no-service": r.Selector.Service = ""; break;
             case "slash-service": r.Selector.Service = "a/b"; break;
             case "endpoint": r.Selector.Endpoint = "GET /x\n"; break;
+            // In-use is a snapshot of live objects, not samples of requests: an endpoint's in-use view does not exist.
+            case "endpoint-inuse": r.Selector.Endpoint = "GET /x"; r.Kind = "inuse"; break;
             case "no-from": r.From = null; break;
             case "inverted": r.From = To; r.To = From; break;
             case "empty-range": r.To = r.From; break;
