@@ -12,6 +12,7 @@ public static class FleetProfilerTool
     [
         new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new StatusCommand(),
+        new HeapListCommand(), new HeapShowCommand(), new HeapDiffCommand(), new HeapTakeCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new CostReportCommand(), new CostTopCommand(), new TeamsCommand(),
         new OwnersSetCommand(), new OwnersResolveCommand(), new OwnersEndpointCommand(), new OwnersListCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),

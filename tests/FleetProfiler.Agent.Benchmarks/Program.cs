@@ -20,6 +20,8 @@ const string Usage = """
                 throughput of the dead-code test service: no session vs a coverage window vs coverlet SingleHit vs coverlet default; cost per hour of coverage
       inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
                 throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
+      heap      [--sizes 100,300] [--reps 3] [--dotnet-gcdump <path>]
+                pause of a heap snapshot per 100 MB of live heap: agent --once --kind heap vs dotnet-gcdump collect on the same target
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -73,6 +75,13 @@ try
                 var settings = InuseSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await InuseBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "heap":
+            {
+                var settings = HeapSnapshotSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await HeapSnapshotBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":

@@ -6,7 +6,7 @@
 //   graph:  Registry.Fill builds, before "ready", a Registry holding --retain-cap-mb of Entry objects (each with a
 //           2,000-byte payload and a 100,000-byte one every 50th, on the large object heap): Registry retains nearly
 //           everything while its own objects are tiny. Then only churn (at --churn-mb-per-s, may be 0).
-// Every mode prints "full-gc index=N heap=H fragmented=F promoted=P" after each full blocking GC it sees (its own
+// Every mode prints "full-gc index=N heap=H fragmented=F promoted=P compacted=C pause-ms=M" after each full blocking GC it sees (its own
 // GC.GetGCMemoryInfo(GCKind.FullBlocking), polled), so a test can compare a heap dump's induced GC with the runtime's figures.
 // Retention stops at --retain-cap-mb so that a forgotten target cannot fill the machine. Prints "ready" once
 // running; runs until killed or --seconds have passed. Rates are paced against a stopwatch, not sleeps.
@@ -65,7 +65,7 @@ static class FullGcReporter
                 if (info.Index != seen)
                 {
                     seen = info.Index;
-                    Console.WriteLine($"full-gc index={info.Index} heap={info.HeapSizeBytes} fragmented={info.FragmentedBytes} promoted={info.PromotedBytes} compacted={info.Compacted}");
+                    Console.WriteLine($"full-gc index={info.Index} heap={info.HeapSizeBytes} fragmented={info.FragmentedBytes} promoted={info.PromotedBytes} compacted={info.Compacted} pause-ms={info.PauseDurations[0].TotalMilliseconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}");
                     Console.Out.Flush();
                 }
                 Thread.Sleep(20);

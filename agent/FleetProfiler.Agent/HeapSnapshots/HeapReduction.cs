@@ -58,13 +58,17 @@ public static class HeapReduction
             RetainedNote = note,
             DumpUs = (long)((dump.EndUtc - dump.StartUtc).TotalMilliseconds * 1000),
         };
+        // Types that print the same (the runtime names some generic instantiations and types of different
+        // assemblies alike) share one row: names are what the server compares snapshots by.
         var rows = typeIds
-            .Select((id, i) => new HeapTypeRow
+            .Select((id, i) => (Name: graph.TypeName(id), Bytes: byType[id].Bytes, Objects: byType[id].Objects, Retained: retainedByType?[i] ?? 0))
+            .GroupBy(t => t.Name, StringComparer.Ordinal)
+            .Select(g => new HeapTypeRow
             {
-                Name = graph.TypeName(id),
-                LiveBytes = byType[id].Bytes,
-                Objects = byType[id].Objects,
-                RetainedBytes = retainedByType?[i] ?? 0,
+                Name = g.Key,
+                LiveBytes = g.Sum(t => t.Bytes),
+                Objects = g.Sum(t => t.Objects),
+                RetainedBytes = g.Sum(t => t.Retained),
             })
             .OrderByDescending(r => r.LiveBytes).ThenBy(r => r.Name, StringComparer.Ordinal)
             .ToList();

@@ -1,6 +1,7 @@
 using System.Net;
 using FleetProfiler.Gateway.Cost;
 using FleetProfiler.Gateway.DeadCode;
+using FleetProfiler.Gateway.HeapSnapshots;
 using FleetProfiler.Gateway.Ingest;
 using FleetProfiler.Gateway.Query;
 using FleetProfiler.Gateway.Schedules;
@@ -49,6 +50,7 @@ public static class GatewayHosting
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<QueryService>();
+        builder.Services.AddSingleton<HeapSnapshotService>();
         var deadCode = builder.Configuration.GetSection(DeadCode.DeadCodeOptions.Section).Get<DeadCode.DeadCodeOptions>() ?? new DeadCode.DeadCodeOptions();
         deadCode.Validate();
         builder.Services.AddSingleton(deadCode);
@@ -65,6 +67,8 @@ public static class GatewayHosting
         app.MapGrpcService<StatusService>();
         app.MapGrpcService<IngestService>();
         app.MapGrpcService<QueryService>();
+        app.MapGrpcService<HeapSnapshotService>();
+        app.MapHeapHttp();
         app.MapGrpcService<Cost.CostService>();
         app.MapGrpcService<DeadCode.DeadCodeService>();
         app.MapDeadCodeHttp();

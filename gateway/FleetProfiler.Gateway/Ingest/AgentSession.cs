@@ -101,6 +101,8 @@ public sealed class AgentSession
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
         var outcome = batch.Coverage is not null
             ? await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, _hello.AgentId, dropped))
+            : batch.HeapSnapshot is not null
+            ? await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, _hello.AgentId), dropped)
             : batch.RouteMinutes.Count > 0
             ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
                 batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,

@@ -25,10 +25,11 @@ public static class BatchValidator
         if (end < start) return "window_end is before window_start";
         if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
         if (b.Coverage is not null) return CoverageValidator.Validate(b, limits);
+        if (b.HeapSnapshot is not null) return HeapSnapshotValidator.Validate(b, limits);
         if (b.RouteMinutes.Count > 0) return RouteMinuteValidator.Validate(b, limits);
         if (b.Kinds.Count == 0) return "kinds is empty";
         foreach (var k in b.Kinds)
-            if (!ProfileTypes.TryParse(k, out _)) return k == "coverage" ? "kind 'coverage' needs coverage (a CoverageRun)" : $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";
+            if (!ProfileTypes.TryParse(k, out _)) return k == "coverage" ? "kind 'coverage' needs coverage (a CoverageRun)" : k == HeapSnapshotValidator.Kind ? "kind 'heap' needs heap_snapshot (a HeapSnapshot)" : $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";
         if (double.IsNaN(b.SamplingIntervalMs) || b.SamplingIntervalMs < 0) return "sampling_interval_ms must be a non-negative number";
 
         if (b.Strings.Count > limits.MaxStrings) return $"{b.Strings.Count} strings, over max_strings ({limits.MaxStrings})";

@@ -223,7 +223,8 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
 
     public override async Task<TriggerReply> Trigger(TriggerRequest request, ServerCallContext context)
     {
-        QueryArguments.Kind(request.Kind);
+        // "heap" takes one heap snapshot (its seconds do not apply); every other kind is a profile window.
+        if (request.Kind != Ingest.HeapSnapshotValidator.Kind) QueryArguments.Kind(request.Kind);
         var service = QueryArguments.Selector(new Selector { Service = request.Service }, "request").Service;
         if (string.IsNullOrWhiteSpace(request.Host)) throw QueryArguments.Invalid("host: required");
         if (request.Pid < 0) throw QueryArguments.Invalid("pid: must not be negative (0 = every process)");

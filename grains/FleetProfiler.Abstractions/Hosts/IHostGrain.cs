@@ -36,6 +36,12 @@ public interface IHostGrain : IGrainWithStringKey
     /// durable; <see cref="ApplyOutcome.Duplicate"/> when every file had the run already (a resend).
     /// </summary>
     Task<ApplyOutcome> ApplyCoverageAsync(Coverage.CoverageUpload upload);
+
+    /// <summary>
+    /// Stores a heap snapshot in the host's <see cref="HeapSnapshots.IHeapSnapshotsGrain"/> unless this agent's sequence
+    /// was stored before. Returns once it is durable.
+    /// </summary>
+    Task<ApplyOutcome> ApplyHeapSnapshotAsync(HeapSnapshots.HeapSnapshotUpload upload, int droppedByAgent);
 }
 
 /// <summary>What an agent tells about itself when it connects (the host grain's clock says when).</summary>

@@ -105,6 +105,12 @@ public sealed class HostGrain(
         return Record(isNew, upload.AgentId, upload.DroppedWindows);
     }
 
+    public async Task<ApplyOutcome> ApplyHeapSnapshotAsync(Abstractions.HeapSnapshots.HeapSnapshotUpload upload, int droppedByAgent)
+    {
+        var added = await GrainFactory.GetGrain<Abstractions.HeapSnapshots.IHeapSnapshotsGrain>(this.GetPrimaryKeyString()).AddAsync(upload);
+        return Record(added, upload.AgentId, droppedByAgent);
+    }
+
     /// <summary>File-day grains a coverage run updates at once.</summary>
     private const int CoverageFanOut = 32;
 

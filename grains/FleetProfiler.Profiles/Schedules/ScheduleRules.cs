@@ -10,8 +10,8 @@ namespace FleetProfiler.Profiles.Schedules;
 /// </summary>
 public static class ScheduleRules
 {
-    /// <summary>The kinds a schedule can run: the profile kinds, plus coverage windows (issue 9).</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["cpu", "wall", "alloc", "coverage"];
+    /// <summary>The kinds a schedule can run: the profile kinds, plus coverage windows (issue 9) and heap snapshots (issue 13; window seconds do not apply).</summary>
+    public static readonly IReadOnlyList<string> Kinds = ["cpu", "wall", "alloc", "coverage", "heap"];
 
     /// <summary>Hosts (K) one run may choose: beyond a hundred a run stops being a sample of the fleet.</summary>
     public const int MaxHosts = 100;

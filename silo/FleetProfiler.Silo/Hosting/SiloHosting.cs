@@ -64,6 +64,10 @@ public sealed class SiloHosting
             throw new StartupException($"{ScheduleOptions.Section}:MinimumPeriod: {schedules.MinimumPeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
         if (profiles.KeepAlivePeriod < silo.Reminders.MinimumReminderPeriod)
             throw new StartupException($"{ProfileStoreOptions.Section}:KeepAlivePeriod: {profiles.KeepAlivePeriod} is below {ClusterSettings.Section}:Reminders:MinimumReminderPeriod ({silo.Reminders.MinimumReminderPeriod}).");
+        var heapSection = builder.Configuration.GetSection(FleetProfiler.Grains.HeapSnapshots.HeapSnapshotStoreOptions.Section);
+        problems = (heapSection.Get<FleetProfiler.Grains.HeapSnapshots.HeapSnapshotStoreOptions>() ?? new()).Validate().ToList();
+        if (problems.Count > 0) throw new StartupException(problems[0]);
+        builder.Services.Configure<FleetProfiler.Grains.HeapSnapshots.HeapSnapshotStoreOptions>(heapSection);
         var hostGateway = silo.HostGateway ?? singleNode;
         GatewayEndpointOptions? gateway = null;
         if (hostGateway)

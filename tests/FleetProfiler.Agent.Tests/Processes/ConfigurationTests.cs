@@ -5,7 +5,7 @@ public sealed class ConfigurationTests
     [Theory]
     [InlineData(new[] { "--Agent:AgentId=a1" }, "Agent:Token is required")]
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:GatewayUrl=localhost:5150" }, "Agent:GatewayUrl must be an absolute http:// or https:// URL")]
-    [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:Schedules:0:Kind=heap" }, "Agent:Schedules:0:Kind 'heap'")]
+    [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:Schedules:0:Kind=gcdump" }, "Agent:Schedules:0:Kind 'gcdump'")]
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:SignalOffset=40" }, "Agent:SignalOffset must keep SIGRTMIN+N+1 within")]
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:HostSampling=1.5" }, "Agent:HostSampling must be in (0, 1]")]
     public async Task The_daemon_refuses_a_bad_setting_with_one_line_naming_it(string[] args, string expected)

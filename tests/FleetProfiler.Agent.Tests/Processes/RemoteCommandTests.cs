@@ -48,12 +48,12 @@ public sealed class RemoteCommandTests(DemoFixture demo) : IDisposable
         Assert.True(gateway.CommandResults.Single(r => r.Id == "c3").Accepted);
 
         // Refusals say why.
-        await gateway.SendAsync(new Command { Id = "bad-kind", Action = Command.Types.Action.Start, Kind = "heap", Pid = demo.Pid, Seconds = 2 });
+        await gateway.SendAsync(new Command { Id = "bad-kind", Action = Command.Types.Action.Start, Kind = "gcdump", Pid = demo.Pid, Seconds = 2 });
         await gateway.SendAsync(new Command { Id = "bad-pid", Action = Command.Types.Action.Start, Kind = "cpu", Pid = 999_999_0, Seconds = 2 });
         await Eventually.Until(() => gateway.CommandResults.Count >= 5, Deadline, "the refusals");
         var badKind = gateway.CommandResults.Single(r => r.Id == "bad-kind");
         Assert.False(badKind.Accepted);
-        Assert.Contains("unknown kind 'heap'", badKind.Message);
+        Assert.Contains("unknown kind 'gcdump'", badKind.Message);
         var badPid = gateway.CommandResults.Single(r => r.Id == "bad-pid");
         Assert.False(badPid.Accepted);
         Assert.Contains("not found", badPid.Message);

@@ -15,7 +15,7 @@ public sealed class ScheduleGrainTests(ClusterFixture cluster)
     private IScheduleGrain Schedule(string service) => cluster.Grains.GetGrain<IScheduleGrain>(service);
 
     [Theory]
-    [InlineData("heap", 3600, 1, 10, "kind: unknown kind 'heap' (cpu, wall, alloc, coverage)")]
+    [InlineData("gcdump", 3600, 1, 10, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)")]
     [InlineData("", 3600, 1, 10, "kind: required")]
     [InlineData("cpu", 3600, 0, 10, "hosts: 0 is not between 1 and 100")]
     [InlineData("cpu", 3600, 101, 10, "hosts: 101 is not between 1 and 100")]

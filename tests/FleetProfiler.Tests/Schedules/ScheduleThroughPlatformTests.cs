@@ -82,8 +82,8 @@ public sealed class ScheduleThroughPlatformTests
         using var runs = JsonDocument.Parse(await http.GetStringAsync($"/api/schedules/history?service={service}&kind=cpu&limit=100"));
         var run = runs.RootElement.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("id").GetString() == runId);
         Assert.Equal("ACCEPTED", run.GetProperty("hosts")[0].GetProperty("outcome").GetString());
-        var bad = await http.GetAsync($"/api/schedules/history?service={service}&kind=heap");
-        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "kind: unknown kind 'heap' (cpu, wall, alloc, coverage)\n"), (bad.StatusCode, await bad.Content.ReadAsStringAsync()));
+        var bad = await http.GetAsync($"/api/schedules/history?service={service}&kind=gcdump");
+        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)\n"), (bad.StatusCode, await bad.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class ScheduleThroughPlatformTests
             return (e.StatusCode, e.Status.Detail);
         }
 
-        Assert.Equal((StatusCode.InvalidArgument, "kind: unknown kind 'heap' (cpu, wall, alloc, coverage)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "heap", TimesPerDay = 4 }));
+        Assert.Equal((StatusCode.InvalidArgument, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "gcdump", TimesPerDay = 4 }));
         Assert.Equal((StatusCode.InvalidArgument, "times_per_day or period: required (how often the schedule runs)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "cpu" }));
         Assert.Equal((StatusCode.InvalidArgument, "times_per_day, period: give one, not both"),
             await SetFails(new SetScheduleRequest { Service = service, Kind = "cpu", TimesPerDay = 4, Period = Duration.FromTimeSpan(TimeSpan.FromHours(6)) }));

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FleetProfiler.Agent.Triggers;
+using HeapClient = FleetProfiler.Protocol.V1.HeapSnapshots.HeapSnapshotsClient;
+
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>
+/// Heap snapshots end to end: the memory target in mode graph (a Holder retaining ~40 MB) → the agent daemon, asked
+/// once by its heap signal and once by a gateway command (Query/Trigger kind heap) → the real gateway and silo → the
+/// HeapSnapshots gRPC service, <c>/api/heap…</c> JSON and the CLI's <c>heap list|show|diff</c>.
+/// </summary>
+public sealed partial class HeapSnapshotPlatformTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Snapshots_taken_by_command_and_signal_are_listed_shown_and_compared_through_the_platform()
+    {
+        await using var platform = await PlatformFixture.StartAsync();
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions { Mode = "graph", ChurnMBPerSecond = 0, RetainCapMB = 40 });
+        var credential = PlatformFixture.AgentA;
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
+        {
+            ["AgentId"] = credential.AgentId,
+            ["Host"] = credential.Host,
+            ["Token"] = credential.Token,
+            ["Pids:0"] = target.Pid.ToString(CultureInfo.InvariantCulture),
+        });
+        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        var spooled = $"spooled the heap snapshot of {target.Service}";
+
+        // By signal first: its batch makes the gateway attach the agent to the service's host grain.
+        Signals.Send(agent.Pid, RealtimeSignals.Min + 4);
+        var first = await agent.WaitForLineAsync(spooled, Deadline);
+        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(first).Groups[1].Value}", Deadline);
+
+        // Then on demand, through the gateway.
+        var query = new Query.QueryClient(platform.Channel);
+        await query.TriggerAsync(new TriggerRequest { Service = target.Service, Host = credential.Host, Pid = target.Pid, Kind = "heap", Seconds = 1 });
+        await agent.WaitForLineAsync(_ => agent.Lines(spooled).Count >= 2, "a second heap snapshot", Deadline);
+        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(agent.Lines(spooled)[1]).Groups[1].Value}", Deadline);
+
+        var heap = new HeapClient(platform.Channel);
+        var list = await heap.ListHeapSnapshotsAsync(new ListHeapSnapshotsRequest { Service = target.Service });
+        Assert.Equal([$"{credential.Host}/2", $"{credential.Host}/1"], list.Snapshots.Select(s => s.Id));
+        Assert.All(list.Snapshots, s => Assert.True(s.LiveBytes >= 38L * 1024 * 1024 && s.PauseUs > 0 && s.Pid == target.Pid, s.ToString()));
+
+        var newest = await heap.GetHeapSnapshotAsync(new GetHeapSnapshotRequest { Service = target.Service, OrderBy = "retained", Limit = 5 });
+        Assert.Equal($"{credential.Host}/2", newest.Info.Id);
+        Assert.Equal("Holder", newest.Rows[0].Name);
+        Assert.True(newest.Rows[0].RetainedBytes >= 38L * 1024 * 1024, newest.Rows[0].ToString());
+        Assert.Equal(newest.Info.TypeCount, newest.Rows.Count + newest.OtherTypes);
+
+        var diff = await heap.DiffHeapSnapshotsAsync(new DiffHeapSnapshotsRequest { Service = target.Service, Limit = 10_000 });
+        Assert.Equal(($"{credential.Host}/1", $"{credential.Host}/2"), (diff.A.Id, diff.B.Id));
+        // The registry was filled before both: its entries neither grew nor shrank.
+        var entries = diff.Rows.Single(r => r.Name == "Entry");
+        Assert.Equal((0L, entries.ObjectsA), (entries.Growth, entries.ObjectsB));
+        Assert.True(entries.ObjectsA > 10_000, entries.ToString());
+
+        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var json = JsonDocument.Parse(await http.GetStringAsync($"/api/heap/snapshot?service={target.Service}&id={credential.Host}/1&order=retained&limit=3"));
+        Assert.Equal("Holder", json.RootElement.GetProperty("rows")[0].GetProperty("name").GetString());
+        Assert.Equal($"{credential.Host}/1", json.RootElement.GetProperty("info").GetProperty("id").GetString());
+        using var missing = await http.GetAsync($"/api/heap/snapshot?service={target.Service}&id={credential.Host}/9");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        using var listed = JsonDocument.Parse(await http.GetStringAsync($"/api/heap?service={target.Service}"));
+        Assert.Equal(2, listed.RootElement.GetProperty("snapshots").GetArrayLength());
+
+        await using var cli = ChildProcess.Start("fleetprofiler heap show", Repo.DotnetHost,
+            [Repo.RequireBuilt(Repo.Output("gateway", "FleetProfiler.Cli")), "heap", "show", "--service", target.Service, "--by", "retained", "--limit", "3", "--gateway", platform.GrpcUrl]);
+        Assert.Equal(0, await cli.WaitForExitAsync(TestTimeouts.ProcessExit));
+        Assert.StartsWith($"{credential.Host}/2 ", cli.StdoutLines[0]);
+        Assert.Contains("paused", cli.StdoutLines[0]);
+        Assert.EndsWith("Holder", cli.StdoutLines[2]);
+    }
+
+    [GeneratedRegex(@"as batch (\d+)")]
+    private static partial Regex Batch();
+}
