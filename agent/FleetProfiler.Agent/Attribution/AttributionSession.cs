@@ -199,8 +199,30 @@ public sealed class AttributionSession
         return timeline;
     }
 
+    /// <summary>
+    /// What the session read, by provider and event (the target writes each of them: the attribution's cost is per
+    /// event), e.g. <c>TplEventSource/25 41,200; Microsoft.AspNetCore.Hosting/3 1,020; …</c>, most first.
+    /// </summary>
+    public string EventCounts()
+    {
+        lock (_gate)
+        {
+            return string.Join("; ", _eventCounts.OrderByDescending(kv => kv.Value).Take(12)
+                .Select(kv => $"{kv.Key.Provider.Split('.')[^1]}/{kv.Key.Id}{(kv.Key.Name is { Length: > 0 } n ? " " + n : "")} {kv.Value:N0}"));
+        }
+    }
+
+    private readonly Dictionary<(string Provider, int Id, string? Name), long> _eventCounts = [];
+
     private void OnEvent(TraceEvent e)
     {
+        lock (_gate)
+        {
+            // Bounded by the providers' event types (a few dozen).
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(
+                _eventCounts, (e.ProviderName, (int)e.ID, (int)e.ID == SetActivityIdEvent ? null : e.EventName), out _);
+            count++;
+        }
         switch (e.ProviderName)
         {
             case TplProvider when (int)e.ID == SetActivityIdEvent && e.EventDataLength >= 16:

@@ -95,7 +95,8 @@ public sealed class AttributionSessions(IOptions<AgentOptions> options, ILogger<
                     }
                     // Still holding the turn: a window joining now waits until this session is gone.
                     var attributor = await lease.Session.StopAsync(lease.Timeline, stopTimeout, windowLogger);
-                    logger.LogInformation("Attribution session of pid {Pid} stopped, shared by {Windows} window(s)", lease.ProcessId, lease.Session.Joined);
+                    logger.LogInformation("Attribution session of pid {Pid} stopped, shared by {Windows} window(s); events read: {Events}",
+                        lease.ProcessId, lease.Session.Joined, lease.Session.EventCounts());
                     return attributor;
                 }
             }
