@@ -11,7 +11,8 @@ public sealed class AnnotateCommand : ToolCommand
     public override string Summary => "a source file with each line marked live / dead-certain / dead-probable";
 
     public override string Help => $$"""
-        Usage: fleetprofiler annotate FILE [--day D | --from D [--to D] | --days N] [--period N] [--format text|tsv|csv] [-o FILE]
+        Usage: fleetprofiler annotate FILE [--day D | --from D [--to D] | --days N] [--period N] [--pdb PDB]
+                                           [--format text|tsv|csv] [-o FILE]
 
         FILE is repository-relative (src/Orders/Handler.cs), as the runs name it. Prints the owner, the services
         and runs behind the view, then every line: its number, a mark ('!' dead-certain, '?' dead-probable,
@@ -20,12 +21,15 @@ public sealed class AnnotateCommand : ToolCommand
 
         {{DeadCodeCommand.DayHelp}}
           --period N         days back from the range's end counted for "not run for N days" (default: the gateway's, 30)
+          --pdb PDB          a portable PDB of the build (or its .dll / .exe, with the PDB embedded or beside it):
+                             the text comes from its embedded source (<EmbedAllSources>) when the gateway has
+                             none, and its SourceLink map gives the file's URL at the build's commit
           --format F         text (default), tsv or csv (line, status, one column per rig, text)
           -o FILE            write to FILE instead of stdout
         """;
 
     protected override IEnumerable<OptionSpec> Options =>
-        [new("FILE", IsPositional: true), .. DeadCodeCommand.DayOptions, new("--period"), new("--format"), new("-o", Alias: "--output")];
+        [new("FILE", IsPositional: true), .. DeadCodeCommand.DayOptions, new("--period"), new("--pdb"), new("--format"), new("-o", Alias: "--output")];
 
     public override async Task<int> RunAsync(CommandContext context, OptionReader o)
     {
@@ -41,12 +45,58 @@ public sealed class AnnotateCommand : ToolCommand
             ToDay = to,
             PeriodDays = o.Int("--period", 1, 366) ?? 0,
         }, context.Call());
-        var text = format == "text" ? Text(reply) : DeadCodeTables.Write(format, DeadCodeTables.LineColumns(reply), DeadCodeTables.LineRows(reply));
+        string? url = null;
+        if (o.Value("--pdb") is { } pdb)
+        {
+            url = FromPdb(reply, pdb);
+        }
+        var text = format == "text" ? Text(reply, url) : DeadCodeTables.Write(format, DeadCodeTables.LineColumns(reply), DeadCodeTables.LineRows(reply));
         await ProfileOutput.WriteAsync(context.Console, System.Text.Encoding.UTF8.GetBytes(text), file, false, $"{reply.Lines.Count} lines", context.Cancellation);
         return ExitCodes.Ok;
     }
 
-    private static string Text(AnnotatedFile f)
+    /// <summary>
+    /// Fills the lines' text from the PDB's embedded source when the gateway sent none (its checkout wins: it is
+    /// configured at the deployed commit); returns the file's SourceLink URL.
+    /// </summary>
+    private static string? FromPdb(AnnotatedFile reply, string pdb)
+    {
+        PdbDocumentSource? source;
+        try
+        {
+            source = PdbSources.Find(pdb, reply.Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BadImageFormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new UsageException($"--pdb: {e.Message}");
+        }
+        if (source is null)
+        {
+            throw new UsageException($"--pdb: {pdb} has no document ending with '{reply.Path}'");
+        }
+        var hasText = reply.Lines.Any(l => l.Text.Length > 0);
+        if (!hasText && source.Text is { } embedded)
+        {
+            var lines = embedded.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+            if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
+            for (var n = reply.Lines.Count + 1; n <= lines.Length; n++)
+            {
+                var extra = new AnnotatedLine { Number = n, Status = LineStatus.NotExecutable };
+                extra.RigStatus.AddRange(Enumerable.Repeat("", reply.RigSources.Count));
+                reply.Lines.Add(extra);
+            }
+            foreach (var line in reply.Lines)
+                line.Text = line.Number <= lines.Length ? lines[line.Number - 1] : "";
+            reply.TextSource = $"embedded source of {Path.GetFileName(pdb)} ({source.DocumentName})";
+        }
+        else if (!hasText)
+        {
+            reply.TextSource += $"; {Path.GetFileName(pdb)} does not embed the source";
+        }
+        return source.SourceLinkUrl;
+    }
+
+    private static string Text(AnnotatedFile f, string? url)
     {
         var w = new StringWriter { NewLine = "\n" };
         w.WriteLine($"{f.Path}  {f.FromDay} – {f.ToDay} (UTC)");
@@ -56,6 +106,7 @@ public sealed class AnnotateCommand : ToolCommand
         if (f.RigSources.Count > 0) w.WriteLine($"rigs: {string.Join(' ', f.RigSources)}");
         w.WriteLine($"lines: {f.ExecutableLines} executable, {f.DeadCertainLines} dead-certain (!), {f.DeadProbableLines} dead-probable (?)");
         w.WriteLine($"text: {f.TextSource}");
+        if (url is not null) w.WriteLine($"source: {url}");
         w.WriteLine();
         var width = f.Lines.Count.ToString(CultureInfo.InvariantCulture).Length;
         foreach (var l in f.Lines)

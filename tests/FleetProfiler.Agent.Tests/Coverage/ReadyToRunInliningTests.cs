@@ -57,6 +57,29 @@ public sealed class ReadyToRunInliningTests
     }
 
     [Fact]
+    public void Classifying_a_ReadyToRun_assembly_counts_an_unseen_inlinee_of_a_method_that_ran_as_live()
+    {
+        // System.Linq as if it were a service assembly: with only one inliner "seen", its inlinees are live; without
+        // it they are not (no PDB here, so the module is classified without lines).
+        var linq = typeof(Enumerable).Assembly.Location;
+        using var pe = new PEReader(File.OpenRead(linq));
+        var (inlinee, inliners) = ReadyToRunInlining.Read(pe).InlinersByInlinee.First(p => !p.Value.Contains(p.Key));
+        var assembly = new ServiceAssembly("System.Linq", linq, linq);
+        var jit = new JitSettings(false, "", false, "");
+        var paths = new FleetProfiler.Agent.Symbolization.SourcePathRules([]);
+
+        var (withInliner, _) = ModuleCoverage.Analyze(assembly, [inliners[0]], sound: true, jit, paths, new RunLimits());
+        var (alone, _) = ModuleCoverage.Analyze(assembly, [], sound: true, jit, paths, new RunLimits());
+        var (r2rOff, _) = ModuleCoverage.Analyze(assembly, [inliners[0]], sound: true, jit with { ReadyToRunDisabled = true }, paths, new RunLimits());
+
+        var inlinedInto = ReadyToRunInlining.Read(pe).InlinersByInlinee.Count(p => p.Value.Contains(inliners[0]));
+        Assert.Equal(1 + inlinedInto, withInliner.MethodsLive);   // the inliner and everything it inlined
+        Assert.DoesNotContain(withInliner.DeadMethods, m => m.Token == (uint)inlinee);
+        Assert.Contains(alone.DeadMethods, m => m.Token == (uint)inlinee);
+        Assert.Equal(1, r2rOff.MethodsLive);                      // R2R code never ran: the table says nothing
+    }
+
+    [Fact]
     public void An_IL_only_assembly_has_no_inlining_tables()
     {
         using var pe = new PEReader(File.OpenRead(typeof(ReadyToRunInliningTests).Assembly.Location));

@@ -80,6 +80,45 @@ public sealed class DeadCodeCommandsTests(SeededPlatform platform)
     }
 
     [Fact]
+    public async Task Annotate_takes_the_text_from_a_pdbs_embedded_source_when_the_gateway_has_no_checkout()
+    {
+        // tests/FleetProfiler.DeadCodeShared is built with <EmbedAllSources>: its PDB carries SharedCode.cs.
+        const string path = "tests/FleetProfiler.DeadCodeShared/SharedCode.cs";
+        var source = File.ReadAllLines(Repo.File("tests", "FleetProfiler.DeadCodeShared", "SharedCode.cs"));
+        var service = "pdb-" + Guid.NewGuid().ToString("N")[..8];
+        await platform.Agent.SendAckedAsync(CoverageBatches.Run((ulong)Random.Shared.NextInt64(1_000, long.MaxValue / 2), service, SeededPlatform.Host,
+            new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero), [new(path, Lines(1, 5), [3], [])]));
+        var pdb = Path.Combine(Repo.OutputDirectory("tests", "FleetProfiler.DeadCodeShared"), "FleetProfiler.DeadCodeShared.pdb");
+
+        var r = await RunAsync("annotate", path, "--day", "2026-11-24", "--pdb", pdb);
+        var tsv = await RunAsync("annotate", path, "--day", "2026-11-24", "--pdb", pdb, "--format", "tsv");
+        var wrong = await RunAsync("annotate", path, "--day", "2026-11-24", "--pdb", Path.ChangeExtension(typeof(DeadCodeCommandsTests).Assembly.Location, ".pdb"));
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("text: embedded source of FleetProfiler.DeadCodeShared.pdb", r.Out);
+        var lines = r.Out.Split('\n');
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("3 ! |", StringComparison.Ordinal) && l.EndsWith("| " + source[2], StringComparison.Ordinal));
+        Assert.True(tsv.ExitCode == 0, tsv.ToString());
+        var rows = tsv.Out.TrimEnd('\n').Split('\n');
+        Assert.Equal(source.Length + 1, rows.Length);   // the header, then every line of the file, text included
+        Assert.Equal($"{source.Length}\tnot-executable\t{source[^1]}", rows[^1]);
+        Assert.True(wrong.ExitCode == ExitCodes.Usage, wrong.ToString());
+        Assert.Contains($"has no document ending with '{path}'", wrong.Error);
+    }
+
+    [Fact]
+    public void A_sourcelink_map_gives_the_longest_matching_prefix_with_the_rest_of_the_path()
+    {
+        var json = """{"documents": {"/_/*": "https://raw.example/org/repo/abc/*", "/_/ext/lib/*": "https://raw.example/org/lib/def/*", "/_/one.cs": "https://x/one"}}"""u8.ToArray();
+
+        Assert.Equal("https://raw.example/org/repo/abc/src/A.cs", FleetProfiler.Protocol.PdbSources.MapSourceLink(json, "/_/src/A.cs"));
+        Assert.Equal("https://raw.example/org/lib/def/B.cs", FleetProfiler.Protocol.PdbSources.MapSourceLink(json, "/_/ext/lib/B.cs"));
+        Assert.Equal("https://x/one", FleetProfiler.Protocol.PdbSources.MapSourceLink(json, "/_/one.cs"));
+        Assert.Equal("https://raw.example/org/repo/abc/src/W.cs", FleetProfiler.Protocol.PdbSources.MapSourceLink("""{"documents": {"C:\\src\\*": "https://raw.example/org/repo/abc/*"}}"""u8.ToArray(), "C:\\src\\src\\W.cs"));
+        Assert.Null(FleetProfiler.Protocol.PdbSources.MapSourceLink(json, "/elsewhere/C.cs"));
+    }
+
+    [Fact]
     public async Task Deadcode_import_reports_coverlets_line_counts()
     {
         var report = Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-profiles.cobertura.xml");
