@@ -3,6 +3,8 @@
 #   silo + gRPC gateway + Orleans dashboard (state in ./.data), the demo API under synthetic load,
 #   and an agent that profiles it on a short schedule and streams windows to the gateway.
 # Ctrl+C stops everything this script started. No external server is needed.
+# Security is on: the first run creates API keys in $data/keys (an agent key for this host and the demo service, an
+# operator key for you); the gateway stores only their hashes (keys.json) and binds loopback only. docs/security.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -13,7 +15,6 @@ demo_port=${FLEETPROFILER_DEMO_PORT:-5080}
 data=${FLEETPROFILER_DATA:-$root/.data/local}
 host=$(hostname)
 service=demo-api
-token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$data/logs"
@@ -37,14 +38,22 @@ wait_for() { # file, pattern, seconds
   echo "timed out waiting for '$2' in $1:"; tail -20 "$1"; exit 1
 }
 
+cli="dotnet gateway/FleetProfiler.Cli/bin/$config/net10.0/FleetProfiler.Cli.dll"
+keys=$data/keys
+if [[ ! -f $keys/keys.json ]]; then
+  echo "== creating API keys in $keys (first run)"
+  mkdir -p "$keys" && chmod 700 "$keys"
+  $cli keys new --role agent --name local-agent --host "$host" --services $service \
+    --keys-file "$keys/keys.json" --key-out "$keys/agent.key" >/dev/null
+  $cli keys new --role operator --name local-operator --keys-file "$keys/keys.json" --key-out "$keys/operator.key" >/dev/null
+fi
+
 echo "== silo + gateway + dashboard"
 dotnet "silo/FleetProfiler.Silo/bin/$config/net10.0/FleetProfiler.Silo.dll" \
   --FleetProfiler:DataDirectory="$data" \
   --FleetProfiler:Gateway:GrpcPort=$grpc_port --FleetProfiler:Gateway:HttpPort=$http_port \
   --FleetProfiler:Profiles:RollupPeriod=00:00:10 \
-  --FleetProfiler:Ingest:Agents:0:AgentId=local-agent \
-  --FleetProfiler:Ingest:Agents:0:Host="$host" \
-  --FleetProfiler:Ingest:Agents:0:Token="$token" >"$data/logs/silo.log" 2>&1 &
+  --FleetProfiler:Auth:KeysFile="$keys/keys.json" >"$data/logs/silo.log" 2>&1 &
 pids+=($!)
 wait_for "$data/logs/silo.log" "FleetProfiler silo is up" 120
 
@@ -57,8 +66,9 @@ OTEL_SERVICE_NAME=$service DOTNET_EventPipeThreadSamplingRate=A DOTNET_ThreadPoo
 pids+=($!)
 
 echo "== agent"
-dotnet "agent/FleetProfiler.Agent/bin/$config/net10.0/FleetProfiler.Agent.dll" \
-  --Agent:AgentId=local-agent --Agent:Host="$host" --Agent:Token="$token" \
+# The key by environment, not on the command line, where any user's ps would show it.
+Agent__Token="$(cat "$keys/agent.key")" dotnet "agent/FleetProfiler.Agent/bin/$config/net10.0/FleetProfiler.Agent.dll" \
+  --Agent:AgentId=local-agent --Agent:Host="$host" \
   --Agent:GatewayUrl="http://127.0.0.1:$grpc_port" --Agent:SpoolDirectory="$data/spool" \
   --Agent:Include:0=$service \
   --Agent:Schedules:0:Kind=cpu --Agent:Schedules:0:Seconds=10 --Agent:Schedules:0:Every=00:00:20 \
@@ -69,11 +79,15 @@ pids+=($!)
 cat <<MSG
 
 FleetProfiler is running (single-node; data and logs in $data).
+Every port asks for an API key. Yours (operator) is in $keys/operator.key:
+in a browser, give it as the password (any user name); curl -u :KEY or -H "Authorization: Bearer KEY".
   dashboard      http://127.0.0.1:$http_port/dashboard
   flamegraph     http://127.0.0.1:$http_port/api/profile?service=$service&kind=cpu&since=15m    (first windows land within a minute)
   allocations    http://127.0.0.1:$http_port/api/profile?service=$service&kind=alloc&since=15m
-  gRPC gateway   http://127.0.0.1:$grpc_port   (grpcurl -plaintext 127.0.0.1:$grpc_port list)
-  command line   dotnet run --project gateway/FleetProfiler.Cli -- top --service $service --since 15m
+  curl           curl -u ":\$(cat $keys/operator.key)" "http://127.0.0.1:$http_port/api/profile?service=$service&format=folded"
+  gRPC gateway   http://127.0.0.1:$grpc_port   (grpcurl -plaintext -H "authorization: Bearer \$(cat $keys/operator.key)" 127.0.0.1:$grpc_port list)
+  command line   export FLEETPROFILER_KEY_FILE=$keys/operator.key FLEETPROFILER_GATEWAY=http://127.0.0.1:$grpc_port
+                 dotnet run --project gateway/FleetProfiler.Cli -- top --service $service --since 15m
   demo API       http://127.0.0.1:$demo_port/cpu  /alloc  /async  /rare
 Logs: tail -f $data/logs/{silo,agent,demo}.log     Stop: Ctrl+C
 MSG

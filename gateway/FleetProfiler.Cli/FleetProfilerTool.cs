@@ -17,6 +17,7 @@ public static class FleetProfilerTool
         new OwnersSetCommand(), new OwnersResolveCommand(), new OwnersEndpointCommand(), new OwnersListCommand(),
         new ScheduleSetCommand(), new ScheduleListCommand(), new ScheduleRemoveCommand(), new ScheduleRunCommand(), new ScheduleHistoryCommand(),
         new DeadCodeCommand(), new DeadCodeImportCommand(), new DeadCodeTeamsCommand(), new DeadCodeNotRunCommand(), new AnnotateCommand(),
+        new KeysNewCommand(), new KeysRevokeCommand(),
     ];
 
     /// <summary>The command whose (possibly two-word) name starts the arguments, and how many words it took.</summary>
@@ -48,6 +49,7 @@ public static class FleetProfilerTool
         Options of every command:
           --gateway URL      the gateway's gRPC address (default: ${GatewayConnection.EnvironmentVariable}, else {GatewayConnection.DefaultUrl})
           --timeout D        deadline of each call (default {Durations.Format(GatewayConnection.DefaultTimeout)})
+        {KeySource.Help.TrimEnd()}
           -h, --help         this help
         Durations are a whole number and a unit: 30s, 15m, 1h, 2d, 1w.
         Times are ISO 8601 (2026-05-01T10:00:00Z; UTC unless an offset is given) or 'now'.
@@ -112,7 +114,8 @@ public static class FleetProfilerTool
             var options = OptionReader.Parse(command.Name, rest, command.AllOptions);
             url = GatewayConnection.ResolveUrl(options.Value("--gateway"), console.GetEnvironmentVariable);
             timeout = options.Value("--timeout") is { } t ? Durations.Parse(t, "--timeout") : timeout;
-            using var gateway = new GatewayConnection(url, timeout);
+            var key = command.NeedsGateway ? KeySource.Resolve(options.Value("--key-file"), console.GetEnvironmentVariable) : null;
+            using var gateway = new GatewayConnection(url, timeout, key);
             return await command.RunAsync(new CommandContext(console, gateway, console.Time.GetUtcNow(), cancellation), options);
         }
         catch (UsageException e)

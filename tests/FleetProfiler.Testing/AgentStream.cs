@@ -13,7 +13,7 @@ public sealed class AgentStream : IAsyncDisposable
 
     public static async Task<(AgentStream Stream, Welcome Welcome)> ConnectAsync(GrpcChannel channel, string agentId, string host, string token, params string[] services)
     {
-        var stream = Open(channel);
+        var stream = Open(channel, token);
         await stream.SendAsync(TestBatches.Hello(agentId, host, token, services));
         var first = await stream.ReceiveAsync();
         if (first.BodyCase != GatewayMessage.BodyOneofCase.Welcome)
@@ -23,7 +23,10 @@ public sealed class AgentStream : IAsyncDisposable
         return (stream, first.Welcome);
     }
 
-    public static AgentStream Open(GrpcChannel channel) => new(new FleetProfiler.Protocol.V1.Ingest.IngestClient(channel).Connect());
+    /// <summary>Opens the stream with <paramref name="key"/> as its bearer credential (null: the channel's own, if any).</summary>
+    public static AgentStream Open(GrpcChannel channel, string? key) =>
+        new(new FleetProfiler.Protocol.V1.Ingest.IngestClient(channel).Connect(
+            key is null ? null : new Metadata { { "authorization", FleetProfiler.Protocol.ApiKeys.BearerHeader(key) } }));
 
     public Task SendAsync(AgentMessage message) => _call.RequestStream.WriteAsync(message);
 

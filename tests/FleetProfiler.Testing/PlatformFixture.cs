@@ -3,7 +3,7 @@ using Xunit;
 
 namespace FleetProfiler.Testing;
 
-/// <summary>An agent credential the platform accepts (FleetProfiler:Ingest:Agents).</summary>
+/// <summary>An agent key the platform accepts (FleetProfiler:Auth:Keys, role agent, by hash): its agent id, host and the key.</summary>
 public sealed record AgentCredential(string AgentId, string Host, string Token);
 
 /// <summary>
@@ -21,6 +21,10 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public static readonly AgentCredential AgentB = new("agent-b", "host-b", TokenB);
     public static readonly AgentCredential AgentC = new("agent-c", "host-c", TokenC);
 
+    /// <summary>A fleet key: agent "agent-d" on any host matching <c>web-*</c>, allowed to write only <see cref="OwnedServices"/>.</summary>
+    public static readonly AgentCredential AgentD = new("agent-d", "web-*", "token-d-0123456789abcdef");
+    public static readonly string[] OwnedServices = ["owned-a", "owned-b"];
+
     private readonly TempDirectory _dir = new("platform");
     private int[] _ports = [];
 
@@ -32,6 +36,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>Extra settings (keys under <c>FleetProfiler:</c>) over the defaults; set before <see cref="InitializeAsync"/>.</summary>
     public Dictionary<string, string> Overrides { get; } = [];
+
+    /// <summary>An HttpClient for the HTTP port carrying <paramref name="key"/> (the operator key by default; null: none).</summary>
+    public HttpClient Http(string? key = TestKeys.Operator) => TestKeys.Http(HttpBase, key);
 
     public Dictionary<string, string> Settings
     {
@@ -47,12 +54,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
                 ["Gateway:HttpPort"] = _ports[3].ToString(CultureInfo.InvariantCulture),
                 ["Ingest:Limits:MaxBatchBytes"] = MaxBatchBytes.ToString(CultureInfo.InvariantCulture),
             };
-            AgentCredential[] agents = [AgentA, AgentB, AgentC];
-            for (var i = 0; i < agents.Length; i++)
+            foreach (var (key, value) in TestKeys.AgentSettings([AgentA, AgentB, AgentC]).Concat(TestKeys.AgentSettings([AgentD], 3, OwnedServices)))
             {
-                settings[$"Ingest:Agents:{i}:AgentId"] = agents[i].AgentId;
-                settings[$"Ingest:Agents:{i}:Host"] = agents[i].Host;
-                settings[$"Ingest:Agents:{i}:Token"] = agents[i].Token;
+                settings[key] = value;
             }
             foreach (var (key, value) in Overrides)
             {
@@ -63,9 +67,13 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>A platform of its own, for one test (<c>await using</c>).</summary>
-    public static async Task<PlatformFixture> StartAsync()
+    public static async Task<PlatformFixture> StartAsync(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var platform = new PlatformFixture();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            platform.Overrides[key] = value;
+        }
         try
         {
             await platform.InitializeAsync();
@@ -110,7 +118,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
             await Silo.DisposeAsync(); // xunit does not dispose a fixture whose start failed
             throw;
         }
-        Channel = GrpcChannel.ForAddress(GrpcUrl, new GrpcChannelOptions { MaxSendMessageSize = null });
+        Channel = TestKeys.Channel(GrpcUrl, TestKeys.Operator, new GrpcChannelOptions { MaxSendMessageSize = null });
     }
 
     public async Task DisposeAsync()

@@ -44,7 +44,13 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             env[key] = value;
         }
-        var process = ChildProcess.StartDotnet("silo", Repo.SiloDll, settings.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"), env, workingDirectory);
+        // Every platform accepts the kit's operator and reader keys (TestKeys), whatever else the test configures.
+        var all = new Dictionary<string, string>(TestKeys.Settings());
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+        var process = ChildProcess.StartDotnet("silo", Repo.SiloDll, all.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"), env, workingDirectory);
         return new SiloProcess(process, settings);
     }
 

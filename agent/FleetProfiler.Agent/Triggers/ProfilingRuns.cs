@@ -42,6 +42,9 @@ public sealed class ProfilingRuns(
 
     public bool IsActive(string name) => _runs.ContainsKey(name);
 
+    /// <summary>The requests of the active runs (a remote trigger checks which targets are already being profiled).</summary>
+    public IReadOnlyList<ProfilingRequest> ActiveRequests => _runs.Values.Select(r => r.Request).ToList();
+
     public DateTime? StartedUtc(string name) => _runs.TryGetValue(name, out var run) ? run.StartedUtc : null;
 
     /// <summary>Starts a run in the background; false (and nothing happens) when a run of that name is active.</summary>

@@ -61,21 +61,25 @@ public sealed class RemoteCommands(
         {
             return (false, $"pid must be ≥ 0, was {command.Pid}");
         }
+        if (TargetRefusal(command.Pid) is { } refusal)
+        {
+            return (false, refusal);
+        }
         if (command.Pid > 0)
         {
-            try
-            {
-                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
-            }
-            catch (TargetUnavailableException e)
-            {
-                return (false, e.Message);
-            }
             pids = [command.Pid];
         }
         else if (registry.Current.Count == 0)
         {
             return (false, "no .NET process to profile on this host");
+        }
+        // One command-started run per target: a second trigger waits for the first or stops it; a flood of
+        // triggers cannot stack sessions (and their buffers) on one process.
+        var busy = runs.ActiveRequests.FirstOrDefault(r => r.Name.StartsWith(RunPrefix, StringComparison.Ordinal)
+            && (r.Pids is null || pids is null || r.Pids.Intersect(pids).Any()));
+        if (busy is not null)
+        {
+            return (false, $"{busy.Name[RunPrefix.Length..]} is already profiling {(busy.Pids is null ? "every target" : $"pid {string.Join(", ", busy.Pids)}")}: one command-started run per target (stop it first)");
         }
 
         var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
@@ -93,18 +97,11 @@ public sealed class RemoteCommands(
         {
             return (false, $"pid must be ≥ 0, was {command.Pid}");
         }
-        if (command.Pid > 0)
+        if (TargetRefusal(command.Pid) is { } refusal)
         {
-            try
-            {
-                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
-            }
-            catch (TargetUnavailableException e)
-            {
-                return (false, e.Message);
-            }
+            return (false, refusal);
         }
-        else if (registry.Current.Count == 0)
+        if (command.Pid == 0 && registry.Current.Count == 0)
         {
             return (false, "no .NET process to cover on this host");
         }
@@ -124,18 +121,11 @@ public sealed class RemoteCommands(
         {
             return (false, $"pid must be ≥ 0, was {command.Pid}");
         }
-        if (command.Pid > 0)
+        if (TargetRefusal(command.Pid) is { } refusal)
         {
-            try
-            {
-                _ = registry.Find(command.Pid) ?? discovery.Describe(command.Pid);
-            }
-            catch (TargetUnavailableException e)
-            {
-                return (false, e.Message);
-            }
+            return (false, refusal);
         }
-        else if (registry.Current.Count == 0)
+        if (command.Pid == 0 && registry.Current.Count == 0)
         {
             return (false, "no .NET process to snapshot on this host");
         }
@@ -148,6 +138,31 @@ public sealed class RemoteCommands(
         var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
         var ceiling = options.Value.HeapSnapshot.MaxHeapMB;
         return (true, $"heap snapshot of {what} ({(ceiling > 0 ? $"refused above a {ceiling} MB heap" : "no heap ceiling")})");
+    }
+
+    /// <summary>
+    /// Why a command may not name <paramref name="pid"/> (null when it may, or for 0 = every target): a remote trigger
+    /// reaches only the processes this agent's own Include/Exclude rules select, never any pid the gateway names.
+    /// </summary>
+    private string? TargetRefusal(int pid)
+    {
+        if (pid <= 0)
+        {
+            return null;
+        }
+        TargetProcess target;
+        try
+        {
+            target = registry.Find(pid) ?? discovery.Describe(pid);
+        }
+        catch (TargetUnavailableException e)
+        {
+            return e.Message;
+        }
+        var settings = options.Value;
+        return new ServiceFilter(settings.Include, settings.Exclude).Matches(target.ServiceName)
+            ? null
+            : $"pid {pid} ({target.ServiceName}) is outside this agent's Agent:Include/Agent:Exclude rules";
     }
 
     private (bool, string) Stop(Command command)

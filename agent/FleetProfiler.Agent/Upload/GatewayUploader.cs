@@ -70,7 +70,7 @@ public sealed class GatewayUploader(
             {
                 delay = backoff.NextAfterAuthFailure();
                 logger.LogError(
-                    "Gateway {Url} refused this agent ({Status}: {Detail}): check Agent:AgentId '{AgentId}', Agent:Host '{Host}' and Agent:Token against the gateway's FleetProfiler:Ingest:Agents; retrying in {Delay:F0} s",
+                    "Gateway {Url} refused this agent ({Status}: {Detail}): check Agent:AgentId '{AgentId}', Agent:Host '{Host}', Agent:Token and the services against the gateway's agent key (FleetProfiler:Auth, docs/security.md); retrying in {Delay:F0} s",
                     settings.GatewayUrl, e.StatusCode, e.Status.Detail, settings.AgentId, settings.EffectiveHost, delay.TotalSeconds);
             }
             catch (Exception e)
@@ -95,7 +95,8 @@ public sealed class GatewayUploader(
     {
         using var streamCts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var ct = streamCts.Token;
-        using var call = client.Connect(cancellationToken: ct);
+        // The key goes in the call's metadata (Authorization: Bearer), where the gateway authenticates every call.
+        using var call = client.Connect(new Metadata { { "authorization", ApiKeys.BearerHeader(settings.Token) } }, cancellationToken: ct);
         using var writeLock = new SemaphoreSlim(1, 1);
         async Task WriteAsync(AgentMessage message)
         {
@@ -110,7 +111,7 @@ public sealed class GatewayUploader(
             }
         }
 
-        var hello = new Hello { AgentId = settings.AgentId, Host = settings.EffectiveHost, AgentVersion = AgentVersion, Token = settings.Token };
+        var hello = new Hello { AgentId = settings.AgentId, Host = settings.EffectiveHost, AgentVersion = AgentVersion };
         hello.Services.Add(registry.Services);
         await WriteAsync(new AgentMessage { Hello = hello });
         using (var welcomeTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct))

@@ -14,7 +14,7 @@ public sealed class CommandContext(ToolConsole console, GatewayConnection gatewa
 /// <summary>One verb of the tool: its options, its help text, and a run that returns the exit code.</summary>
 public abstract class ToolCommand
 {
-    public static readonly OptionSpec[] CommonOptions = [new("--gateway"), new("--timeout")];
+    public static readonly OptionSpec[] CommonOptions = [new("--gateway"), new("--timeout"), new("--key-file")];
 
     public static readonly string[] Kinds = [.. ProfileTypes.Names];
 
@@ -29,6 +29,9 @@ public abstract class ToolCommand
     protected abstract IEnumerable<OptionSpec> Options { get; }
 
     public IEnumerable<OptionSpec> AllOptions => Options.Concat(CommonOptions);
+
+    /// <summary>False for commands that work offline (key generation): they need no API key.</summary>
+    public virtual bool NeedsGateway => true;
 
     /// <summary>Reads the options and calls the gateway; failures are thrown (usage, gRPC, file) and mapped by the tool.</summary>
     public abstract Task<int> RunAsync(CommandContext context, OptionReader options);

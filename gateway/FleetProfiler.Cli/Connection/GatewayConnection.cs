@@ -3,7 +3,7 @@ using Grpc.Net.Client;
 
 namespace FleetProfiler.Cli.Connection;
 
-/// <summary>The gateway a command talks to: its URL, one channel, and the deadline every call carries.</summary>
+/// <summary>The gateway a command talks to: its URL, one channel carrying the API key, and the deadline every call carries.</summary>
 public sealed class GatewayConnection : IDisposable
 {
     public const string DefaultUrl = "http://127.0.0.1:5150";
@@ -15,10 +15,14 @@ public sealed class GatewayConnection : IDisposable
     public string Url { get; }
     public TimeSpan Timeout { get; }
 
-    public GatewayConnection(string url, TimeSpan timeout)
+    /// <summary>The API key every call carries as a bearer token; null sends none (the gateway then answers UNAUTHENTICATED).</summary>
+    public string? Key { get; }
+
+    public GatewayConnection(string url, TimeSpan timeout, string? key = null)
     {
         Url = url;
         Timeout = timeout;
+        Key = key;
     }
 
     /// <summary><c>--gateway</c>, else FLEETPROFILER_GATEWAY, else the single-node default; must be an absolute http(s) URL.</summary>
@@ -34,7 +38,7 @@ public sealed class GatewayConnection : IDisposable
 
     public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(Url, new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler { ConnectTimeout = Min(Timeout, TimeSpan.FromSeconds(10)), EnableMultipleHttp2Connections = true },
+        HttpHandler = new BearerHandler(Key, new SocketsHttpHandler { ConnectTimeout = Min(Timeout, TimeSpan.FromSeconds(10)), EnableMultipleHttp2Connections = true }),
         DisposeHttpClient = true,
         // Exports of a large range can exceed gRPC's 4 MB default; the gateway caps what it reads anyway.
         MaxReceiveMessageSize = null,
@@ -46,4 +50,13 @@ public sealed class GatewayConnection : IDisposable
     public void Dispose() => _channel?.Dispose();
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed class BearerHandler(string? key, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (key is not null) request.Headers.TryAddWithoutValidation("Authorization", FleetProfiler.Protocol.ApiKeys.BearerHeader(key));
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -23,6 +23,8 @@ public static partial class GatewayErrors
             StatusCode.Unimplemented => $"the server at {url} does not implement this call: is it a FleetProfiler gateway of a matching version? ({detail})",
             StatusCode.FailedPrecondition => $"{FieldPrefix().Replace(detail, "", 1)} (gateway {url})",
             StatusCode.Cancelled => "cancelled",
+            StatusCode.Unauthenticated => $"the gateway at {url} did not accept the API key ({detail}): pass --key-file, or set {KeySource.KeyVariable} or {KeySource.KeyFileVariable} (docs/security.md)",
+            StatusCode.PermissionDenied => $"the API key's role may not do this ({detail}): an operator key is needed for triggers, compaction, schedules and cost input (gateway {url})",
             _ => $"the gateway failed ({e.StatusCode}): {detail} (gateway {url})",
         };
         return (ExitCodeFor(e.StatusCode), message);

@@ -19,6 +19,7 @@ public sealed partial class CostService
     /// <summary>Services one team report may read, and the default number of endpoints listed per team.</summary>
     private const int DefaultTop = 10;
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<EndpointOwnersReply> SetEndpointOwners(SetEndpointOwnersRequest request, ServerCallContext context)
     {
         var service = await KnownServiceAsync(request.Service, "service");

@@ -21,6 +21,7 @@ public sealed partial class CostService(IGrainFactory grains) : Protocol.V1.Cost
     /// <summary>Paths one ResolveOwners call may ask about.</summary>
     public const int MaxPaths = 1000;
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<MonthlyCostReply> SetMonthlyCost(SetMonthlyCostRequest request, ServerCallContext context)
     {
         var service = await KnownServiceAsync(request.Service, "service");
@@ -38,6 +39,7 @@ public sealed partial class CostService(IGrainFactory grains) : Protocol.V1.Cost
         return reply;
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<ImportCostsReply> ImportCosts(ImportCostsRequest request, ServerCallContext context)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(request.Csv) > MaxTextBytes) throw QueryArguments.Invalid($"csv: larger than {MaxTextBytes} bytes");
@@ -51,6 +53,7 @@ public sealed partial class CostService(IGrainFactory grains) : Protocol.V1.Cost
         return reply;
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<SetCodeOwnersReply> SetCodeOwners(SetCodeOwnersRequest request, ServerCallContext context)
     {
         var service = await KnownServiceAsync(request.Service, "service");

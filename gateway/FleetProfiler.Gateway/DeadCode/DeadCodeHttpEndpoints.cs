@@ -81,7 +81,7 @@ public static class DeadCodeHttpEndpoints
                 Xml = await body.ReadToEndAsync(http.RequestAborted),
             }, null!);
             return (reply, () => throw Query.QueryArguments.Invalid("format: an import answers JSON only"));
-        }));
+        })).RequireAuthorization(FleetPolicies.Operator);
         return app;
     }
 

@@ -205,6 +205,7 @@ public sealed partial class DeadCodeService(IGrainFactory grains, DeadCodeOption
         return reply;
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<ImportCoberturaReply> ImportCobertura(ImportCoberturaRequest request, ServerCallContext context)
     {
         if (!RigName().IsMatch(request.Source)) throw QueryArguments.Invalid("source: a rig name of 1 to 64 letters, digits, '.', '_' or '-' is required (e.g. integration-rig)");

@@ -5,6 +5,7 @@ using FleetProfiler.Gateway.HeapSnapshots;
 using FleetProfiler.Gateway.Ingest;
 using FleetProfiler.Gateway.Query;
 using FleetProfiler.Gateway.Schedules;
+using FleetProfiler.Gateway.Security;
 using FleetProfiler.Gateway.Status;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,11 +31,13 @@ public static class GatewayHosting
         if (options.GrpcPort == options.HttpPort && options.GrpcPort != 0)
             throw new StartupException($"{GatewayEndpointOptions.Section}:GrpcPort and HttpPort must differ (both {options.GrpcPort}): gRPC needs an HTTP/2-only port.");
 
+        if (builder.Configuration.GetSection($"{IngestOptions.Section}:Agents").GetChildren().Any())
+            throw new StartupException($"{IngestOptions.Section}:Agents (plain agent tokens) is replaced by hashed API keys: create one per agent with 'fleetprofiler keys new --role agent --name ID --host HOST --services S' and configure {AuthOptions.Section}:Keys (docs/security.md).");
         var ingest = builder.Configuration.GetSection(IngestOptions.Section).Get<IngestOptions>() ?? new IngestOptions();
         ingest.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(ingest);
-        builder.Services.AddSingleton<AgentAuthenticator>();
+        builder.AddFleetSecurity();
         builder.Services.AddSingleton(cluster);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -51,6 +54,10 @@ public static class GatewayHosting
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<QueryService>();
         builder.Services.AddSingleton<HeapSnapshotService>();
+        var triggers = builder.Configuration.GetSection(TriggerOptions.Section).Get<TriggerOptions>() ?? new TriggerOptions();
+        triggers.Validate();
+        builder.Services.AddSingleton(triggers);
+        builder.Services.AddSingleton<TriggerLimits>();
         var deadCode = builder.Configuration.GetSection(DeadCode.DeadCodeOptions.Section).Get<DeadCode.DeadCodeOptions>() ?? new DeadCode.DeadCodeOptions();
         deadCode.Validate();
         builder.Services.AddSingleton(deadCode);
@@ -64,6 +71,8 @@ public static class GatewayHosting
 
     public static WebApplication MapFleetGateway(this WebApplication app)
     {
+        // Before any endpoint: every route and gRPC method below requires a key (reader unless it names a policy).
+        app.UseFleetSecurity();
         app.MapGrpcService<StatusService>();
         app.MapGrpcService<IngestService>();
         app.MapGrpcService<QueryService>();
@@ -77,8 +86,9 @@ public static class GatewayHosting
         app.MapGrowthHttp();
         app.MapScheduleHttp();
         app.MapCostHttp();
-        app.MapGrpcReflectionService();
-        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService().RequireAuthorization(FleetPolicies.AnyKey);
+        // Health stays open: load balancers and probes carry no key, and it reveals only healthy/unhealthy.
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGet("/healthz", async (HealthCheckService health) =>
         {
             var report = await health.CheckHealthAsync();
@@ -86,7 +96,7 @@ public static class GatewayHosting
             // Name each failing check and why, so that the probe's log says what to fix.
             var failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}");
             return Microsoft.AspNetCore.Http.Results.Problem(string.Join("; ", failing), statusCode: 503, title: report.Status.ToString());
-        });
+        }).AllowAnonymous();
         return app;
     }
 

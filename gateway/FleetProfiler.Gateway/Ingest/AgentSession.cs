@@ -21,13 +21,15 @@ public sealed class AgentSession
     private readonly IngestOptions _options;
     private readonly ILogger _logger;
     private readonly Hello _hello;
+    private readonly Security.AgentGrant _grant;
     private readonly AgentRegistration _registration;
     private readonly AgentConnection _connection = new();
     private readonly HashSet<string> _services = new(StringComparer.Ordinal);
     private IAgentConnection? _reference;
 
-    public AgentSession(IGrainFactory grains, IngestOptions options, ILogger logger, Hello hello)
+    public AgentSession(IGrainFactory grains, IngestOptions options, ILogger logger, Hello hello, Security.AgentGrant grant)
     {
+        _grant = grant;
         _grains = grains;
         _options = options;
         _logger = logger;
@@ -90,6 +92,8 @@ public sealed class AgentSession
     {
         if (batch.Host != _hello.Host)
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"batch for host '{batch.Host}' on the stream of host '{_hello.Host}'");
+        if (!_grant.AllowsService(batch.Service))
+            return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"service: the key of agent '{_grant.AgentId}' may not write service '{batch.Service}'");
         var error = BatchValidator.Validate(batch, _options.Limits);
         if (error is not null)
         {

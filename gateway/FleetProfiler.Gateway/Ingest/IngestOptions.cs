@@ -1,14 +1,17 @@
 namespace FleetProfiler.Gateway.Ingest;
 
-/// <summary>Agent credentials and batch limits, bound from <c>FleetProfiler:Ingest</c>.</summary>
+/// <summary>Batch limits, bound from <c>FleetProfiler:Ingest</c>. Agent credentials are API keys (<c>FleetProfiler:Auth</c>).</summary>
 public sealed class IngestOptions
 {
     public const string Section = "FleetProfiler:Ingest";
 
-    /// <summary>The agents allowed to connect: each with its own token, bound to one host.</summary>
-    public List<AgentCredential> Agents { get; set; } = [];
-
     public BatchLimits Limits { get; set; } = new();
+
+    /// <summary>Most services one hello may name; a larger hello is refused (RESOURCE_EXHAUSTED) before anything is attached.</summary>
+    public int MaxHelloServices { get; set; } = 1000;
+
+    /// <summary>How long a new stream may take to send its hello; a silent stream is ended (DEADLINE_EXCEEDED) instead of held open.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Fault injection for crash tests, never for production: the batch with this sequence is applied (durably stored)
@@ -18,26 +21,10 @@ public sealed class IngestOptions
 
     public void Validate()
     {
-        for (var i = 0; i < Agents.Count; i++)
-        {
-            var a = Agents[i];
-            if (string.IsNullOrWhiteSpace(a.AgentId) || string.IsNullOrWhiteSpace(a.Host))
-                throw new StartupException($"{Section}:Agents:{i}: AgentId and Host are required.");
-            if (!AgentTokens.IsAcceptable(a.Token))
-                throw new StartupException($"{Section}:Agents:{i}:Token: a token of at least {AgentTokens.MinimumLength} characters is required (agent '{a.AgentId}').");
-        }
-        var dupes = Agents.GroupBy(a => a.Token).Where(g => g.Count() > 1).Select(g => g.First().AgentId).ToList();
-        if (dupes.Count > 0)
-            throw new StartupException($"{Section}:Agents: two agents share a token ({string.Join(", ", dupes)}); give each agent its own.");
+        if (MaxHelloServices <= 0) throw new StartupException($"{Section}:MaxHelloServices must be positive.");
+        if (HelloTimeout <= TimeSpan.Zero) throw new StartupException($"{Section}:HelloTimeout must be positive.");
         Limits.Validate();
     }
-}
-
-public sealed class AgentCredential
-{
-    public string AgentId { get; set; } = "";
-    public string Host { get; set; } = "";
-    public string Token { get; set; } = "";
 }
 
 /// <summary>Limits on one batch. A batch over any of them is rejected whole with INVALID_ARGUMENT naming the limit.</summary>

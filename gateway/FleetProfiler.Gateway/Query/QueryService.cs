@@ -15,7 +15,7 @@ namespace FleetProfiler.Gateway.Query;
 /// The query API: validates each request (naming the field on failure), asks grains for merged trees,
 /// renders the format. Rendering happens here, in the stateless gateway, not in the silos.
 /// </summary>
-public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.QueryBase
+public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimits) : Protocol.V1.Query.QueryBase
 {
     /// <summary>Windows merged per query at most; a larger range answers with truncated = true.</summary>
     public const int MaxWindowsPerQuery = 50_000;
@@ -221,6 +221,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         return reply;
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<TriggerReply> Trigger(TriggerRequest request, ServerCallContext context)
     {
         // "heap" takes one heap snapshot (its seconds do not apply); every other kind is a profile window.
@@ -231,6 +232,7 @@ public sealed class QueryService(IGrainFactory grains) : Protocol.V1.Query.Query
         if (request.Seconds is < 1 or > 600) throw QueryArguments.Invalid("seconds: must be between 1 and 600");
         var host = grains.GetGrain<IHostGrain>(HostKey.Of(service, request.Host));
         if (await host.GetInfoAsync() is null) throw QueryArguments.NotFound($"host: no agent ever reported host '{request.Host}' of service '{service}'");
+        triggerLimits.Take(HostKey.Of(service, request.Host));
         var id = Guid.NewGuid().ToString("N")[..12];
         if (!await host.SendCommandAsync(new AgentCommand(id, AgentCommandAction.Start, request.Kind, request.Pid, request.Seconds)))
             throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"host: the agent of '{request.Host}' is not connected"));

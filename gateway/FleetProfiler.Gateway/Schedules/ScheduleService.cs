@@ -22,6 +22,7 @@ public sealed class ScheduleService(IGrainFactory grains) : Protocol.V1.Schedule
     /// <summary>Largest runs-per-day accepted before the grain's period check (one a second): beyond it the number is nonsense.</summary>
     private const uint MaxTimesPerDay = 86_400;
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<ScheduleEntryReply> Set(SetScheduleRequest request, ServerCallContext context)
     {
         var service = await KnownServiceAsync(request.Service);
@@ -66,6 +67,7 @@ public sealed class ScheduleService(IGrainFactory grains) : Protocol.V1.Schedule
         return reply;
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<RemoveScheduleReply> Remove(RemoveScheduleRequest request, ServerCallContext context)
     {
         var service = Name(request.Service);
@@ -75,6 +77,7 @@ public sealed class ScheduleService(IGrainFactory grains) : Protocol.V1.Schedule
         return new RemoveScheduleReply();
     }
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<ScheduledRunReply> RunNow(RunScheduleRequest request, ServerCallContext context)
     {
         var service = Name(request.Service);

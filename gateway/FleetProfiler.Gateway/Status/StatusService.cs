@@ -14,6 +14,7 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
     private const int DefaultHostsPerService = 100;
     private const int MaxHostsPerService = 10_000;
 
+    [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<CompactReply> Compact(CompactRequest request, ServerCallContext context)
     {
         var r = await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).CompactNowAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using FleetProfiler.Gateway.Hosting;
+using FleetProfiler.Gateway.Security;
 using FleetProfiler.Grains.Hosting;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Schedules;
@@ -71,11 +72,20 @@ public sealed class SiloHosting
         var hostGateway = silo.HostGateway ?? singleNode;
         GatewayEndpointOptions? gateway = null;
         if (hostGateway)
+        {
             gateway = builder.AddFleetGateway(cluster.Describe());
+        }
         else if (silo.Dashboard.Enabled)
+        {
+            // The dashboard shows every grain and silo: it takes the same keys as the gateway (reader or operator).
+            builder.AddFleetSecurity();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(silo.Silo.AdvertisedIP), silo.Dashboard.Port, l => l.Protocols = HttpProtocols.Http1));
+        }
         else
+        {
             builder.WebHost.ConfigureKestrel(k => { }); // no HTTP endpoint needed; Kestrel still wants one, see UseUrls below
+        }
+
         if (!hostGateway && !silo.Dashboard.Enabled)
             builder.WebHost.UseUrls($"http://{silo.Silo.AdvertisedIP}:0");
 
@@ -110,7 +120,8 @@ public sealed class SiloHosting
     public void Map(WebApplication app)
     {
         if (_gateway is not null) app.MapFleetGateway();
-        if (_silo.Dashboard.Enabled) app.MapOrleansDashboard(_silo.Dashboard.Path);
+        else if (_silo.Dashboard.Enabled) app.UseFleetSecurity();
+        if (_silo.Dashboard.Enabled) app.MapOrleansDashboard(_silo.Dashboard.Path).RequireAuthorization(FleetPolicies.Reader);
     }
 
     public string Banner()

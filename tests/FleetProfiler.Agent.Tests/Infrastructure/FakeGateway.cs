@@ -20,6 +20,7 @@ public sealed class FakeGateway : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Batch> _batches = new();
     private readonly ConcurrentQueue<Hello> _hellos = new();
+    private readonly ConcurrentQueue<string> _authorizations = new();
     private readonly ConcurrentQueue<CommandResult> _results = new();
     private volatile Func<GatewayMessage, Task>? _send;
     private int _connections;
@@ -40,6 +41,9 @@ public sealed class FakeGateway : IAsyncDisposable
     public int Connections => _connections;
     public IReadOnlyList<Batch> Batches => _batches.ToList();
     public IReadOnlyList<Hello> Hellos => _hellos.ToList();
+
+    /// <summary>The <c>authorization</c> metadata of each stream, in order (empty when a stream carried none).</summary>
+    public IReadOnlyList<string> Authorizations => _authorizations.ToList();
     public IReadOnlyList<CommandResult> CommandResults => _results.ToList();
 
     public static GatewayMessage Ack(ulong sequence, bool duplicate = false) => new() { Ack = new BatchAck { Sequence = sequence, Duplicate = duplicate } };
@@ -87,6 +91,7 @@ public sealed class FakeGateway : IAsyncDisposable
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "the first message must be a hello"));
         }
         var hello = requests.Current.Hello;
+        _authorizations.Enqueue(context.RequestHeaders.GetValue("authorization") ?? "");
         _hellos.Enqueue(hello);
         Interlocked.Increment(ref _connections);
         if (OnHello(hello) is { } refusal)

@@ -63,7 +63,7 @@ public sealed partial class HeapSnapshotPlatformTests : IDisposable
         Assert.Equal((0L, entries.ObjectsA), (entries.Growth, entries.ObjectsB));
         Assert.True(entries.ObjectsA > 10_000, entries.ToString());
 
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         using var json = JsonDocument.Parse(await http.GetStringAsync($"/api/heap/snapshot?service={target.Service}&id={credential.Host}/1&order=retained&limit=3"));
         Assert.Equal("Holder", json.RootElement.GetProperty("rows")[0].GetProperty("name").GetString());
         Assert.Equal($"{credential.Host}/1", json.RootElement.GetProperty("info").GetProperty("id").GetString());
@@ -73,7 +73,8 @@ public sealed partial class HeapSnapshotPlatformTests : IDisposable
         Assert.Equal(2, listed.RootElement.GetProperty("snapshots").GetArrayLength());
 
         await using var cli = ChildProcess.Start("fleetprofiler heap show", Repo.DotnetHost,
-            [Repo.RequireBuilt(Repo.Output("gateway", "FleetProfiler.Cli")), "heap", "show", "--service", target.Service, "--by", "retained", "--limit", "3", "--gateway", platform.GrpcUrl]);
+            [Repo.RequireBuilt(Repo.Output("gateway", "FleetProfiler.Cli")), "heap", "show", "--service", target.Service, "--by", "retained", "--limit", "3", "--gateway", platform.GrpcUrl],
+            new Dictionary<string, string> { ["FLEETPROFILER_KEY"] = TestKeys.Reader });
         Assert.Equal(0, await cli.WaitForExitAsync(TestTimeouts.ProcessExit));
         Assert.StartsWith($"{credential.Host}/2 ", cli.StdoutLines[0]);
         Assert.Contains("paused", cli.StdoutLines[0]);

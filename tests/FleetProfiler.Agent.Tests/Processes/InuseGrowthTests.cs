@@ -73,7 +73,7 @@ public sealed partial class InuseGrowthTests : IDisposable
         Assert.DoesNotContain(growth.Entries, e => e.Name.EndsWith("Cache.Fill(int32)", StringComparison.Ordinal));
 
         // The same query as JSON on the HTTP port answers the same ranking.
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         var url = $"/api/growth?service={target.Service}&limit=5&from_a={Iso(start.AddSeconds(-1))}&to_a={Iso(endOfA)}&from_b={Iso(startOfB)}&to_b={Iso(DateTime.UtcNow.AddMinutes(1))}";
         using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(url));
         var entries = json.RootElement.GetProperty("entries");

@@ -58,4 +58,39 @@ public sealed class RemoteCommandTests(DemoFixture demo) : IDisposable
         Assert.False(badPid.Accepted);
         Assert.Contains("not found", badPid.Message);
     }
+
+    [Fact]
+    public async Task A_command_never_reaches_a_pid_outside_the_include_rules_nor_stacks_a_second_run_on_a_target()
+    {
+        await using var gateway = await FakeGateway.StartAsync();
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), gateway.Url,
+            new Dictionary<string, string> { ["Signals"] = "false", ["Include:0"] = demo.Service });
+        await agent.WaitForLineAsync($"(pid {demo.Pid},", Deadline);
+        await Eventually.Until(() => gateway.IsConnected, Deadline, "the agent connected");
+
+        // This test process is a .NET process with a diagnostics socket, but not one the agent's rules select.
+        await gateway.SendAsync(new Command { Id = "outside", Action = Command.Types.Action.Start, Kind = "cpu", Pid = Environment.ProcessId, Seconds = 2 });
+        await gateway.SendAsync(new Command { Id = "first", Action = Command.Types.Action.Start, Kind = "cpu", Pid = demo.Pid, Seconds = 300 });
+        await gateway.SendAsync(new Command { Id = "second", Action = Command.Types.Action.Start, Kind = "alloc", Pid = demo.Pid, Seconds = 2 });
+        await gateway.SendAsync(new Command { Id = "every", Action = Command.Types.Action.Start, Kind = "alloc", Pid = 0, Seconds = 2 });
+        await Eventually.Until(() => gateway.CommandResults.Count >= 4, Deadline, "four answers");
+
+        var outside = gateway.CommandResults.Single(r => r.Id == "outside");
+        Assert.False(outside.Accepted);
+        Assert.Contains("outside this agent's Agent:Include/Agent:Exclude rules", outside.Message);
+        Assert.True(gateway.CommandResults.Single(r => r.Id == "first").Accepted);
+        foreach (var id in new[] { "second", "every" })
+        {
+            var refused = gateway.CommandResults.Single(r => r.Id == id);
+            Assert.False(refused.Accepted, id);
+            Assert.Contains("one command-started run per target", refused.Message);
+        }
+
+        // Once the first run is stopped, the target takes a new one.
+        await gateway.SendAsync(new Command { Id = "stop", Action = Command.Types.Action.Stop, Kind = "cpu" });
+        await Eventually.Until(() => gateway.Batches.Any(b => b.Kinds.Contains("cpu")), Deadline, "the stopped cpu window");
+        await gateway.SendAsync(new Command { Id = "again", Action = Command.Types.Action.Start, Kind = "alloc", Pid = demo.Pid, Seconds = 1 });
+        var again = await Eventually.Until(() => gateway.CommandResults.FirstOrDefault(r => r.Id == "again"), r => r is not null, Deadline, "the answer to 'again'");
+        Assert.True(again!.Accepted, again.Message);
+    }
 }

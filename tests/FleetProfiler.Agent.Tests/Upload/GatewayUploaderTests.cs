@@ -59,7 +59,10 @@ public sealed class GatewayUploaderTests : IDisposable
         Assert.Equal(spooled, gateway.Batches);
         Assert.Contains("strings[3] is longer than max_string_length (4096); dropped it from the spool", agent.Lines("Gateway rejected batch 4").Single());
         var hello = Assert.Single(gateway.Hellos);
-        Assert.Equal((AgentDaemon.AgentId, AgentDaemon.Host, AgentDaemon.Token), (hello.AgentId, hello.Host, hello.Token));
+        Assert.Equal((AgentDaemon.AgentId, AgentDaemon.Host), (hello.AgentId, hello.Host));
+        // The key travels as bearer metadata, where the gateway authenticates it, and nowhere else.
+        Assert.Equal("Bearer " + AgentDaemon.Token, Assert.Single(gateway.Authorizations));
+        Assert.Equal("", hello.Token);
         Assert.False(string.IsNullOrEmpty(hello.AgentVersion));
         await agent.DisposeAsync();
         Assert.Equal([3ul], Reopen().PendingSequences);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FleetProfiler.Protocol;
 
 namespace FleetProfiler.Benchmarks.Infrastructure;
 
@@ -72,11 +73,14 @@ public sealed partial class SiloHost : IAsyncDisposable
         long envBytes = Environment.GetEnvironmentVariables().Count * 64L;
         for (var i = 0; i < agents.Count; i++)
         {
-            var prefix = $"FleetProfiler__Ingest__Agents__{i}__";
-            environment[prefix + "AgentId"] = agents[i].AgentId;
+            // Agent keys by hash (docs/security.md), each for its own agent id and host, any service.
+            var prefix = $"FleetProfiler__Auth__Keys__{i}__";
+            environment[prefix + "Name"] = agents[i].AgentId;
+            environment[prefix + "Role"] = ApiKeys.Agent;
+            environment[prefix + "Sha256"] = ApiKeys.Hash(agents[i].Token);
             environment[prefix + "Host"] = agents[i].Host;
-            environment[prefix + "Token"] = agents[i].Token;
-            envBytes += 3 * (prefix.Length + 8 + 10) + agents[i].AgentId.Length + agents[i].Host.Length + agents[i].Token.Length + 7;
+            environment[prefix + "Services__0"] = "*";
+            envBytes += 5 * (prefix.Length + 12) + agents[i].AgentId.Length + agents[i].Host.Length + 64 + 5 + 1 + 5;
         }
         if (envBytes > EnvironmentBudgetBytes)
             throw new InvalidOperationException($"{agents.Count} agent credentials need ~{envBytes:N0} bytes of environment, over the exec limit (~2 MiB); use fewer --agents");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FleetProfiler.Benchmarks.Infrastructure;
+using FleetProfiler.Protocol;
 using FleetProfiler.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -51,7 +52,8 @@ public sealed class AgentSim(AgentCredential credential, string service, GrpcCha
 
     public async Task ConnectAsync()
     {
-        _call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(RawIngest.Connect, null, new CallOptions());
+        _call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(RawIngest.Connect, null,
+            new CallOptions(new Metadata { { "authorization", ApiKeys.BearerHeader(credential.Token) } }));
         var hello = new Hello { AgentId = credential.AgentId, Host = credential.Host, Token = credential.Token, AgentVersion = "bench" };
         hello.Services.Add(service);
         await _call.RequestStream.WriteAsync(RawAgentMessage.Of(new AgentMessage { Hello = hello }));

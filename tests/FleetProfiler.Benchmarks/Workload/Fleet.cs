@@ -23,7 +23,8 @@ public sealed class Fleet : IAsyncDisposable
     public static IReadOnlyList<AgentCredential> Credentials(int count) =>
         Enumerable.Range(0, count).Select(i => new AgentCredential($"a{i}", $"h{i:D5}", Convert.ToHexString(RandomNumberGenerator.GetBytes(8)))).ToList();
 
-    public static GrpcChannel Channel(string address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    /// <summary>A channel carrying the kit's operator key (queries); agent streams set their own key.</summary>
+    public static GrpcChannel Channel(string address) => TestKeys.Channel(address, TestKeys.Operator, new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
         {

@@ -17,7 +17,7 @@ public sealed class ScheduleCommandsTests(SeededPlatform platform)
     {
         var service = "cli-sched-" + Guid.NewGuid().ToString("N")[..6];
         var credential = PlatformFixture.AgentB;
-        using var channel = GrpcChannel.ForAddress(platform.GatewayUrl);
+        using var channel = TestKeys.Channel(platform.GatewayUrl);
         var (agent, _) = await AgentStream.ConnectAsync(channel, credential.AgentId, credential.Host, credential.Token, service);
         await using var _ = agent;
 

@@ -14,7 +14,13 @@ public static class Tool
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var error = new StringWriter(CultureInfo.InvariantCulture);
-        var console = new ToolConsole(output, error) { GetEnvironmentVariable = name => environment.GetValueOrDefault(name) };
+        // The kit's operator key unless the test sets its own (or an empty one: none).
+        var env = new Dictionary<string, string> { ["FLEETPROFILER_KEY"] = TestKeys.Operator };
+        foreach (var (name, value) in environment)
+        {
+            env[name] = value;
+        }
+        var console = new ToolConsole(output, error) { GetEnvironmentVariable = name => env.GetValueOrDefault(name) };
         var code = await FleetProfilerTool.RunAsync(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
     }

@@ -254,7 +254,7 @@ public sealed class EndpointCostReportTests(LongRetentionPlatform fixture) : ICl
     public async Task The_browser_port_answers_the_same_reports_as_json_and_errors_as_statuses()
     {
         var (service, orders) = await SeededAsync();
-        using var http = new HttpClient { BaseAddress = Platform.HttpBase };
+        using var http = Platform.Http();
         var range = $"from={Uri.EscapeDataString(From.ToString("O"))}&to={Uri.EscapeDataString(To.ToString("O"))}";
         using var costs = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/cost/endpoints?service={service}&{range}&basis=cpu"));
         var root = costs.RootElement;

@@ -16,7 +16,7 @@ public sealed class DeadCodeHttpTests(PlatformFixture platform)
         await using var _ = agent;
         await agent.SendAckedAsync(CoverageBatches.Run((ulong)Random.Shared.NextInt64(1, long.MaxValue / 2), service, "host-a",
             new DateTimeOffset(2026, 11, 14, 6, 0, 0, TimeSpan.Zero), [new(path, Lines(1, 4), [4], [])]));
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
 
         var csv = await http.GetStringAsync($"/api/deadcode?from=2026-11-14&to=2026-11-14&service={service}&format=csv");
         Assert.Equal($"{path},1,0,4,1,0,1,1,{service},,,0,0", csv.Split('\n')[1]);

@@ -41,7 +41,7 @@ public sealed class DeadCodeNotRunTests(PlatformFixture platform)
         Assert.Equal(["A.Old", "", "B.Unused"], twoDays.Entries.Select(e => e.Method));
         Assert.All(shortPeriod.Entries, e => Assert.Equal(1, e.DaysNotRun));
 
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         var tsv = (await http.GetStringAsync($"/api/deadcode/notrun?to=2026-11-20&period=3&min=2&service={service}&format=tsv")).TrimEnd('\n').Split('\n');
         Assert.Equal(["path\tmethod\tline\tdays_not_run\tsince_day\tconfidence\tcovered_days", $"{a}\tA.Old\t3\t3\t2026-11-18\tcertain\t3"], tsv[..2]);
         var bad = await http.GetAsync("/api/deadcode/notrun?period=400");

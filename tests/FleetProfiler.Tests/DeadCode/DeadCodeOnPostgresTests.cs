@@ -1,6 +1,5 @@
 using FleetProfiler.Protocol.V1;
 using FleetProfiler.Tests.Schedules;
-using Grpc.Net.Client;
 using static FleetProfiler.Testing.CoverageFileSpec;
 using DeadCodeClient = FleetProfiler.Protocol.V1.DeadCode.DeadCodeClient;
 
@@ -22,9 +21,10 @@ public sealed class DeadCodeOnPostgresTests
         var ports = FreePorts.Take(4);
         var settings = ScheduleOnPostgresTests.Settings(cluster, ports[2], ports[3]);
         var (a, b) = (PlatformFixture.AgentA, PlatformFixture.AgentB);
-        settings["Ingest:Agents:1:AgentId"] = b.AgentId;
-        settings["Ingest:Agents:1:Host"] = b.Host;
-        settings["Ingest:Agents:1:Token"] = b.Token;
+        foreach (var (key, value) in TestKeys.AgentSettings([b], first: 1))
+        {
+            settings[key] = value;
+        }
         var midnight = new DateTimeOffset(2026, 11, 17, 0, 0, 0, TimeSpan.Zero);
         var seq = (ulong)Random.Shared.NextInt64(1, long.MaxValue / 4);
         var hostA = CoverageBatches.Run(seq + 1, service, a.Host, midnight, [new(path, Lines(1, 20), Lines(1, 9), [])],
@@ -33,7 +33,7 @@ public sealed class DeadCodeOnPostgresTests
         await using (var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]))
         {
             await silo.WaitReadyAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+            using var channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
             var (sa, _) = await AgentStream.ConnectAsync(channel, a.AgentId, a.Host, a.Token, service);
             var (sb, _) = await AgentStream.ConnectAsync(channel, b.AgentId, b.Host, b.Token, service);
             await using var _a = sa;
@@ -51,7 +51,7 @@ public sealed class DeadCodeOnPostgresTests
         await using (var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]))
         {
             await silo.WaitReadyAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+            using var channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
             var (sa, _) = await AgentStream.ConnectAsync(channel, a.AgentId, a.Host, a.Token, service);
             await using var _a = sa;
             Assert.True((await sa.SendBatchAsync(hostA)).Ack.Duplicate);

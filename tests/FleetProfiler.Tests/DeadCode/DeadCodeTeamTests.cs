@@ -45,7 +45,7 @@ public sealed class DeadCodeTeamTests(PlatformFixture platform)
         var listed = await new DeadCodeClient(platform.Channel).ListDeadFilesAsync(new ListDeadFilesRequest { FromDay = "2026-11-16", ToDay = "2026-11-16", Service = service, Team = "@org/orders" });
         Assert.Equal(orders.DeadCertainLines, listed.Files.Sum(f => f.DeadCertainLines));
 
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         var csv = (await http.GetStringAsync($"/api/deadcode/teams?from=2026-11-16&to=2026-11-16&service={service}&format=csv")).TrimEnd('\n').Split('\n');
         Assert.Equal("team,dead_certain_lines,dead_probable_lines,executable_lines,files,files_with_dead_lines,services,top_file,top_file_dead_certain_lines,top_file_dead_probable_lines", csv[0]);
         Assert.Equal($"@org/orders,7,1,20,2,2,{service},{p}Orders/A.cs,6,0", csv[1]);

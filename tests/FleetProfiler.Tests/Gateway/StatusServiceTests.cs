@@ -21,7 +21,7 @@ public sealed class StatusServiceTests : IAsyncLifetime
         _httpPort = ports[3];
         _silo = SiloProcess.Start(_dir.Path, SingleNodeModeTests.SingleNodeSettings("status", ports[2], ports[3]), ports[0], ports[1]);
         await _silo.WaitReadyAsync();
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+        _channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
     }
 
     public async Task DisposeAsync()
@@ -89,7 +89,7 @@ public sealed class StatusServiceTests : IAsyncLifetime
     [Fact]
     public async Task Browser_port_serves_health_and_the_dashboard_over_http1()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
+        using var http = TestKeys.Http(new Uri($"http://127.0.0.1:{_httpPort}"));
         Assert.Equal("\"healthy\"", await http.GetStringAsync("/healthz"));
         var dashboard = await http.GetAsync("/dashboard/");
         Assert.True(dashboard.IsSuccessStatusCode, $"dashboard answered {dashboard.StatusCode}");

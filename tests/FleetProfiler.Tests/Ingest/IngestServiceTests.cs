@@ -85,7 +85,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
     public async Task Unknown_or_missing_token_ends_the_stream_unauthenticated_and_registers_nothing(string token)
     {
         var service = NewService();
-        await using var agent = AgentStream.Open(platform.Channel);
+        await using var agent = AgentStream.Open(platform.Channel, token);
         await agent.SendAsync(TestBatches.Hello("agent-a", "host-a", token, service));
         var e = await agent.ExpectEndAsync();
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
@@ -95,7 +95,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
     [Fact]
     public async Task A_token_used_for_another_host_is_permission_denied()
     {
-        await using var agent = AgentStream.Open(platform.Channel);
+        await using var agent = AgentStream.Open(platform.Channel, PlatformFixture.TokenA);
         await agent.SendAsync(TestBatches.Hello("agent-a", "host-b", PlatformFixture.TokenA, NewService()));
         var e = await agent.ExpectEndAsync();
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
@@ -209,7 +209,7 @@ public sealed class IngestServiceTests(PlatformFixture platform)
     [Fact]
     public async Task A_stream_that_does_not_start_with_hello_fails_precondition()
     {
-        await using var agent = AgentStream.Open(platform.Channel);
+        await using var agent = AgentStream.Open(platform.Channel, PlatformFixture.TokenA);
         await agent.SendAsync(TestBatches.Cpu(1, NewService(), "host-a", TestBatches.Epoch, ("a", 1)).Message());
         Assert.Equal(StatusCode.FailedPrecondition, (await agent.ExpectEndAsync()).StatusCode);
     }

@@ -18,7 +18,7 @@ public sealed class RollupThroughSiloTests
     private sealed class Platform(TempDirectory dir, SiloProcess silo, int grpcPort, int httpPort) : IAsyncDisposable
     {
         public SiloProcess Silo => silo;
-        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        public GrpcChannel Channel { get; } = TestKeys.Channel($"http://127.0.0.1:{grpcPort}");
         public int HttpPort => httpPort;
         public string ProfilesDb => Path.Combine(dir.Path, "data", "profiles.db");
 
@@ -34,14 +34,15 @@ public sealed class RollupThroughSiloTests
                 ["Dashboard:Enabled"] = "false",
                 ["Gateway:GrpcPort"] = ports[2].ToString(),
                 ["Gateway:HttpPort"] = ports[3].ToString(),
-                ["Ingest:Agents:0:AgentId"] = "agent-r",
-                ["Ingest:Agents:0:Host"] = "host-r",
-                ["Ingest:Agents:0:Token"] = Token,
                 // A fast timer and no grace, so that the test waits seconds; raw windows expire after an hour.
                 ["Profiles:RollupPeriod"] = "00:00:01",
                 ["Profiles:RollupGrace"] = "00:00:00",
                 ["Profiles:WindowRetention"] = "01:00:00",
             };
+            foreach (var (key, value) in TestKeys.AgentSettings([new AgentCredential("agent-r", "host-r", Token)]))
+            {
+                settings[key] = value;
+            }
             var dir = new TempDirectory();
             var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]);
             try { await silo.WaitReadyAsync(); }
@@ -151,7 +152,7 @@ public sealed class RollupThroughSiloTests
         Assert.NotNull(status.Rollup.LastFailureAt);
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platform.HttpPort}") };
+        using var http = TestKeys.Http(new Uri($"http://127.0.0.1:{platform.HttpPort}"));
         var healthz = await http.GetAsync("/healthz");
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, healthz.StatusCode);
         var body = await healthz.Content.ReadAsStringAsync();

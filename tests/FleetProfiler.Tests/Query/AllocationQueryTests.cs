@@ -92,7 +92,7 @@ public sealed class AllocationQueryTests(PlatformFixture platform)
     public async Task The_browser_port_shows_types_with_types_1_and_rejects_other_values()
     {
         var service = await SeedAsync();
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         var query = $"/api/profile?service={service}&kind=alloc&format=folded&from={Uri.EscapeDataString(From.ToDateTimeOffset().ToString("O"))}&to={Uri.EscapeDataString(To.ToDateTimeOffset().ToString("O"))}";
 
         Assert.DoesNotContain("[alloc]", await http.GetStringAsync(query));

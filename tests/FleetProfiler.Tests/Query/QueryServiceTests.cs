@@ -177,7 +177,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
     public async Task The_browser_port_serves_profiles_and_maps_errors_to_http_statuses()
     {
         var service = await SeedAsync();
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         var range = $"from={Uri.EscapeDataString(From.ToDateTimeOffset().ToString("O"))}&to={Uri.EscapeDataString(To.ToDateTimeOffset().ToString("O"))}";
 
         var svg = await http.GetAsync($"/api/profile?service={service}&{range}");

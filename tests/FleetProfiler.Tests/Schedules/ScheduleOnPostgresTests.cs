@@ -20,15 +20,16 @@ public sealed class ScheduleOnPostgresTests
             ["HostGateway"] = "true",
             ["Gateway:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Ingest:Agents:0:AgentId"] = agent.AgentId,
-            ["Ingest:Agents:0:Host"] = agent.Host,
-            ["Ingest:Agents:0:Token"] = agent.Token,
             // The documented fast-failure settings (README "Cluster mode").
             ["Membership:ProbeTimeout"] = "00:00:01",
             ["Membership:NumMissedProbesLimit"] = "2",
             ["Membership:IAmAliveTablePublishTimeout"] = "00:00:05",
             ["Membership:TableRefreshTimeout"] = "00:00:05",
         };
+        foreach (var (key, value) in TestKeys.AgentSettings([agent]))
+        {
+            settings[key] = value;
+        }
         return settings;
     }
 
@@ -46,7 +47,7 @@ public sealed class ScheduleOnPostgresTests
         await using (var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]))
         {
             await silo.WaitReadyAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+            using var channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
             var (stream, _) = await AgentStream.ConnectAsync(channel, agent.AgentId, agent.Host, agent.Token, service);
             await using var _ = stream;
             await new ScheduleClient(channel).SetAsync(ScheduleThroughPlatformTests.EveryTwoSeconds(service));
@@ -58,7 +59,7 @@ public sealed class ScheduleOnPostgresTests
         await using (var silo = SiloProcess.Start(dir.Path, settings, ports[0], ports[1]))
         {
             await silo.WaitReadyAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+            using var channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
             var (stream, _) = await AgentStream.ConnectAsync(channel, agent.AgentId, agent.Host, agent.Token, service);
             await using var _ = stream;
             // Nothing registers schedules at start: this command comes from the reminder row in PostgreSQL.

@@ -75,7 +75,7 @@ public sealed class ScheduleThroughPlatformTests
         Assert.Equal(("reminder", "host-a", "profiling cpu on every target (1) for 1 s"), (history.Trigger, history.Hosts.Single().Host, history.Hosts.Single().Message));
 
         // The same, as JSON on the HTTP port.
-        using var http = new HttpClient { BaseAddress = platform.HttpBase };
+        using var http = platform.Http();
         using var list = JsonDocument.Parse(await http.GetStringAsync($"/api/schedules?service={service}"));
         var listed = Assert.Single(list.RootElement.GetProperty("schedules").EnumerateArray());
         Assert.Equal(("cpu", "2s", 1), (listed.GetProperty("kind").GetString(), listed.GetProperty("period").GetString(), listed.GetProperty("hosts").GetInt32()));
