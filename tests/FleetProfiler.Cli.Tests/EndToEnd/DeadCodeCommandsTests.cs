@@ -123,12 +123,12 @@ public sealed class DeadCodeCommandsTests(SeededPlatform platform)
     {
         var report = Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-profiles.cobertura.xml");
 
-        var r = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/work/wt-covserver");
+        var r = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/build/fleetprofiler");
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("integration-rig 2026-11-22: ", r.Out);
         Assert.Contains("1,494 lines, 218 covered", r.Out);
-        var again = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/work/wt-covserver");
+        var again = await RunAsync("deadcode", "import", "--source", "integration-rig", "--file", report, "--day", "2026-11-22", "--root", "/build/fleetprofiler");
         Assert.Contains("already imported", again.Out);
     }
 }

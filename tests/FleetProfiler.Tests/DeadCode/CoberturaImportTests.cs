@@ -16,7 +16,7 @@ public sealed class CoberturaImportTests(PlatformFixture platform)
     private static string Report => File.ReadAllText(Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-profiles.cobertura.xml"));
 
     // The report was written in a checkout at this root; its <source> is under it.
-    private const string ReportRoot = "/work/wt-covserver";
+    private const string ReportRoot = "/build/fleetprofiler";
 
     [Fact]
     public async Task A_coverlet_report_imports_with_coverlets_own_line_counts_and_once_only()
@@ -45,13 +45,13 @@ public sealed class CoberturaImportTests(PlatformFixture platform)
     public async Task A_coverlet_report_of_the_dead_code_test_service_imports_with_coverlets_own_line_counts()
     {
         // Written by coverlet.msbuild 10.0.1 line instrumentation of the service's own assemblies while the coverlet
-        // benchmark drove GET / and /work (testdata/README.md has the command); its <source> is under /work/wt-dead.
+        // benchmark drove GET / and /work (testdata/README.md has the command); its <source> is under /build/fleetprofiler.
         var xml = File.ReadAllText(Repo.File("tests", "FleetProfiler.Tests", "testdata", "coverlet-deadcodeservice.cobertura.xml"));
         var coverage = System.Xml.Linq.XDocument.Parse(xml).Root!;
         var own = (long.Parse(coverage.Attribute("lines-valid")!.Value, CultureInfo.InvariantCulture), long.Parse(coverage.Attribute("lines-covered")!.Value, CultureInfo.InvariantCulture));
         var client = new DeadCodeClient(platform.Channel);
 
-        var reply = await client.ImportCoberturaAsync(new ImportCoberturaRequest { Source = "coverlet-rig", Day = "2026-11-13", Xml = xml, Root = "/work/wt-dead" });
+        var reply = await client.ImportCoberturaAsync(new ImportCoberturaRequest { Source = "coverlet-rig", Day = "2026-11-13", Xml = xml, Root = "/build/fleetprofiler" });
 
         Assert.Equal((699L, 310L), own);
         Assert.Equal(own, (reply.ReportedLinesValid, reply.ReportedLinesCovered));
