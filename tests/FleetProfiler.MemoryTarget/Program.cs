@@ -18,6 +18,10 @@ var churnRate = double.Parse(Arg("--churn-mb-per-s", "40"), System.Globalization
 var retainRate = double.Parse(Arg("--retain-mb-per-s", "4"), System.Globalization.CultureInfo.InvariantCulture);
 var capBytes = long.Parse(Arg("--retain-cap-mb", "400"), System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024;
 var seconds = double.Parse(Arg("--seconds", "600"), System.Globalization.CultureInfo.InvariantCulture);
+// Forced full blocking GCs every N ms (0 = none), compacting or sweeping: the inuse tests' real compacting and
+// non-compacting GCs (GC.Collect's own choice would vary with the machine).
+var fullGcEveryMs = double.Parse(Arg("--full-gc-every-ms", "0"), System.Globalization.CultureInfo.InvariantCulture);
+var compacting = Arg("--compacting", "true") == "true";
 if (mode is not ("retain" or "leak" or "large" or "graph"))
 {
     Console.Error.WriteLine($"unknown --mode '{mode}' (retain, leak, large or graph)");
@@ -32,7 +36,7 @@ if (mode == "graph")
 }
 FullGcReporter.Start();
 var clock = Stopwatch.StartNew();
-double churned = 0, retained = 0;
+double churned = 0, retained = 0, forced = 0;
 Console.WriteLine("ready");
 Console.Out.Flush();
 while (clock.Elapsed.TotalSeconds < seconds)
@@ -41,6 +45,11 @@ while (clock.Elapsed.TotalSeconds < seconds)
     while (churned < due * churnRate * 1048576) churned += Churn.MakeGarbage();
     while (retained < due * retainRate * 1048576 && Retainer.Bytes < capBytes)
         retained += mode == "large" ? Retainer.KeepLarge() : Retainer.Keep();
+    if (fullGcEveryMs > 0 && clock.Elapsed.TotalMilliseconds >= (forced + 1) * fullGcEveryMs)
+    {
+        forced++;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: compacting);
+    }
     Thread.Sleep(1);
 }
 GC.KeepAlive(Cache.Held);

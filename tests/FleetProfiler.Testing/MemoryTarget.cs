@@ -5,7 +5,7 @@ namespace FleetProfiler.Testing;
 /// <summary>How tests/FleetProfiler.MemoryTarget runs: its mode and rates (see its Program.cs).</summary>
 public sealed record MemoryTargetOptions
 {
-    /// <summary><c>retain</c>, <c>leak</c> or <c>large</c>.</summary>
+    /// <summary><c>retain</c>, <c>leak</c>, <c>large</c> or <c>graph</c>.</summary>
     public string Mode { get; init; } = "retain";
     public double ChurnMBPerSecond { get; init; } = 40;
     public double RetainMBPerSecond { get; init; } = 4;
@@ -16,6 +16,11 @@ public sealed record MemoryTargetOptions
 
     /// <summary>The target exits by itself after this long (null = its default of 10 minutes).</summary>
     public double? Seconds { get; init; }
+
+    /// <summary>Forced full blocking GCs this often (null = none), compacting unless <see cref="Compacting"/> is false.</summary>
+    public int? FullGcEveryMs { get; init; }
+
+    public bool Compacting { get; init; } = true;
 }
 
 /// <summary>A running memory target: its process, pid and service name (OTEL_SERVICE_NAME).</summary>
@@ -41,6 +46,7 @@ public static class MemoryTarget
             "--retain-cap-mb", options.RetainCapMB.ToString(CultureInfo.InvariantCulture),
         ];
         if (options.Seconds is { } seconds) args.AddRange(["--seconds", seconds.ToString(CultureInfo.InvariantCulture)]);
+        if (options.FullGcEveryMs is { } every) args.AddRange(["--full-gc-every-ms", every.ToString(CultureInfo.InvariantCulture), "--compacting", options.Compacting ? "true" : "false"]);
         var process = ChildProcess.Start(service, Repo.DotnetHost, args, new Dictionary<string, string>(options.Environment) { ["OTEL_SERVICE_NAME"] = service });
         try
         {

@@ -1,10 +1,13 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace FleetProfiler.Agent.Tests.Processes;
 
 /// <summary>
 /// The inuse kind against tests/FleetProfiler.MemoryTarget, whose retention and churn are known: one-shot windows,
 /// folded output read back per allocation site (the frame above the <c>[alloc] Type</c> leaf).
 /// </summary>
-public sealed class InuseProfilingTests
+public sealed partial class InuseProfilingTests
 {
     // A small, fixed gen 0 budget: garbage allocated since the last GC counts as in use (the method cannot tell
     // it from live data until a GC looks at it), so the test bounds it instead of depending on the machine's cache size.
@@ -87,4 +90,65 @@ public sealed class InuseProfilingTests
         Assert.Single(inuse.Lines($"Process {target.Pid} exited"));
         Assert.EndsWith("Retainer.Keep()", BySite(inuse.StdoutLines).MaxBy(s => s.Value).Key);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Retained_objects_stay_in_use_through_real_full_gcs_whether_they_compact_or_sweep(bool compacting)
+    {
+        // Forced full blocking GCs twice a second: compacting ones move every survivor (GCBulkMovedObjectRanges),
+        // sweeping ones leave them in place (GCBulkSurvivingObjectRanges).
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "retain",
+            ChurnMBPerSecond = 20,
+            RetainMBPerSecond = 6,
+            FullGcEveryMs = 500,
+            Compacting = compacting,
+            Environment = SmallGen0,
+        });
+
+        var (exit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 6);
+
+        Assert.True(exit == 0, inuse.Output);
+        var fullGcs = target.Process.Lines("full-gc ");
+        Assert.True(fullGcs.Count(l => l.Contains($"compacted={compacting}", StringComparison.Ordinal)) >= 3,
+            $"the target's own full GCs:\n{string.Join("\n", fullGcs)}");
+        var sites = BySite(inuse.StdoutLines);
+        var (top, bytes) = sites.MaxBy(s => s.Value);
+        Assert.EndsWith("Retainer.Keep()", top);
+        // Below the 90 % of the test above: the recent churn since the last GC (a gen 0 budget) weighs more next to
+        // a window's retention when forced GCs reset the heap twice a second.
+        Assert.True((double)bytes / sites.Values.Sum() >= 0.8, string.Join("\n", sites));
+        // 6 MB/s kept over a 6 s window, estimated from samples: the same order, not a fraction of it.
+        Assert.InRange(bytes, 0.5 * 36 * 1048576, 1.5 * 36 * 1048576);
+    }
+
+    [Fact]
+    public async Task Churn_that_all_dies_through_many_gcs_leaves_almost_nothing_in_use()
+    {
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "retain",
+            ChurnMBPerSecond = 40,
+            RetainMBPerSecond = 0,
+            Environment = SmallGen0,
+        });
+
+        var (exit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 5);
+
+        Assert.True(exit == 0, inuse.Output);
+        var note = Assert.Single(inuse.Lines("fleetprofiler-agent: in use at the end of the"));
+        var m = InuseNote().Match(note);
+        Assert.True(m.Success, note);
+        var share = double.Parse(m.Groups["share"].Value, CultureInfo.InvariantCulture);
+        // At most one gen 0 budget (2 MB) of garbage allocated since the last GC counts, out of ~200 MB churned.
+        Assert.True(share <= 5, note);
+        // Many GCs freed it (whether a GC reports no range at all depends on whether anything else of the process
+        // survived it: the synthetic case is LiveObjectsTests.A_gc_that_reports_no_ranges_had_no_survivors_in_its_generations).
+        Assert.True(int.Parse(m.Groups["gcs"].Value, CultureInfo.InvariantCulture) >= 10, note);
+    }
+
+    [GeneratedRegex(@"\((?<share>[0-9.]+) ?%\), (?<gcs>\d+) GCs \((?<none>\d+) without survivors\)")]
+    private static partial Regex InuseNote();
 }
