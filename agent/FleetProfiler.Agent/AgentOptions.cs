@@ -23,6 +23,12 @@ public sealed class AgentOptions
     /// <summary>The gateway's gRPC (HTTP/2) address.</summary>
     public string GatewayUrl { get; set; } = "http://127.0.0.1:5150";
 
+    /// <summary>Allow an http:// gateway that is not on loopback (the key and profiles then travel in clear).</summary>
+    public bool AllowInsecure { get; set; }
+
+    /// <summary>A CA (or the gateway's self-signed) certificate, PEM or DER, to trust for an https:// gateway instead of the system store.</summary>
+    public string? GatewayCaCertificate { get; set; }
+
     /// <summary>Reconnect backoff: first delay and cap, seconds (exponential, with jitter).</summary>
     public double ReconnectMinSeconds { get; set; } = 1;
 
@@ -257,6 +263,14 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         if (!Uri.TryCreate(options.GatewayUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             errors.Add($"Agent:GatewayUrl must be an absolute http:// or https:// URL, was '{options.GatewayUrl}'.");
+        }
+        else if (GatewayTls.PlaintextRefusal(url, options.AllowInsecure, "Agent:AllowInsecure=true") is { } plaintext)
+        {
+            errors.Add("Agent:GatewayUrl: " + plaintext);
+        }
+        if (!string.IsNullOrEmpty(options.GatewayCaCertificate) && !File.Exists(options.GatewayCaCertificate))
+        {
+            errors.Add($"Agent:GatewayCaCertificate: '{options.GatewayCaCertificate}' does not exist.");
         }
         if (options.ReconnectMinSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectMinSeconds)
         {

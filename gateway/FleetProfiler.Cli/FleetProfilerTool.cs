@@ -50,6 +50,8 @@ public static class FleetProfilerTool
           --gateway URL      the gateway's gRPC address (default: ${GatewayConnection.EnvironmentVariable}, else {GatewayConnection.DefaultUrl})
           --timeout D        deadline of each call (default {Durations.Format(GatewayConnection.DefaultTimeout)})
         {KeySource.Help.TrimEnd()}
+          --ca-file F        trust this CA (or self-signed gateway) certificate for https:// (default: ${GatewayConnection.CaFileVariable})
+          --allow-insecure   allow http:// to a gateway that is not on loopback (default: ${GatewayConnection.AllowInsecureVariable}=1)
           -h, --help         this help
         Durations are a whole number and a unit: 30s, 15m, 1h, 2d, 1w.
         Times are ISO 8601 (2026-05-01T10:00:00Z; UTC unless an offset is given) or 'now'.
@@ -115,7 +117,11 @@ public static class FleetProfilerTool
             url = GatewayConnection.ResolveUrl(options.Value("--gateway"), console.GetEnvironmentVariable);
             timeout = options.Value("--timeout") is { } t ? Durations.Parse(t, "--timeout") : timeout;
             var key = command.NeedsGateway ? KeySource.Resolve(options.Value("--key-file"), console.GetEnvironmentVariable) : null;
-            using var gateway = new GatewayConnection(url, timeout, key);
+            var allowInsecure = options.Flag("--allow-insecure") || console.GetEnvironmentVariable(GatewayConnection.AllowInsecureVariable) is "1" or "true";
+            if (command.NeedsGateway && FleetProfiler.Protocol.GatewayTls.PlaintextRefusal(new Uri(url), allowInsecure, $"--allow-insecure (or {GatewayConnection.AllowInsecureVariable}=1)") is { } plaintext)
+                throw new UsageException(plaintext);
+            var ca = options.Value("--ca-file") ?? console.GetEnvironmentVariable(GatewayConnection.CaFileVariable);
+            using var gateway = new GatewayConnection(url, timeout, key, string.IsNullOrEmpty(ca) ? null : ca);
             return await command.RunAsync(new CommandContext(console, gateway, console.Time.GetUtcNow(), cancellation), options);
         }
         catch (UsageException e)

@@ -32,18 +32,20 @@ public sealed class GatewayUploader(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            // A gateway that vanished without closing the connection is noticed within ~30 s.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            EnableMultipleHttp2Connections = true,
+        };
+        if (!string.IsNullOrEmpty(settings.GatewayCaCertificate)) GatewayTls.TrustOnly(handler, settings.GatewayCaCertificate);
         using var channel = GrpcChannel.ForAddress(settings.GatewayUrl, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                // A gateway that vanished without closing the connection is noticed within ~30 s.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                EnableMultipleHttp2Connections = true,
-            },
+            HttpHandler = handler,
             MaxSendMessageSize = 16 * 1024 * 1024,
             MaxReceiveMessageSize = 4 * 1024 * 1024,
             DisposeHttpClient = true,

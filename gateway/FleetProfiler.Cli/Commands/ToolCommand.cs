@@ -14,7 +14,7 @@ public sealed class CommandContext(ToolConsole console, GatewayConnection gatewa
 /// <summary>One verb of the tool: its options, its help text, and a run that returns the exit code.</summary>
 public abstract class ToolCommand
 {
-    public static readonly OptionSpec[] CommonOptions = [new("--gateway"), new("--timeout"), new("--key-file")];
+    public static readonly OptionSpec[] CommonOptions = [new("--gateway"), new("--timeout"), new("--key-file"), new("--ca-file"), new("--allow-insecure", IsFlag: true)];
 
     public static readonly string[] Kinds = [.. ProfileTypes.Names];
 

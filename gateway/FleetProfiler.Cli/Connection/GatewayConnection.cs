@@ -8,6 +8,8 @@ public sealed class GatewayConnection : IDisposable
 {
     public const string DefaultUrl = "http://127.0.0.1:5150";
     public const string EnvironmentVariable = "FLEETPROFILER_GATEWAY";
+    public const string CaFileVariable = "FLEETPROFILER_CA_FILE";
+    public const string AllowInsecureVariable = "FLEETPROFILER_ALLOW_INSECURE";
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     private GrpcChannel? _channel;
@@ -18,11 +20,15 @@ public sealed class GatewayConnection : IDisposable
     /// <summary>The API key every call carries as a bearer token; null sends none (the gateway then answers UNAUTHENTICATED).</summary>
     public string? Key { get; }
 
-    public GatewayConnection(string url, TimeSpan timeout, string? key = null)
+    /// <summary>A CA certificate file to trust for https:// instead of the system store; null: the system store.</summary>
+    public string? CaFile { get; }
+
+    public GatewayConnection(string url, TimeSpan timeout, string? key = null, string? caFile = null)
     {
         Url = url;
         Timeout = timeout;
         Key = key;
+        CaFile = caFile;
     }
 
     /// <summary><c>--gateway</c>, else FLEETPROFILER_GATEWAY, else the single-node default; must be an absolute http(s) URL.</summary>
@@ -38,7 +44,7 @@ public sealed class GatewayConnection : IDisposable
 
     public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(Url, new GrpcChannelOptions
     {
-        HttpHandler = new BearerHandler(Key, new SocketsHttpHandler { ConnectTimeout = Min(Timeout, TimeSpan.FromSeconds(10)), EnableMultipleHttp2Connections = true }),
+        HttpHandler = new BearerHandler(Key, Handler()),
         DisposeHttpClient = true,
         // Exports of a large range can exceed gRPC's 4 MB default; the gateway caps what it reads anyway.
         MaxReceiveMessageSize = null,
@@ -50,6 +56,23 @@ public sealed class GatewayConnection : IDisposable
     public void Dispose() => _channel?.Dispose();
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private SocketsHttpHandler Handler()
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = Min(Timeout, TimeSpan.FromSeconds(10)), EnableMultipleHttp2Connections = true };
+        if (CaFile is not null)
+        {
+            try
+            {
+                FleetProfiler.Protocol.GatewayTls.TrustOnly(handler, CaFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new UsageException($"--ca-file: cannot read '{CaFile}': {e.Message}");
+            }
+        }
+        return handler;
+    }
 
     private sealed class BearerHandler(string? key, HttpMessageHandler inner) : DelegatingHandler(inner)
     {

@@ -39,10 +39,20 @@ public static class GatewayHosting
         builder.Services.AddSingleton(ingest);
         builder.AddFleetSecurity();
         builder.Services.AddSingleton(cluster);
+        ServerCertificates.RequireTlsOffLoopback(bind, options.Tls.Enabled, options.AllowInsecure, GatewayEndpointOptions.Section);
+        var certificate = options.Tls.Enabled ? ServerCertificates.Load(options.Tls, GatewayEndpointOptions.Section) : null;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(bind, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
-            k.Listen(bind, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(bind, options.GrpcPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                if (certificate is not null) l.UseHttps(certificate);
+            });
+            k.Listen(bind, options.HttpPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http1;
+                if (certificate is not null) l.UseHttps(certificate);
+            });
             // Agents send batches up to the ingest limit; anything larger is refused by gRPC with a clear status.
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
         });
@@ -101,8 +111,11 @@ public static class GatewayHosting
     }
 
     /// <summary>The URLs a person needs, for the start-up banner.</summary>
-    public static string DescribeUrls(GatewayEndpointOptions o, string? dashboardPath) =>
-        $"gRPC gateway   http://{o.BindAddress}:{o.GrpcPort}  (HTTP/2; reflection and health on)\n" +
-        $"web / JSON     http://{o.BindAddress}:{o.HttpPort}/healthz  ·  flamegraph: http://{o.BindAddress}:{o.HttpPort}/api/profile?service=<name>&kind=cpu&since=15m" +
-        (dashboardPath is null ? "" : $"\ndashboard      http://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
+    public static string DescribeUrls(GatewayEndpointOptions o, string? dashboardPath)
+    {
+        var scheme = o.Tls.Enabled ? "https" : "http";
+        return $"gRPC gateway   {scheme}://{o.BindAddress}:{o.GrpcPort}  (HTTP/2; reflection and health on; API keys required, docs/security.md)\n" +
+            $"web / JSON     {scheme}://{o.BindAddress}:{o.HttpPort}/healthz  ·  flamegraph: {scheme}://{o.BindAddress}:{o.HttpPort}/api/profile?service=<name>&kind=cpu&since=15m" +
+            (dashboardPath is null ? "" : $"\ndashboard      {scheme}://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
+    }
 }

@@ -42,6 +42,15 @@ public static class SecurityHosting
             app.Logger.LogWarning("No API keys are configured ({Section}:Keys or {Section}:KeysFile): every call except health checks is refused. Create one with 'fleetprofiler keys new'.",
                 AuthOptions.Section, AuthOptions.Section);
         }
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                SecurityHeaders.Apply(context.Response);
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -79,6 +79,7 @@ public sealed class SiloHosting
         {
             // The dashboard shows every grain and silo: it takes the same keys as the gateway (reader or operator).
             builder.AddFleetSecurity();
+            ServerCertificates.RequireTlsOffLoopback(IPAddress.Parse(silo.Silo.AdvertisedIP), tls: false, silo.Dashboard.AllowInsecure, $"{ClusterSettings.Section}:Dashboard", tlsAvailable: false);
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(silo.Silo.AdvertisedIP), silo.Dashboard.Port, l => l.Protocols = HttpProtocols.Http1));
         }
         else

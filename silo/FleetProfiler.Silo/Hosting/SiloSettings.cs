@@ -49,6 +49,9 @@ public sealed class DashboardSettings
     public string Path { get; set; } = "/dashboard";
     /// <summary>HTTP port of the dashboard when the silo does not host the gateway (cluster mode); otherwise it is on the gateway's HTTP port.</summary>
     public int Port { get; set; } = 8080;
+
+    /// <summary>The stand-alone dashboard serves plaintext; off loopback that takes this explicit consent (docs/security.md).</summary>
+    public bool AllowInsecure { get; set; }
 }
 
 public sealed class ReminderSettings

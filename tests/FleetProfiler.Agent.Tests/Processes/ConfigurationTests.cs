@@ -8,6 +8,7 @@ public sealed class ConfigurationTests
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:Schedules:0:Kind=gcdump" }, "Agent:Schedules:0:Kind 'gcdump'")]
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:SignalOffset=40" }, "Agent:SignalOffset must keep SIGRTMIN+N+1 within")]
     [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:HostSampling=1.5" }, "Agent:HostSampling must be in (0, 1]")]
+    [InlineData(new[] { "--Agent:AgentId=a1", "--Agent:Token=0123456789abcdef", "--Agent:GatewayUrl=http://10.20.30.40:5150" }, "is plaintext to a host that is not loopback")]
     public async Task The_daemon_refuses_a_bad_setting_with_one_line_naming_it(string[] args, string expected)
     {
         using var dir = new TempDirectory("agent-config");

@@ -149,6 +149,34 @@ public sealed class EveryPortTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Html_and_svg_answers_carry_nosniff_and_a_content_security_policy()
+    {
+        var service = "headers-" + Guid.NewGuid().ToString("N")[..8];
+        var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-a", "host-a", PlatformFixture.TokenA, service);
+        await using (agent)
+        {
+            await agent.SendAckedAsync(TestBatches.Cpu((ulong)Random.Shared.NextInt64(1, long.MaxValue / 2), service, "host-a", TestBatches.Epoch,
+                ("Main;<script>alert(1)</script>", 3)));
+        }
+        using var http = platform.Http(TestKeys.Reader);
+        var from = TestBatches.Epoch.AddHours(-1).ToString("O");
+        var to = TestBatches.Epoch.AddHours(1).ToString("O");
+        using var svg = await http.GetAsync($"/api/profile?service={service}&format=svg&from={Uri.EscapeDataString(from)}&to={Uri.EscapeDataString(to)}");
+        Assert.Equal(HttpStatusCode.OK, svg.StatusCode);
+        Assert.Equal("image/svg+xml", svg.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", Assert.Single(svg.Headers.GetValues("X-Content-Type-Options")));
+        var policy = Assert.Single(svg.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", policy);
+        Assert.Contains("object-src 'none'", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
+
+        using var dashboard = await http.GetAsync("/dashboard/");
+        Assert.Equal("text/html", dashboard.Content.Headers.ContentType?.MediaType);
+        Assert.Single(dashboard.Headers.GetValues("Content-Security-Policy"));
+        Assert.Equal("nosniff", Assert.Single(dashboard.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
     public async Task Health_checks_stay_open_and_reflection_needs_a_key()
     {
         using var open = TestKeys.Channel(platform.GrpcUrl, key: null);
