@@ -191,7 +191,7 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
             // Allocation windows: estimated bytes (the bytes per route are what the label is for).
             Value: b.Kinds.Contains("alloc") ? s.AllocBytes : s.CpuSamples)).ToList();
 
-    private static async Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra)
+    internal static async Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra)
     {
         var port = FreePorts.Take();
         var process = ChildProcess.StartDotnet($"test service {name}", Repo.TestServiceDll, ["--urls", $"http://127.0.0.1:{port}", .. extra],
@@ -208,13 +208,13 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
         }
     }
 
-    private sealed record TestServiceProcess(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
+    internal sealed record TestServiceProcess(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
     /// <summary>Closed-loop clients cycling over the work routes (and a cheap one) until stopped.</summary>
-    private sealed class Load : IDisposable
+    internal sealed class Load : IDisposable
     {
         private static readonly string[] Paths = ["work/alpha/5", "work/beta", "work/sync", "items/3"];
         private readonly CancellationTokenSource _stop = new();

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Google.Protobuf.WellKnownTypes;
+
+namespace FleetProfiler.Agent.Tests.Processes;
+
+/// <summary>
+/// Endpoint cost on real processes end to end: the test service (tests/FleetProfiler.TestService) under the test's own
+/// load → the agent daemon (a cpu window commanded through the platform, attribution on) → the platform (single-node
+/// silo with the co-hosted gateway) → Cost/EndpointCosts by CPU share, checked against the endpoint flamegraphs the same
+/// platform answers for the same range.
+/// </summary>
+public sealed partial class EndpointCostPlatformTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
+    private static readonly string[] WorkRoutes = ["GET /work/alpha/{n:int}", "GET /work/beta", "GET /work/sync"];
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_commanded_cpu_window_of_a_real_service_splits_its_cost_over_the_routes_that_used_the_cpu()
+    {
+        await using var platform = await PlatformFixture.StartAsync();
+        await using var service = await EndpointAttributionTests.StartServiceAsync("cost");
+        var name = $"{DemoService.ServicePrefix}-cost";
+        var pid = service.Process.Pid;
+        var credential = PlatformFixture.AgentA;
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
+        {
+            ["AgentId"] = credential.AgentId,
+            ["Host"] = credential.Host,
+            ["Token"] = credential.Token,
+            ["Signals"] = "false",
+            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
+        });
+        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        using var load = new EndpointAttributionTests.Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+
+        var query = new Query.QueryClient(platform.Channel);
+        var trigger = await query.TriggerAsync(new TriggerRequest { Service = name, Host = credential.Host, Pid = pid, Kind = "cpu", Seconds = 4 });
+        await agent.WaitForLineAsync($"Gateway command {trigger.CommandId} Start kind 'cpu'", Deadline);
+        var spooled = await agent.WaitForLineAsync(l => l.Contains($"Spooled window of {name}") && l.Contains("cpu"), "the cpu window", Deadline);
+        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(spooled).Groups[1].Value};", Deadline);
+        await load.StopAsync();
+
+        // Whole UTC minutes, so that the cost report (which widens to minutes) and the flamegraphs read the same range.
+        var now = DateTime.UtcNow;
+        var from = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, DateTimeKind.Utc).AddMinutes(-10);
+        var to = from.AddMinutes(12);
+        var cost = new Cost.CostClient(platform.Channel);
+        foreach (var month in new[] { from, to }.Select(t => t.ToString("yyyy-MM", CultureInfo.InvariantCulture)).Distinct())
+        {
+            await cost.SetMonthlyCostAsync(new SetMonthlyCostRequest { Service = name, Month = month, Usd = 7200, InstanceHours = 720 });
+        }
+        var report = await cost.EndpointCostsAsync(new EndpointCostsRequest
+        {
+            Service = name,
+            From = Timestamp.FromDateTime(from),
+            To = Timestamp.FromDateTime(to),
+            Basis = "cpu",
+        });
+
+        Assert.True(report.Windows >= 1, $"windows {report.Windows}");
+        Assert.True(report.TotalCents > 0, $"total {report.TotalCents}");
+        var rows = report.Endpoints.ToDictionary(e => e.Endpoint);
+        // The endpoint rows and the bracketed rows ([not in a request], [not attributed], [no data]) share the cost.
+        EndpointCost[] all = [.. report.Endpoints, report.NotInRequest, report.NotAttributed, report.NoData];
+        var samples = all.Sum(e => e.CpuSamples);
+        // Every route that does CPU work carries some of it; the shares are the sample counts' shares and the cents add up.
+        Assert.All(WorkRoutes, route => Assert.True(rows.TryGetValue(route, out var row) && row.CpuSamples > 0, $"{route}: {string.Join("\n", all)}"));
+        Assert.All(all, e => Assert.Equal(samples == 0 ? 0 : (double)e.CpuSamples / samples, e.CpuShare, 9));
+        Assert.Equal(report.TotalCents, all.Sum(e => e.CentsByCpu));
+        // The agent attributed the window: nothing lands in [not attributed].
+        Assert.Equal(0, report.NotAttributed.CpuSamples);
+
+        // Each work route's CPU samples are exactly the weight of its own flamegraph, whose work is its own route's.
+        foreach (var (route, work) in WorkRoutes.Zip(new[] { "RouteWork.Alpha", "RouteWork.Beta", "RouteWork.Sync" }))
+        {
+            var profile = await query.GetProfileAsync(new GetProfileRequest
+            {
+                Selector = new Selector { Service = name, Endpoint = route },
+                From = Timestamp.FromDateTime(from),
+                To = Timestamp.FromDateTime(to),
+                Kind = "cpu",
+                Format = "folded",
+            });
+            var stacks = profile.Data.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => (Stack: l[..l.LastIndexOf(' ')], Count: long.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
+                .ToList();
+            Assert.Equal(rows[route].CpuSamples, stacks.Sum(s => s.Count));
+            var inWork = stacks.Where(s => s.Stack.Contains("RouteWork.", StringComparison.Ordinal)).ToList();
+            var own = inWork.Where(s => s.Stack.Contains(work, StringComparison.Ordinal)).Sum(s => s.Count);
+            Assert.True(own >= 0.95 * inWork.Sum(s => s.Count), $"{route}: {own} of {inWork.Sum(s => s.Count)} work samples are its own");
+        }
+        Assert.Empty(agent.Lines("rejected"));
+    }
+
+    [GeneratedRegex(@"as batch (\d+)")]
+    private static partial Regex Batch();
+}
