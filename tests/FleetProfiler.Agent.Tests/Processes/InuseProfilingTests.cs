@@ -32,11 +32,14 @@ public sealed partial class InuseProfilingTests
         {
             Mode = "retain",
             ChurnMBPerSecond = 40,
-            RetainMBPerSecond = 6,
+            RetainMBPerSecond = 10,
             Environment = SmallGen0,
         });
 
-        var (inuseExit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 6);
+        // Garbage allocated since the last GCs that reached it still counts as in use at the window's end: a residue
+        // bounded by the gen0/gen1 budgets (~6 MB seen under load), not by the window's length. Retaining 10 MB/s for
+        // 10 s keeps that residue well under 10 % of the in-use bytes even when the target is starved of CPU.
+        var (inuseExit, inuse) = await AgentDaemon.RunOnceAsync(target.Pid, "inuse", 10);
         var (allocExit, alloc) = await AgentDaemon.RunOnceAsync(target.Pid, "alloc", 4);
 
         Assert.True(inuseExit == 0, inuse.Output);
