@@ -17,11 +17,11 @@ public sealed class CoverageRuns(
     IOptions<AgentOptions> options,
     ILogger<CoverageRuns> logger) : TargetRuns(registry, discovery, spool, logger)
 {
-    protected override string RunName => "coverage run";
+    public override string RunName => "coverage run";
 
-    protected override string ResultName => "coverage";
+    public override string ResultName => "coverage";
 
-    protected override string Verb => "cover";
+    public override string Verb => "cover";
 
     protected override async Task<Batch> CollectAsync(TargetProcess target) =>
         CoverageBatches.From(await collector.CollectAsync(target), options.Value.EffectiveHost, limits.Current);

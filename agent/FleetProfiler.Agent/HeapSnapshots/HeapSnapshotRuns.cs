@@ -18,11 +18,11 @@ public sealed class HeapSnapshotRuns(
     IOptions<AgentOptions> options,
     ILogger<HeapSnapshotRuns> logger) : TargetRuns(registry, discovery, spool, logger)
 {
-    protected override string RunName => "heap snapshot";
+    public override string RunName => "heap snapshot";
 
-    protected override string ResultName => "heap snapshot";
+    public override string ResultName => "heap snapshot";
 
-    protected override string Verb => "snapshot";
+    public override string Verb => "snapshot";
 
     protected override string? Explain(Exception e, TargetProcess target) => e switch
     {

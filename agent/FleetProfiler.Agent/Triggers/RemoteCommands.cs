@@ -91,32 +91,17 @@ public sealed class RemoteCommands(
         return (true, $"profiling {ProfileKindNames.Format(kinds)} on {what} for {seconds} s");
     }
 
-    private (bool, string) StartCoverage(Command command)
-    {
-        if (command.Pid < 0)
-        {
-            return (false, $"pid must be ≥ 0, was {command.Pid}");
-        }
-        if (TargetRefusal(command.Pid) is { } refusal)
-        {
-            return (false, refusal);
-        }
-        if (command.Pid == 0 && registry.Current.Count == 0)
-        {
-            return (false, "no .NET process to cover on this host");
-        }
-        var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
-        var busy = coverage.Start(name, command.Pid == 0 ? null : [command.Pid]);
-        if (busy.Count > 0)
-        {
-            return (false, $"a coverage run of pid {command.Pid} is already under way");
-        }
-        var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
-        return (true, $"coverage run of {what}");
-    }
+    private (bool, string) StartCoverage(Command command) => StartTargetRun(command, coverage, "");
 
     private (bool, string) StartHeapSnapshot(Command command)
     {
+        var ceiling = options.Value.HeapSnapshot.MaxHeapMB;
+        return StartTargetRun(command, heapSnapshots, ceiling > 0 ? $" (refused above a {ceiling} MB heap)" : " (no heap ceiling)");
+    }
+
+    /// <summary>Starts a one-shot run (coverage, heap snapshot) of the command's pid, or of every target for pid 0.</summary>
+    private (bool, string) StartTargetRun(Command command, TargetRuns targetRuns, string detail)
+    {
         if (command.Pid < 0)
         {
             return (false, $"pid must be ≥ 0, was {command.Pid}");
@@ -127,17 +112,16 @@ public sealed class RemoteCommands(
         }
         if (command.Pid == 0 && registry.Current.Count == 0)
         {
-            return (false, "no .NET process to snapshot on this host");
+            return (false, $"no .NET process to {targetRuns.Verb} on this host");
         }
         var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
-        var busy = heapSnapshots.Start(name, command.Pid == 0 ? null : [command.Pid]);
+        var busy = targetRuns.Start(name, command.Pid == 0 ? null : [command.Pid]);
         if (busy.Count > 0)
         {
-            return (false, $"a heap snapshot of pid {command.Pid} is already under way");
+            return (false, $"a {targetRuns.RunName} of pid {command.Pid} is already under way");
         }
         var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
-        var ceiling = options.Value.HeapSnapshot.MaxHeapMB;
-        return (true, $"heap snapshot of {what} ({(ceiling > 0 ? $"refused above a {ceiling} MB heap" : "no heap ceiling")})");
+        return (true, $"{targetRuns.RunName} of {what}{detail}");
     }
 
     /// <summary>

@@ -54,34 +54,34 @@ public sealed class SignalTrigger(
             context.Cancel = true;
             OnStop(stopName);
         }));
-        if (settings.Coverage.SignalOffset >= 0)
-        {
-            var coverageSignal = rtMin + settings.Coverage.SignalOffset;
-            var coverageName = RealtimeSignals.Describe(coverageSignal, rtMin);
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)coverageSignal, context =>
-            {
-                context.Cancel = true;
-                logger.LogInformation("Signal {Signal}: a coverage run of every target", coverageName);
-                coverage.Start("signal coverage", settings.Pids.Count > 0 ? settings.Pids : null);
-            }));
-            logger.LogInformation("Listening for the coverage signal: kill -s {Signal} <agent pid> runs coverage of every target once", coverageName);
-        }
-        if (settings.HeapSnapshot.SignalOffset >= 0)
-        {
-            var heapSignal = rtMin + settings.HeapSnapshot.SignalOffset;
-            var heapName = RealtimeSignals.Describe(heapSignal, rtMin);
-            _registrations.Add(PosixSignalRegistration.Create((PosixSignal)heapSignal, context =>
-            {
-                context.Cancel = true;
-                logger.LogInformation("Signal {Signal}: a heap snapshot of every target", heapName);
-                heapSnapshots.Start("signal heap", settings.Pids.Count > 0 ? settings.Pids : null);
-            }));
-            logger.LogInformation("Listening for the heap snapshot signal: kill -s {Signal} <agent pid> takes a heap snapshot of every target once", heapName);
-        }
+        ListenForRuns(settings.Coverage.SignalOffset, rtMin, coverage, "signal coverage", settings.Pids);
+        ListenForRuns(settings.HeapSnapshot.SignalOffset, rtMin, heapSnapshots, "signal heap", settings.Pids);
         logger.LogInformation(
             "Listening for signals: kill -s {Start} <agent pid> starts a profile ({Kinds}) of every target, kill -s {Stop} stops it (SIGRTMIN is {RtMin}, from {Source}; Agent:SignalOffset {Offset})",
             startName, ProfileKindNames.Format(kinds), stopName, rtMin, RealtimeSignals.Source, settings.SignalOffset);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Listens on SIGRTMIN + <paramref name="offset"/> (off when negative) for a one-shot run of every target
+    /// (<paramref name="pids"/> when configured): a coverage run or a heap snapshot.
+    /// </summary>
+    private void ListenForRuns(int offset, int rtMin, TargetRuns runs, string runName, List<int> pids)
+    {
+        if (offset < 0)
+        {
+            return;
+        }
+        var signal = rtMin + offset;
+        var signalName = RealtimeSignals.Describe(signal, rtMin);
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
+        {
+            context.Cancel = true;
+            logger.LogInformation("Signal {Signal}: a {What} of every target", signalName, runs.RunName);
+            runs.Start(runName, pids.Count > 0 ? pids : null);
+        }));
+        logger.LogInformation("Listening for the {Result} signal: kill -s {Signal} <agent pid> takes a {What} of every target once",
+            runs.ResultName, signalName, runs.RunName);
     }
 
     private void OnStart(string startName, string stopName, ProfileKinds kinds, AgentOptions settings)

@@ -14,13 +14,13 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
     private readonly ConcurrentDictionary<int, string> _running = new();
 
     /// <summary>What one run is called in log lines ("coverage run", "heap snapshot").</summary>
-    protected abstract string RunName { get; }
+    public abstract string RunName { get; }
 
     /// <summary>What the run yields, for "spooled the … of" ("coverage", "heap snapshot").</summary>
-    protected abstract string ResultName { get; }
+    public abstract string ResultName { get; }
 
     /// <summary>The verb of "no .NET process to … right now" ("cover", "snapshot").</summary>
-    protected abstract string Verb { get; }
+    public abstract string Verb { get; }
 
     /// <summary>Runs once on <paramref name="target"/> and returns the batch to spool.</summary>
     protected abstract Task<Batch> CollectAsync(TargetProcess target);
