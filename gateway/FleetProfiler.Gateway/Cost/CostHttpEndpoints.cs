@@ -15,53 +15,28 @@ namespace FleetProfiler.Gateway.Cost;
 /// </summary>
 public static class CostHttpEndpoints
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static IEndpointRouteBuilder MapCostHttp(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cost/endpoints", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        app.MapGet("/api/cost/endpoints", (HttpContext http, CostService cost) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
-            return await cost.EndpointCosts(new EndpointCostsRequest { Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Limit = Int(q["limit"], "limit") }, null!);
+            return await cost.EndpointCosts(new EndpointCostsRequest { Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Limit = HttpArguments.Int(q["limit"], "limit") }, null!);
         }));
-        app.MapGet("/api/cost/top", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        app.MapGet("/api/cost/top", (HttpContext http, CostService cost) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
-            return await cost.TopEndpoints(new TopEndpointsRequest { Service = q["service"].ToString(), From = from, To = to, By = q["by"].ToString(), Basis = q["basis"].ToString(), Limit = Int(q["limit"], "limit") }, null!);
+            return await cost.TopEndpoints(new TopEndpointsRequest { Service = q["service"].ToString(), From = from, To = to, By = q["by"].ToString(), Basis = q["basis"].ToString(), Limit = HttpArguments.Int(q["limit"], "limit") }, null!);
         }));
-        app.MapGet("/api/teams", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        app.MapGet("/api/teams", (HttpContext http, CostService cost) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             var (from, to) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
-            return await cost.TeamCosts(new TeamCostsRequest { Team = q["team"].ToString(), Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Top = Int(q["top"], "top") }, null!);
+            return await cost.TeamCosts(new TeamCostsRequest { Team = q["team"].ToString(), Service = q["service"].ToString(), From = from, To = to, Basis = q["basis"].ToString(), Top = HttpArguments.Int(q["top"], "top") }, null!);
         }));
-        app.MapGet("/api/owners", (HttpContext http, CostService cost) => AnswerAsync(async () =>
+        app.MapGet("/api/owners", (HttpContext http, CostService cost) => HttpArguments.JsonAsync(async () =>
             await cost.ListEndpointOwners(new ListEndpointOwnersRequest { Service = http.Request.Query["service"].ToString() }, null!)));
         return app;
     }
-
-    private static async Task<IResult> AnswerAsync(Func<Task<IMessage>> call)
-    {
-        try
-        {
-            return Results.Text(Json.Format(await call()), "application/json");
-        }
-        catch (RpcException e)
-        {
-            var status = e.StatusCode switch
-            {
-                StatusCode.InvalidArgument => 400,
-                StatusCode.NotFound => 404,
-                _ => 500,
-            };
-            return Results.Text(e.Status.Detail + "\n", "text/plain", statusCode: status);
-        }
-    }
-
-    private static int Int(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? 0
-        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
-        : throw QueryArguments.Invalid($"{name}: '{value}' is not a whole number");
 }

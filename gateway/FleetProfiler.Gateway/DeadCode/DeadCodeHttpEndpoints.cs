@@ -1,3 +1,4 @@
+using FleetProfiler.Gateway.Query;
 using FleetProfiler.Protocol.V1;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
@@ -17,8 +18,6 @@ namespace FleetProfiler.Gateway.DeadCode;
 /// </summary>
 public static class DeadCodeHttpEndpoints
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static IEndpointRouteBuilder MapDeadCodeHttp(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/deadcode", (HttpContext http, DeadCodeService service) => AnswerAsync(http, async q =>
@@ -30,7 +29,7 @@ public static class DeadCodeHttpEndpoints
                 Service = q["service"].ToString(),
                 Team = q["team"].ToString(),
                 PathPrefix = q["prefix"].ToString(),
-                Limit = Int(q["limit"], "limit"),
+                Limit = HttpArguments.Int(q["limit"], "limit"),
                 IncludeLive = q["live"].ToString() is "1" or "true",
             }, null!);
             return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.FileColumns, DeadCodeTables.FileRows(reply)));
@@ -51,11 +50,11 @@ public static class DeadCodeHttpEndpoints
             var reply = await service.ListNotRun(new ListNotRunRequest
             {
                 ToDay = q["to"].ToString(),
-                PeriodDays = Int(q["period"], "period"),
-                MinDays = Int(q["min"], "min"),
+                PeriodDays = HttpArguments.Int(q["period"], "period"),
+                MinDays = HttpArguments.Int(q["min"], "min"),
                 Service = q["service"].ToString(),
                 PathPrefix = q["prefix"].ToString(),
-                Limit = Int(q["limit"], "limit"),
+                Limit = HttpArguments.Int(q["limit"], "limit"),
             }, null!);
             return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.NotRunColumns, DeadCodeTables.NotRunRows(reply)));
         }));
@@ -66,7 +65,7 @@ public static class DeadCodeHttpEndpoints
                 Path = q["path"].ToString(),
                 FromDay = q["from"].ToString(),
                 ToDay = q["to"].ToString(),
-                PeriodDays = Int(q["period"], "period"),
+                PeriodDays = HttpArguments.Int(q["period"], "period"),
             }, null!);
             return (reply, () => DeadCodeTables.Write(Format(q), DeadCodeTables.LineColumns(reply), DeadCodeTables.LineRows(reply)));
         }));
@@ -92,18 +91,12 @@ public static class DeadCodeHttpEndpoints
             var format = Format(http.Request.Query);
             var (reply, table) = await answer(http.Request.Query);
             return format == "json"
-                ? Results.Text(Json.Format(reply), "application/json")
+                ? Results.Text(HttpArguments.Json.Format(reply), "application/json")
                 : Results.Text(table(), format == "csv" ? "text/csv; charset=utf-8" : "text/tab-separated-values; charset=utf-8");
         }
         catch (RpcException e)
         {
-            var status = e.StatusCode switch
-            {
-                StatusCode.InvalidArgument => 400,
-                StatusCode.NotFound => 404,
-                _ => 500,
-            };
-            return Results.Text(e.Status.Detail + "\n", "text/plain", statusCode: status);
+            return HttpArguments.Error(e);
         }
     }
 
@@ -114,9 +107,4 @@ public static class DeadCodeHttpEndpoints
         "tsv" => "tsv",
         var other => throw Query.QueryArguments.Invalid($"format: unknown format '{other}' (json, csv or tsv)"),
     };
-
-    private static int Int(string? text, string name) =>
-        string.IsNullOrEmpty(text) ? 0
-        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
-        : throw Query.QueryArguments.Invalid($"{name}: '{text}' is not a whole number");
 }

@@ -15,16 +15,14 @@ namespace FleetProfiler.Gateway.HeapSnapshots;
 /// </summary>
 public static class HeapHttpEndpoints
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static IEndpointRouteBuilder MapHeapHttp(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/heap", (HttpContext http, HeapSnapshotService heap) => AnswerAsync(async () =>
+        app.MapGet("/api/heap", (HttpContext http, HeapSnapshotService heap) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             return await heap.ListHeapSnapshots(new ListHeapSnapshotsRequest { Service = q["service"].ToString(), Host = q["host"].ToString(), Limit = HttpArguments.Int(q["limit"], "limit") }, null!);
         }));
-        app.MapGet("/api/heap/snapshot", (HttpContext http, HeapSnapshotService heap) => AnswerAsync(async () =>
+        app.MapGet("/api/heap/snapshot", (HttpContext http, HeapSnapshotService heap) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             return await heap.GetHeapSnapshot(new GetHeapSnapshotRequest
@@ -36,7 +34,7 @@ public static class HeapHttpEndpoints
                 Limit = HttpArguments.Int(q["limit"], "limit"),
             }, null!);
         }));
-        app.MapGet("/api/heap/diff", (HttpContext http, HeapSnapshotService heap) => AnswerAsync(async () =>
+        app.MapGet("/api/heap/diff", (HttpContext http, HeapSnapshotService heap) => HttpArguments.JsonAsync(async () =>
         {
             var q = http.Request.Query;
             return await heap.DiffHeapSnapshots(new DiffHeapSnapshotsRequest
@@ -49,17 +47,5 @@ public static class HeapHttpEndpoints
             }, null!);
         }));
         return app;
-    }
-
-    private static async Task<IResult> AnswerAsync(Func<Task<IMessage>> call)
-    {
-        try
-        {
-            return Results.Text(Json.Format(await call()), "application/json");
-        }
-        catch (RpcException e)
-        {
-            return HttpArguments.Error(e);
-        }
     }
 }

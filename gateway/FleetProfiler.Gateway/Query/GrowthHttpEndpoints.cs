@@ -16,8 +16,6 @@ namespace FleetProfiler.Gateway.Query;
 /// </summary>
 public static class GrowthHttpEndpoints
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static IEndpointRouteBuilder MapGrowthHttp(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/growth", async (HttpContext http, QueryService query) =>
@@ -36,7 +34,7 @@ public static class GrowthHttpEndpoints
                     By = q["by"].ToString(),
                     Limit = HttpArguments.Int(q["limit"], "limit"),
                 }, null!);
-                return Results.Text(Json.Format(reply), "application/json");
+                return Results.Text(HttpArguments.Json.Format(reply), "application/json");
             }
             catch (RpcException e)
             {

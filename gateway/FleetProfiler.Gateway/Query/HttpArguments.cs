@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Http;
 
@@ -6,6 +7,22 @@ namespace FleetProfiler.Gateway.Query;
 /// <summary>Query-string parsing and error mapping shared by the JSON /api routes of the query side.</summary>
 public static class HttpArguments
 {
+    /// <summary>The proto3 JSON mapping of the /api replies: camelCase, 64-bit integers as strings, zero values included.</summary>
+    public static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    /// <summary>The reply of <paramref name="call"/> as JSON, or its <see cref="RpcException"/> as <see cref="Error"/>.</summary>
+    public static async Task<IResult> JsonAsync<T>(Func<Task<T>> call) where T : IMessage
+    {
+        try
+        {
+            return Results.Text(Json.Format(await call()), "application/json");
+        }
+        catch (RpcException e)
+        {
+            return Error(e);
+        }
+    }
+
     public static int Int(string? value, string name) =>
         string.IsNullOrEmpty(value) ? 0
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n

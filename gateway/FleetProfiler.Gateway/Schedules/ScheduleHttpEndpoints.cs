@@ -1,3 +1,4 @@
+using FleetProfiler.Gateway.Query;
 using FleetProfiler.Protocol.V1;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
@@ -14,13 +15,11 @@ namespace FleetProfiler.Gateway.Schedules;
 /// </summary>
 public static class ScheduleHttpEndpoints
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static IEndpointRouteBuilder MapScheduleHttp(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/schedules", (HttpContext http, ScheduleService schedules) => AnswerAsync(() =>
+        app.MapGet("/api/schedules", (HttpContext http, ScheduleService schedules) => HttpArguments.JsonAsync(() =>
             schedules.List(new ListSchedulesRequest { Service = http.Request.Query["service"].ToString() }, null!)));
-        app.MapGet("/api/schedules/history", (HttpContext http, ScheduleService schedules) => AnswerAsync(() =>
+        app.MapGet("/api/schedules/history", (HttpContext http, ScheduleService schedules) => HttpArguments.JsonAsync(() =>
         {
             var q = http.Request.Query;
             var limit = q["limit"].ToString();
@@ -30,23 +29,5 @@ public static class ScheduleHttpEndpoints
             return schedules.History(new ScheduleHistoryRequest { Service = q["service"].ToString(), Kind = q["kind"].ToString(), Limit = n }, null!);
         }));
         return app;
-    }
-
-    private static async Task<IResult> AnswerAsync<T>(Func<Task<T>> call) where T : IMessage
-    {
-        try
-        {
-            return Results.Text(Json.Format(await call()), "application/json");
-        }
-        catch (RpcException e)
-        {
-            var status = e.StatusCode switch
-            {
-                StatusCode.InvalidArgument => 400,
-                StatusCode.NotFound => 404,
-                _ => 500,
-            };
-            return Results.Text(e.Status.Detail + "\n", "text/plain", statusCode: status);
-        }
     }
 }
