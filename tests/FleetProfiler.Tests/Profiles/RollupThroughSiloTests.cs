@@ -109,11 +109,13 @@ public sealed class RollupThroughSiloTests
             Assert.Equal(starts.Count, await ScalarAsync(db, "SELECT sum(windows) FROM profile_bucket WHERE level = 2 AND host = ''"));
         }
 
-        // The last 24 h: hour buckets only, the expired windows included, no raw window read.
+        // The last 22 h: hour buckets only, the expired windows included, no raw window read. (Not 24 h: when the
+        // whole-hour range starts at midnight it holds a whole day, which the plan reads from its one day bucket, and
+        // the bucket count would depend on the time of day the test runs; QueryPlanTests pins that case.)
         var profile = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).GetProfileAsync(new GetProfileRequest
         {
             Selector = new Selector { Service = "api" },
-            From = Timestamp.FromDateTimeOffset(now.AddHours(-24)),
+            From = Timestamp.FromDateTimeOffset(now.AddHours(-22)),
             To = Timestamp.FromDateTimeOffset(now),
             Kind = "cpu",
             Format = "folded",
@@ -122,7 +124,7 @@ public sealed class RollupThroughSiloTests
         Assert.Equal(starts.Count * 10L, profile.Total);
         Assert.Equal(0, profile.Coverage.RawWindowsRead);
         Assert.Equal(Distinct(starts, TimeSpan.FromHours(1)), profile.Coverage.BucketsRead);
-        Assert.True(profile.Coverage.Widened, "a 24 h range snaps out to whole hours");
+        Assert.True(profile.Coverage.Widened, "a 22 h range snaps out to whole hours");
 
         // The silo logged no failure while doing it (the bug this test was written for logged one per tick).
         Assert.DoesNotContain("fail:", platform.Silo.Output, StringComparison.Ordinal);
