@@ -93,6 +93,7 @@ public static class GatewayHosting
         app.MapDeadCodeHttp();
         app.MapGrpcService<Schedules.ScheduleService>();
         app.MapProfileHttp();
+        app.MapFlameHttp();
         app.MapGrowthHttp();
         app.MapScheduleHttp();
         app.MapCostHttp();

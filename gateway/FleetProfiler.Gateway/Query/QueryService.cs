@@ -243,7 +243,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
     /// The merged profile of a selector: the whole service (or host) with endpoint roots folded away, or, with an
     /// endpoint, only the stacks under that endpoint's root. NOT_FOUND names what is missing.
     /// </summary>
-    private async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, string? endpoint, TimeRange range, ProfileKind kind, string field = "selector")
+    internal async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, string? endpoint, TimeRange range, ProfileKind kind, string field = "selector")
     {
         var query = grains.GetGrain<IProfileQueryGrain>(0);
         var gauge = ProfileTypes.Of(kind).IsGauge;
@@ -269,6 +269,10 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
             throw QueryArguments.NotFound($"{field}.endpoint: no samples of endpoint '{endpoint}' in '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} ({profile.Windows} window(s) read; ListEndpoints names the endpoints)");
         return (profile, tree);
     }
+
+    /// <summary>Sample volume per step over a range (the explorer's range picker), read as <see cref="IProfileQueryGrain.GetTimelineAsync"/> reads it.</summary>
+    internal Task<ProfileTimeline> TimelineAsync(string service, string? host, string? endpoint, TimeRange range, TimeSpan step) =>
+        grains.GetGrain<IProfileQueryGrain>(0).GetTimelineAsync(service, host, endpoint, range, step, MaxWindowsPerQuery);
 
     internal static Coverage CoverageOf(MergedProfile profile, TimeRange asked)
     {

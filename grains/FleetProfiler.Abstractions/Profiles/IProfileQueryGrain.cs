@@ -30,4 +30,10 @@ public interface IProfileQueryGrain : IGrainWithIntegerKey
     /// them), every host added up; with <paramref name="perMinute"/> also the per-minute rows.
     /// </summary>
     Task<Endpoints.EndpointReport> GetEndpointsAsync(string service, TimeRange range, bool perMinute);
+
+    /// <summary>
+    /// Sample volume of a service (or one host; with <paramref name="endpoint"/>, of that endpoint's stacks) per
+    /// <paramref name="step"/> over the range, read from the coarsest stored level no coarser than the step.
+    /// </summary>
+    Task<ProfileTimeline> GetTimelineAsync(string service, string? host, string? endpoint, TimeRange range, TimeSpan step, int maxWindows);
 }

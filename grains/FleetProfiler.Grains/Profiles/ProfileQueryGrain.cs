@@ -44,6 +44,14 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         return peaks with { Note = InuseSnapshot.PeaksNote };
     }
 
+    public Task<ProfileTimeline> GetTimelineAsync(string service, string? host, string? endpoint, TimeRange range, TimeSpan step, int maxWindows)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
+        if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
+        return Task.Run(() => reader.ReadTimelineAsync(service, host, endpoint, range.From, range.To, step, maxWindows));
+    }
+
     public async Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(service);

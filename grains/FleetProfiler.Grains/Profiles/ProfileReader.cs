@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
 
@@ -47,6 +48,33 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
             plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);
     }
+
+    /// <summary>
+    /// Sample volume per <paramref name="step"/> (see <see cref="TimelineSlots"/>): the totals of the buckets and windows
+    /// of the range, each in the slot of its start, read no coarser than the step (retention aside); with
+    /// <paramref name="endpoint"/> only that endpoint root's totals.
+    /// </summary>
+    public async Task<ProfileTimeline> ReadTimelineAsync(string service, string? host, string? endpoint, DateTimeOffset from, DateTimeOffset to, TimeSpan step, int maxWindows, CancellationToken ct = default)
+    {
+        var coarsest = step >= TimeSpan.FromDays(1) ? BucketLevel.Day : step >= TimeSpan.FromHours(1) ? BucketLevel.Hour : BucketLevel.Minute;
+        var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options, coarsest);
+        var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
+        var slots = new TimelineSlots(plan.Parts[0].From, plan.Parts[^1].To, step);
+        var levelRead = read.Buckets.Count == 0 ? "raw" : read.Buckets.Max(b => b.Level).ToString().ToLowerInvariant();
+        foreach (var b in read.Buckets)
+        {
+            var tree = Decode(b);
+            SampleValues values;
+            lock (tree) values = TotalOf(tree, endpoint);
+            slots.Add(b.Start, b.Windows, values);
+        }
+        foreach (var w in read.Windows) slots.Add(w.Start, 1, TotalOf(CallTreeCodec.Deserialize(w.Tree), endpoint));
+        return slots.ToTimeline(read.Truncated, levelRead);
+    }
+
+    private static SampleValues TotalOf(CallTree tree, string? endpoint) =>
+        endpoint is null ? tree.Total
+        : tree.EndpointTotals().FirstOrDefault(e => e.Endpoint == endpoint)?.Values ?? SampleValues.Zero;
 
     /// <summary>
     /// The decoded tree of a bucket, from the cache when its window count has not changed. Shared with other readers:
