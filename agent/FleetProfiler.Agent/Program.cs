@@ -39,6 +39,9 @@ var oneShot = builder.Configuration.GetSection(OneShotOptions.Section).Get<OneSh
 builder.Services.AddOptions<AgentOptions>().Bind(builder.Configuration.GetSection(AgentOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>>(new AgentOptionsValidator(daemon: !oneShot.Enabled));
 builder.Services.AddOptions<OneShotOptions>().Bind(builder.Configuration.GetSection(OneShotOptions.Section));
+builder.Services.AddSingleton(sp => oneShot.Enabled
+    ? TraceDirectory.ForOneShot(sp.GetRequiredService<IOptions<AgentOptions>>().Value)
+    : TraceDirectory.ForDaemon(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
 builder.Services.AddSingleton<ProcessDiscovery>();
 builder.Services.AddSingleton<TraceSymbolizer>();
 builder.Services.AddSingleton<AttributionSessions>();
@@ -101,7 +104,10 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 if (!oneShot.Enabled)
 {
     var daemon = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value;
-    host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
+    var startLog = host.Services.GetRequiredService<ILogger<Program>>();
+    // Traces of windows a killed run never finished (the spool sweeps its own leftovers when it opens).
+    host.Services.GetRequiredService<TraceDirectory>().SweepLeftovers(daemon.KeepTraceFiles, startLog);
+    startLog.LogInformation(
         "FleetProfiler agent {Version} (pid {Pid}): agent {AgentId} of host {Host}, gateway {Gateway}, spool {Spool}; {Schedules} schedule(s); {RequestMetrics}",
         GatewayUploader.AgentVersion, Environment.ProcessId, daemon.AgentId, daemon.EffectiveHost, daemon.GatewayUrl,
         daemon.EffectiveSpoolDirectory, daemon.Schedules.Count,

@@ -18,7 +18,7 @@ public sealed record CoverageResult(TargetProcess Target, DateTime StartUtc, Dat
 /// process started (no instrumentation, no restart), classified against the service's own assemblies and their PDBs.
 /// Runs one at a time per agent: the reading is cheap, but the target's rundown is not free.
 /// </summary>
-public sealed class CoverageCollector(ProcessDiscovery discovery, IOptions<AgentOptions> options, ILogger<CoverageCollector> logger)
+public sealed class CoverageCollector(ProcessDiscovery discovery, TraceDirectory traces, IOptions<AgentOptions> options, ILogger<CoverageCollector> logger)
 {
     /// <summary>The reason quotes a JIT setting's value, which may be long.</summary>
     private const int MaxReasonLength = 512;
@@ -34,7 +34,7 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, IOptions<Agent
         var limits = agentOptions.Coverage.Limits;
         var pid = target.ProcessId;
         await _oneAtATime.WaitAsync(ct);
-        var tracePath = Path.Combine(agentOptions.EffectiveTempDirectory, $"fleetprofiler-coverage-{pid}-{Guid.NewGuid().ToString("N")[..8]}.nettrace");
+        var tracePath = traces.File($"fleetprofiler-coverage-{pid}-{Guid.NewGuid().ToString("N")[..8]}.nettrace");
         try
         {
             var cpuBefore = CurrentCpuTime();

@@ -8,6 +8,7 @@ public sealed class WindowCollector(
     ProcessDiscovery discovery,
     TraceSymbolizer symbolizer,
     AttributionSessions attributions,
+    TraceDirectory traces,
     IOptions<AgentOptions> options,
     ILogger<WindowCollector> logger)
 {
@@ -38,9 +39,7 @@ public sealed class WindowCollector(
         }
         var cpuBefore = CurrentCpuTime();
         var plan = SessionPlan.For(kinds, target.RuntimeVersion, agentOptions.AllocationEvent);
-        var basePath = Path.Combine(
-            agentOptions.EffectiveTempDirectory,
-            $"fleetprofiler-{target.ProcessId}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var basePath = traces.File($"fleetprofiler-{target.ProcessId}-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
         var tracePath = basePath + ".nettrace";
         var etlxPath = basePath + ".etlx";
 

@@ -10,9 +10,11 @@ namespace FleetProfiler.Agent.Spool;
 /// </summary>
 /// <remarks>
 /// Layout: <c>00000000000000000042.batch</c> (the wire <see cref="Batch"/>, sequence in the name and inside),
-/// <c>state</c> (the last sequence handed out and the drops not yet reported), <c>corrupt/</c> (files that could not
-/// be read, moved aside). The sequence only grows: it is persisted after each batch file, and on start it is the
-/// larger of the state and the highest batch on disk. When the spool is over its bounds the oldest batch is
+/// <c>state</c> (the spool epoch, the last sequence handed out and the drops not yet reported), <c>corrupt/</c> (files
+/// that could not be read, moved aside). The sequence only grows: it is persisted after each batch file, and on start
+/// it is the larger of the state and the highest batch on disk. The epoch is drawn at random when the state is created
+/// (a fresh or wiped spool, or a lost state) and stamped on every batch: the gateway dedupes by (agent, epoch,
+/// sequence), so a wiped spool that counts from 1 again is not taken for resends of windows already stored. When the spool is over its bounds the oldest batch is
 /// dropped; the count (plus whatever the dropped batch itself was reporting) goes into the next batch's
 /// <c>dropped_windows</c>, so no drop goes unreported. Thread-safe.
 /// </remarks>
@@ -29,6 +31,7 @@ public sealed class WindowSpool
     private readonly ILogger _logger;
     private readonly SortedDictionary<ulong, Entry> _entries = [];
     private ulong _sequence;
+    private ulong _epoch;
     private uint _pendingDropped;
     private long _bytes;
     private long _droppedTotal;
@@ -47,6 +50,9 @@ public sealed class WindowSpool
     }
 
     public string DirectoryPath => _directory;
+
+    /// <summary>The epoch new batches are stamped with (never 0).</summary>
+    public ulong Epoch => _epoch;
 
     /// <summary>Batches waiting for an ack, bytes they take, the last sequence handed out, drops since the start.</summary>
     public (int Count, long Bytes, ulong LastSequence, long DroppedTotal, uint PendingDropped) Status
@@ -83,6 +89,7 @@ public sealed class WindowSpool
         {
             var sequence = _sequence + 1;
             batch.Sequence = sequence;
+            batch.SpoolEpoch = _epoch;
             batch.DroppedWindows = 0;
             var size = batch.CalculateSize() + BatchLimits.HeaderReserve;
             while (_entries.Count > 0 && (_entries.Count + 1 > _maxBatches || _bytes + size > _maxBytes))
@@ -220,18 +227,16 @@ public sealed class WindowSpool
 
     private void WriteState() =>
         DurableFile.WriteAtomic(Path.Combine(_directory, StateFile),
-            System.Text.Encoding.ASCII.GetBytes($"sequence {_sequence}\ndropped {_pendingDropped}\n"));
+            System.Text.Encoding.ASCII.GetBytes($"epoch {_epoch}\nsequence {_sequence}\ndropped {_pendingDropped}\n"));
 
     /// <summary>Rebuilds the index from disk: leftovers of interrupted writes removed, unreadable files moved aside.</summary>
     private void Recover()
     {
-        foreach (var temp in Directory.EnumerateFiles(_directory, "*" + DurableFile.TempSuffix))
-        {
-            TryDelete(temp);
-        }
+        SweepLeftovers();
 
-        var (stateSequence, stateDropped, stateOk) = ReadState();
+        var state = ReadState();
         ulong highest = 0;
+        ulong highestEpoch = 0;
         foreach (var path in Directory.EnumerateFiles(_directory, "*" + BatchExtension))
         {
             var name = Path.GetFileNameWithoutExtension(path);
@@ -251,7 +256,10 @@ public sealed class WindowSpool
                 }
                 _entries[sequence] = new Entry(bytes.Length, batch.DroppedWindows);
                 _bytes += bytes.Length;
-                highest = Math.Max(highest, sequence);
+                if (sequence > highest)
+                {
+                    (highest, highestEpoch) = (sequence, batch.SpoolEpoch);
+                }
             }
             catch (Exception e) when (e is IOException or InvalidProtocolBufferException or UnauthorizedAccessException)
             {
@@ -259,20 +267,33 @@ public sealed class WindowSpool
             }
         }
 
-        if (stateOk)
+        _sequence = Math.Max(state.Sequence, highest);
+        // A batch newer than the state was written before the state: it already carries those drops.
+        _pendingDropped = highest > state.Sequence ? 0 : state.Dropped;
+        switch (state.Kind)
         {
-            _sequence = Math.Max(stateSequence, highest);
-            // A batch newer than the state was written before the state: it already carries those drops.
-            _pendingDropped = highest > stateSequence ? 0 : stateDropped;
+            case StateKind.Readable when state.Epoch != 0:
+                _epoch = state.Epoch;
+                break;
+            case StateKind.Missing when highestEpoch != 0:
+                // A crash between the first batch file and the first state: the batch tells the epoch.
+                _epoch = highestEpoch;
+                break;
+            case StateKind.Unreadable:
+                // The counter may be lost: a new epoch makes (epoch, sequence) unique whatever the counter restarts at.
+                _epoch = NewEpoch();
+                _logger.LogWarning("Spool state in {Directory} was unreadable: sequence numbers continue from {Sequence} in a new epoch {Epoch:x16}",
+                    _directory, _sequence + 1, _epoch);
+                break;
+            default:
+                // A fresh or wiped spool (or a state from before epochs): its windows are new to the gateway even if
+                // their sequences were used before.
+                _epoch = NewEpoch();
+                _logger.LogInformation("Spool {Directory}: new epoch {Epoch:x16}, sequence numbers continue from {Sequence}",
+                    _directory, _epoch, _sequence + 1);
+                break;
         }
-        else
-        {
-            // The counter is lost. Sequences must never repeat (the gateway would take a new window for a resend and
-            // drop it), so continue from a time-based value far above any counter reached by counting windows.
-            var floor = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
-            _sequence = Math.Max(highest, floor);
-            _logger.LogWarning("Spool state in {Directory} was unreadable: sequence numbers continue from {Sequence}", _directory, _sequence + 1);
-        }
+        WriteState();
         if (_entries.Count > 0 || _pendingDropped > 0)
         {
             _logger.LogInformation("Spool {Directory}: {Count} unacked batch(es) ({KB} KB) to resend, next sequence {Next}",
@@ -280,13 +301,53 @@ public sealed class WindowSpool
         }
     }
 
-    private (ulong Sequence, uint Dropped, bool Ok) ReadState()
+    /// <summary>
+    /// Removes what earlier runs left behind: temporary files of interrupted writes, and the files moved aside into
+    /// <c>corrupt/</c> (each was logged when it was moved; keeping them forever would fill the disk), with one log line.
+    /// </summary>
+    private void SweepLeftovers()
+    {
+        var removed = new List<string>();
+        long bytes = 0;
+        void Remove(string path, string what)
+        {
+            var size = new FileInfo(path).Length;
+            if (TryDelete(path))
+            {
+                removed.Add(what);
+                bytes += size;
+            }
+        }
+        foreach (var temp in Directory.EnumerateFiles(_directory, "*" + DurableFile.TempSuffix))
+        {
+            Remove(temp, $"{Path.GetFileName(temp)} (an interrupted write)");
+        }
+        var corrupt = Path.Combine(_directory, CorruptDirectory);
+        if (Directory.Exists(corrupt))
+        {
+            foreach (var file in Directory.EnumerateFiles(corrupt))
+            {
+                Remove(file, $"{CorruptDirectory}/{Path.GetFileName(file)}");
+            }
+        }
+        if (removed.Count > 0)
+        {
+            _logger.LogInformation("Spool {Directory}: swept {Count} leftover file(s) of earlier runs ({KB} KB): {Files}",
+                _directory, removed.Count, (bytes + 1023) / 1024, string.Join(", ", removed));
+        }
+    }
+
+    private enum StateKind { Missing, Readable, Unreadable }
+
+    private readonly record struct State(StateKind Kind, ulong Epoch = 0, ulong Sequence = 0, uint Dropped = 0);
+
+    private State ReadState()
     {
         var path = Path.Combine(_directory, StateFile);
         if (!File.Exists(path))
         {
             // A fresh spool (or a crash between the first batch file and the first state): the files tell.
-            return (0, 0, true);
+            return new State(StateKind.Missing);
         }
         try
         {
@@ -297,7 +358,9 @@ public sealed class WindowSpool
             if (fields.TryGetValue("sequence", out var s) && ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
                 && fields.TryGetValue("dropped", out var d) && uint.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var dropped))
             {
-                return (sequence, dropped, true);
+                // No epoch line: a state written before epochs (a new epoch is drawn).
+                var epoch = fields.TryGetValue("epoch", out var e) && ulong.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+                return new State(StateKind.Readable, epoch, sequence, dropped);
             }
             MoveAside(path, "it does not hold 'sequence N' and 'dropped N'");
         }
@@ -305,7 +368,18 @@ public sealed class WindowSpool
         {
             MoveAside(path, e.Message);
         }
-        return (0, 0, false);
+        return new State(StateKind.Unreadable);
+    }
+
+    private static ulong NewEpoch()
+    {
+        ulong epoch;
+        do
+        {
+            epoch = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sizeof(ulong)));
+        }
+        while (epoch == 0);
+        return epoch;
     }
 
     private void MoveAside(string path, string reason)
@@ -325,15 +399,17 @@ public sealed class WindowSpool
         }
     }
 
-    private void TryDelete(string path)
+    private bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogWarning("Could not delete spool file {Path}: {Message}", path, e.Message);
+            return false;
         }
     }
 

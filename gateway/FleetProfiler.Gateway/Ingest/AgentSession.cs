@@ -102,16 +102,17 @@ public sealed class AgentSession
         }
         if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
         var dropped = (int)Math.Min(batch.DroppedWindows, int.MaxValue);
+        var sender = DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch);
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
         var outcome = batch.Coverage is not null
-            ? await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, _hello.AgentId, dropped))
+            ? await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, sender, dropped))
             : batch.HeapSnapshot is not null
-            ? await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, _hello.AgentId), dropped)
+            ? await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, sender), dropped)
             : batch.RouteMinutes.Count > 0
-            ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(_hello.AgentId, (long)batch.Sequence,
+            ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(sender, (long)batch.Sequence,
                 batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
                     r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped))
-            : await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(_hello.AgentId, (long)batch.Sequence, batch.Pid, batch.ProcessName,
+            : await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
                 batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
                 batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), dropped, BatchTranslator.SourcePaths(batch)));
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
@@ -178,6 +179,13 @@ public sealed class AgentSession
         await writer;
         _logger.LogInformation("Agent {Agent} of host {Host} disconnected", _hello.AgentId, _hello.Host);
     }
+
+    /// <summary>
+    /// The agent half of the exactly-once key (agent, sequence): the agent id with its spool epoch, because a wiped
+    /// spool starts its sequences again at 1 in a new epoch and those windows are new, not resends.
+    /// </summary>
+    public static string DeliveryAgentId(string agentId, ulong spoolEpoch) =>
+        spoolEpoch == 0 ? agentId : $"{agentId}#{spoolEpoch:x16}";
 
     private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
 

@@ -35,7 +35,7 @@ public sealed class RemoteCommandTests(DemoFixture demo) : IDisposable
         var sinceStart = Stopwatch.StartNew();
         await gateway.SendAsync(new Command { Id = "c2", Action = Command.Types.Action.Start, Kind = "alloc", Pid = 0, Seconds = 300 });
         // Stop once allocation events are flowing into the window's trace.
-        await Eventually.Until(() => Directory.GetFiles(traces, "*.nettrace").Select(f => new FileInfo(f).Length).DefaultIfEmpty().Max() > 256 * 1024,
+        await Eventually.Until(() => Directory.GetFiles(traces, "*.nettrace", SearchOption.AllDirectories).Select(f => new FileInfo(f).Length).DefaultIfEmpty().Max() > 256 * 1024,
             Deadline, "allocation events in the window's trace");
         await gateway.SendAsync(new Command { Id = "c3", Action = Command.Types.Action.Stop, Kind = "alloc" });
         var alloc = await Eventually.Until(() => gateway.Batches.FirstOrDefault(b => b.Kinds.Contains("alloc")), b => b is not null, Deadline, "the stopped alloc window");

@@ -144,17 +144,87 @@ public sealed class WindowSpoolTests : IDisposable
     }
 
     [Fact]
-    public void A_corrupt_state_file_never_lets_a_sequence_repeat()
+    public void A_corrupt_state_file_never_lets_an_epoch_and_sequence_repeat()
     {
         var spool = Open();
         var last = spool.Add(Batch());
+        var epoch = spool.Epoch;
         spool.Remove(last);
         File.WriteAllText(Path.Combine(_dir.Path, WindowSpool.StateFile), "sequ\0ence");
 
         var reopened = Open();
+        var next = Batch();
+        reopened.Add(next);
 
-        Assert.True(reopened.Add(Batch()) > last);
-        Assert.Contains(_log.At(LogLevel.Warning), m => m.Contains("sequence numbers continue from"));
+        Assert.NotEqual(epoch, next.SpoolEpoch);
+        Assert.NotEqual(0ul, next.SpoolEpoch);
+        Assert.Contains(_log.At(LogLevel.Warning), m => m.Contains("sequence numbers continue from") && m.Contains("new epoch"));
+    }
+
+    [Fact]
+    public void A_restart_keeps_the_epoch_and_a_wiped_spool_draws_a_new_one()
+    {
+        var spool = Open();
+        var first = Batch();
+        spool.Add(first);
+        Assert.Equal(spool.Epoch, first.SpoolEpoch);
+        Assert.NotEqual(0ul, first.SpoolEpoch);
+
+        Assert.Equal(first.SpoolEpoch, Open().Epoch);
+
+        Directory.Delete(_dir.Path, recursive: true);
+        var wiped = Open();
+        var again = Batch();
+
+        Assert.Equal(1ul, wiped.Add(again));
+        Assert.NotEqual(first.SpoolEpoch, again.SpoolEpoch);
+    }
+
+    [Fact]
+    public void A_state_from_before_epochs_keeps_its_sequence_in_a_new_epoch_and_its_batches_keep_theirs()
+    {
+        var old = Batch();
+        old.Sequence = 7;
+        File.WriteAllBytes(Path.Combine(_dir.Path, "00000000000000000007.batch"), old.ToByteArray());
+        File.WriteAllText(Path.Combine(_dir.Path, WindowSpool.StateFile), "sequence 7\ndropped 0\n");
+
+        var spool = Open();
+
+        Assert.Equal(0ul, spool.TryRead(7)!.SpoolEpoch);
+        Assert.NotEqual(0ul, spool.Epoch);
+        Assert.Equal(8ul, spool.Add(Batch()));
+    }
+
+    [Fact]
+    public void A_crash_before_the_first_state_keeps_the_epoch_of_the_batch_on_disk()
+    {
+        var spool = Open();
+        var batch = Batch();
+        spool.Add(batch);
+        File.Delete(Path.Combine(_dir.Path, WindowSpool.StateFile));
+
+        var reopened = Open();
+
+        Assert.Equal(batch.SpoolEpoch, reopened.Epoch);
+        Assert.Equal(2ul, reopened.Add(Batch()));
+    }
+
+    [Fact]
+    public void Leftovers_of_earlier_runs_are_swept_on_open_and_named_in_one_log_line()
+    {
+        var spool = Open();
+        spool.Add(Batch());
+        File.WriteAllBytes(spool.PathOf(1), [0x0a, 0xff]);
+        Assert.Null(spool.TryRead(1)); // moved into corrupt/
+        File.WriteAllBytes(spool.PathOf(2) + DurableFile.TempSuffix, [1, 2, 3]);
+
+        Open();
+
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, WindowSpool.CorruptDirectory)));
+        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*" + DurableFile.TempSuffix));
+        var line = Assert.Single(_log.At(LogLevel.Information), m => m.Contains("swept 2 leftover file(s)"));
+        Assert.Contains("corrupt/00000000000000000001.batch.", line);
+        Assert.Contains("00000000000000000002.batch.tmp (an interrupted write)", line);
     }
 
     [Fact]
