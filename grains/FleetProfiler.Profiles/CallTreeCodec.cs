@@ -93,8 +93,15 @@ public static class CallTreeCodec
             if (payload.Length != bodyLength) throw new ProfileDataException("Body length does not match the data.");
             return ReadBody(payload, limits, version);
         }
+        // Deflate expands at most ~1032:1: a larger declared length is a lie (a decompression bomb), refused
+        // before the body is allocated.
+        if (bodyLength > (long)payload.Length * MaxDeflateRatio + 64)
+            throw new ProfileDataException($"Body length {bodyLength} is more than {payload.Length} compressed bytes can inflate to.");
         return ReadBody(Inflate(payload, bodyLength), limits, version);
     }
+
+    /// <summary>Deflate's largest expansion (a run of one byte: 258 bytes per 2 bits, ~1032:1).</summary>
+    public const int MaxDeflateRatio = 1032;
 
     private static byte[] Inflate(ReadOnlySpan<byte> compressed, int bodyLength)
     {

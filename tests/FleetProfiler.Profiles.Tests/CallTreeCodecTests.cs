@@ -151,6 +151,23 @@ public class CallTreeCodecTests
     }
 
     [Fact]
+    public void A_decompression_bomb_is_refused_before_its_body_is_allocated()
+    {
+        // 64 compressed bytes declaring a 400 MB body: deflate cannot expand them that far (at most ~1032:1).
+        using var compressed = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            deflate.Write(new byte[4096]);
+        var bomb = Frame(compressed.ToArray(), flags: 1, declaredLength: 400 * 1024 * 1024);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(bomb));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("inflate", e.Message);
+        Assert.True(allocated < 1024 * 1024, $"{allocated} bytes allocated to refuse the bomb");
+    }
+
+    [Fact]
     public void Unknown_version_is_rejected()
     {
         byte[] blob = CallTreeCodec.Serialize(Sample());
@@ -161,10 +178,10 @@ public class CallTreeCodecTests
     }
 
     /// <summary>Wraps a raw body in a valid header and checksum.</summary>
-    private static byte[] Frame(byte[] body, byte flags)
+    private static byte[] Frame(byte[] body, byte flags, int? declaredLength = null)
     {
         var blob = new List<byte>("FPCT"u8.ToArray()) { CallTreeCodec.CurrentVersion, flags };
-        uint length = (uint)body.Length;
+        uint length = (uint)(declaredLength ?? body.Length);
         while (length >= 0x80) { blob.Add((byte)(length | 0x80)); length >>= 7; }
         blob.Add((byte)length);
         blob.AddRange(body);

@@ -45,7 +45,12 @@ public sealed class SiloProcess : IAsyncDisposable
             env[key] = value;
         }
         // Every platform accepts the kit's operator and reader keys (TestKeys), whatever else the test configures.
-        var all = new Dictionary<string, string>(TestKeys.Settings());
+        var all = new Dictionary<string, string>(TestKeys.Settings())
+        {
+            // Tests send windows at fixed dates (TestBatches.Epoch and others): the window-age bound (48 h by default)
+            // would reject them as the calendar moves on. Tests of that bound set it themselves.
+            ["Ingest:Limits:MaxWindowAge"] = "36500.00:00:00",
+        };
         foreach (var (key, value) in settings)
         {
             all[key] = value;

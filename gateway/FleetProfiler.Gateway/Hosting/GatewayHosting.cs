@@ -37,6 +37,8 @@ public static class GatewayHosting
         ingest.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(ingest);
+        builder.Services.AddSingleton<AgentStreams>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddFleetSecurity();
         builder.Services.AddSingleton(cluster);
         ServerCertificates.RequireTlsOffLoopback(bind, options.Tls.Enabled, options.AllowInsecure, GatewayEndpointOptions.Section);

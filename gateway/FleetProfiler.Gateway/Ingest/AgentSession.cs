@@ -1,6 +1,7 @@
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Abstractions.Schedules;
+using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Protocol.V1;
 
 namespace FleetProfiler.Gateway.Ingest;
@@ -19,19 +20,23 @@ public sealed class AgentSession
 
     private readonly IGrainFactory _grains;
     private readonly IngestOptions _options;
+    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Hello _hello;
     private readonly Security.AgentGrant _grant;
     private readonly AgentRegistration _registration;
     private readonly AgentConnection _connection = new();
     private readonly HashSet<string> _services = new(StringComparer.Ordinal);
+    // Services whose host list (or the fleet's service list) is full: why, for each batch of theirs.
+    private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private IAgentConnection? _reference;
 
-    public AgentSession(IGrainFactory grains, IngestOptions options, ILogger logger, Hello hello, Security.AgentGrant grant)
+    public AgentSession(IGrainFactory grains, IngestOptions options, TimeProvider clock, ILogger logger, Hello hello, Security.AgentGrant grant)
     {
         _grant = grant;
         _grains = grains;
         _options = options;
+        _clock = clock;
         _logger = logger;
         _hello = hello;
         _registration = new AgentRegistration(hello.AgentId, hello.AgentVersion);
@@ -88,34 +93,67 @@ public sealed class AgentSession
         }
     }
 
+    /// <summary>
+    /// The batch's answer: an ack once durable, or a rejection that applies nothing. A transient fault of the platform
+    /// propagates (the stream ends, the agent resends); any other exception becomes this batch's rejection.
+    /// </summary>
     private async Task<GatewayMessage> ApplyAsync(Batch batch)
+    {
+        try
+        {
+            return await TryApplyAsync(batch);
+        }
+        catch (Exception e) when (!ApplyFailure.IsTransient(e))
+        {
+            _logger.LogError(e, "Agent {Agent}: batch {Sequence} could not be applied; rejected", _hello.AgentId, batch.Sequence);
+            return Rejected(batch.Sequence, ApplyFailure.CodeOf(e), ApplyFailure.Describe(e));
+        }
+    }
+
+    private async Task<GatewayMessage> TryApplyAsync(Batch batch)
     {
         if (batch.Host != _hello.Host)
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"batch for host '{batch.Host}' on the stream of host '{_hello.Host}'");
         if (!_grant.AllowsService(batch.Service))
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"service: the key of agent '{_grant.AgentId}' may not write service '{batch.Service}'");
-        var error = BatchValidator.Validate(batch, _options.Limits);
-        if (error is not null)
-        {
-            _logger.LogWarning("Agent {Agent}: batch {Sequence} rejected: {Error}", _hello.AgentId, batch.Sequence, error);
-            return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
-        }
-        if (!_services.Contains(batch.Service)) await AttachAsync(batch.Service);
+        var error = BatchValidator.Validate(batch, _options.Limits, _clock.GetUtcNow());
+        if (error is not null) return Invalid(batch, error);
+        if (_refused.TryGetValue(batch.Service, out var why) || (!_services.Contains(batch.Service) && (why = await AttachAsync(batch.Service)) is not null))
+            return Rejected(batch.Sequence, StatusCode.ResourceExhausted, why);
         var dropped = (int)Math.Min(batch.DroppedWindows, int.MaxValue);
         var sender = DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch);
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
-        var outcome = batch.Coverage is not null
-            ? await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, sender, dropped))
-            : batch.HeapSnapshot is not null
-            ? await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, sender), dropped)
-            : batch.RouteMinutes.Count > 0
-            ? await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(sender, (long)batch.Sequence,
+        ApplyOutcome outcome;
+        if (batch.Coverage is not null)
+        {
+            outcome = await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, sender, dropped));
+        }
+        else if (batch.HeapSnapshot is not null)
+        {
+            outcome = await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, sender), dropped);
+        }
+        else if (batch.RouteMinutes.Count > 0)
+        {
+            outcome = await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(sender, (long)batch.Sequence,
                 batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
-                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped))
-            : await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
+                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped));
+        }
+        else
+        {
+            var tree = BatchTranslator.ToTree(batch);
+            if (tree.NodeCount > _options.Limits.MaxWindowNodes)
+                return Invalid(batch, $"stacks: the window's call tree has {tree.NodeCount} nodes (distinct stack paths), over max_window_nodes ({_options.Limits.MaxWindowNodes})");
+            outcome = await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
                 batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-                batch.SamplingIntervalMs, BatchTranslator.ToEncodedTree(batch), dropped, BatchTranslator.SourcePaths(batch)));
+                batch.SamplingIntervalMs, Profiles.CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch)));
+        }
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
+    }
+
+    private GatewayMessage Invalid(Batch batch, string error)
+    {
+        _logger.LogWarning("Agent {Agent}: batch {Sequence} rejected: {Error}", _hello.AgentId, batch.Sequence, error);
+        return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
     }
 
     /// <summary>The answer to a scheduled command goes to its service's schedule history (other commands are only logged).</summary>
@@ -134,11 +172,23 @@ public sealed class AgentSession
         }
     }
 
-    private async Task AttachAsync(string service)
+    /// <summary>Attaches to the service's host grain; returns why not when the service or the fleet is full (nothing registered then).</summary>
+    private async Task<string?> AttachAsync(string service)
     {
         var host = HostGrain(service);
-        if (_services.Add(service)) await host.RegisterAgentAsync(_registration);
+        if (!_services.Contains(service))
+        {
+            if (await _grains.GetGrain<IServiceGrain>(service).AddHostAsync(_hello.Host) is { } refused)
+            {
+                _logger.LogWarning("Agent {Agent}: {Reason}", _hello.AgentId, refused);
+                _refused[service] = refused;
+                return refused;
+            }
+            _services.Add(service);
+            await host.RegisterAgentAsync(_registration);
+        }
         await host.AttachAgentAsync(_reference!);
+        return null;
     }
 
     private async Task ReattachLoopAsync(PeriodicTimer timer, CancellationToken ct)
@@ -187,7 +237,7 @@ public sealed class AgentSession
     public static string DeliveryAgentId(string agentId, ulong spoolEpoch) =>
         spoolEpoch == 0 ? agentId : $"{agentId}#{spoolEpoch:x16}";
 
-    private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
+        private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
 
     private static GatewayMessage Rejected(ulong sequence, StatusCode code, string message) =>
         new() { Rejected = new BatchRejected { Sequence = sequence, Code = (int)code, Message = message } };

@@ -37,6 +37,7 @@ public static class HeapSnapshotValidator
             if (r.Name.Length == 0) return $"heap_snapshot.type_rows[{i}].name is required";
             if (r.Name.Length > limits.MaxStringLength) return $"heap_snapshot.type_rows[{i}].name is longer than max_string_length ({limits.MaxStringLength})";
             if (r.LiveBytes < 0 || r.Objects < 0 || r.RetainedBytes < 0) return $"heap_snapshot.type_rows[{i}] has a negative figure";
+            if (r.LiveBytes > long.MaxValue - bytes) return $"heap_snapshot.type_rows[{i}].live_bytes: the rows' sum overflows";
             bytes += r.LiveBytes;
         }
         if (bytes > s.LiveBytes) return $"heap_snapshot: the type rows and other_bytes add up to {bytes}, more than live_bytes ({s.LiveBytes})";

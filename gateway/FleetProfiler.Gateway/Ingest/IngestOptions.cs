@@ -13,6 +13,12 @@ public sealed class IngestOptions
     /// <summary>How long a new stream may take to send its hello; a silent stream is ended (DEADLINE_EXCEEDED) instead of held open.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Agent streams one agent id may hold open at once; one more is refused (RESOURCE_EXHAUSTED) after its hello.</summary>
+    public int MaxStreamsPerAgent { get; set; } = 4;
+
+    /// <summary>Agent streams this gateway serves at once; one more is refused (RESOURCE_EXHAUSTED) before its hello is read.</summary>
+    public int MaxStreams { get; set; } = 10_000;
+
     /// <summary>
     /// Fault injection for crash tests, never for production: the batch with this sequence is applied (durably stored)
     /// and its ack is not sent, so a test can kill the platform between the two deterministically.
@@ -23,6 +29,7 @@ public sealed class IngestOptions
     {
         if (MaxHelloServices <= 0) throw new StartupException($"{Section}:MaxHelloServices must be positive.");
         if (HelloTimeout <= TimeSpan.Zero) throw new StartupException($"{Section}:HelloTimeout must be positive.");
+        if (MaxStreamsPerAgent <= 0 || MaxStreams <= 0) throw new StartupException($"{Section}:MaxStreamsPerAgent and MaxStreams must be positive.");
         Limits.Validate();
     }
 }
@@ -39,10 +46,29 @@ public sealed class BatchLimits
     /// <summary>Longest window accepted.</summary>
     public TimeSpan MaxWindow { get; set; } = BatchLimitDefaults.MaxWindow;
 
+    /// <summary>Oldest window accepted (its start): the raw-window retention (FleetProfiler:Profiles:WindowRetention), past which it would be deleted unread.</summary>
+    public TimeSpan MaxWindowAge { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>How far a window's end may lie after the gateway's clock (agent clocks drift).</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Most a batch's samples may add up to in any one value (cpu, wall, alloc bytes and count, in-use): 2⁴⁷, about
+    /// 1.4·10¹⁴ (140 TB allocated in one window), so 65,536 maximal windows still sum without overflowing a long.
+    /// </summary>
+    public long MaxValueSum { get; set; } = 1L << 47;
+
+    /// <summary>Most call-tree nodes (distinct stack paths) one window may translate to; a larger window is rejected.</summary>
+    public int MaxWindowNodes { get; set; } = 1_000_000;
+
     public void Validate()
     {
-        if (MaxBatchBytes <= 0 || MaxStrings <= 0 || MaxStringLength <= 0 || MaxFramesPerStack <= 0 || MaxStacks <= 0 || MaxSamples <= 0 || MaxWindow <= TimeSpan.Zero)
+        if (MaxBatchBytes <= 0 || MaxStrings <= 0 || MaxStringLength <= 0 || MaxFramesPerStack <= 0 || MaxStacks <= 0 || MaxSamples <= 0 || MaxWindow <= TimeSpan.Zero
+            || MaxWindowAge <= TimeSpan.Zero || MaxClockSkew < TimeSpan.Zero || MaxValueSum <= 0 || MaxWindowNodes <= 0)
+        {
             throw new StartupException($"{IngestOptions.Section}:Limits: every limit must be positive.");
+        }
+
         if (MaxBatchBytes > IngestLimits.TransportMaxMessageBytes)
             throw new StartupException($"{IngestOptions.Section}:Limits:MaxBatchBytes: at most {IngestLimits.TransportMaxMessageBytes}.");
     }

@@ -12,14 +12,18 @@ namespace FleetProfiler.Gateway.Ingest;
 public sealed class IngestService(
     IGrainFactory grains,
     IngestOptions options,
+    AgentStreams streams,
+    TimeProvider clock,
     ILogger<IngestService> logger) : Protocol.V1.Ingest.IngestBase
 {
     public override async Task Connect(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context)
     {
         var grant = AgentGrant.Of(context.GetHttpContext().User)
             ?? throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "an agent key is required"));
+        using var total = streams.EnterTotal();
         var hello = await ReadHelloAsync(requests, grant, context.CancellationToken);
-        await new AgentSession(grains, options, logger, hello, grant).RunAsync(requests, responses, context.CancellationToken);
+        using var own = streams.EnterAgent(hello.AgentId);
+        await new AgentSession(grains, options, clock, logger, hello, grant).RunAsync(requests, responses, context.CancellationToken);
     }
 
     /// <summary>The first message, within the hello deadline: a hello for the agent id and a host the key was issued for.</summary>
@@ -41,6 +45,12 @@ public sealed class IngestService(
         if (requests.Current.BodyCase != AgentMessage.BodyOneofCase.Hello)
             throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "the first message must be a hello"));
         var hello = requests.Current.Hello;
+        // The hello's names are stored (host state) and logged: bounded like a batch's strings.
+        foreach (var (field, value) in new[] { ("agent_id", hello.AgentId), ("host", hello.Host), ("agent_version", hello.AgentVersion) })
+        {
+            if (value.Length > options.Limits.MaxStringLength)
+                throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{field} is longer than max_string_length ({options.Limits.MaxStringLength})"));
+        }
         if (hello.Services.Count > options.MaxHelloServices)
         {
             throw new RpcException(new Grpc.Core.Status(StatusCode.ResourceExhausted,

@@ -9,8 +9,8 @@ public interface IFleetGrain : IGrainWithStringKey
     /// <summary>The key of the one fleet directory.</summary>
     const string Key = "fleet";
 
-    /// <summary>Adds a service (idempotent).</summary>
-    Task AddServiceAsync(string service);
+    /// <summary>Adds a service (idempotent); false when the fleet already has its most services (FleetProfiler:Profiles:MaxServices).</summary>
+    Task<bool> AddServiceAsync(string service);
 
     /// <summary>The services that have reported, sorted.</summary>
     Task<IReadOnlyList<string>> GetServicesAsync();

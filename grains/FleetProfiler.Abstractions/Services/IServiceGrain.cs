@@ -6,8 +6,11 @@ namespace FleetProfiler.Abstractions.Services;
 /// </summary>
 public interface IServiceGrain : IGrainWithStringKey
 {
-    /// <summary>Adds a host to the service's host list (idempotent).</summary>
-    Task AddHostAsync(string host);
+    /// <summary>
+    /// Adds a host to the service's host list (idempotent). Returns null when the host is listed, else why it is not:
+    /// the service has its most hosts, or the fleet its most services (FleetProfiler:Profiles:MaxHostsPerService, MaxServices).
+    /// </summary>
+    Task<string?> AddHostAsync(string host);
 
     /// <summary>The names of the service's hosts, sorted.</summary>
     Task<IReadOnlyList<string>> GetHostsAsync();

@@ -37,7 +37,7 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
         if (periodCount > EndpointUsage.MaxPeriods)
             throw new ArgumentException($"range: {periodCount} periods, over {EndpointUsage.MaxPeriods}; ask for a shorter range", nameof(range));
 
-        var read = await store.ReadRangeAsync(service, null, plan.Parts, MaxWindows, ct);
+        var read = await store.ReadRangeAsync(service, null, plan.Parts, Math.Min(MaxWindows, options.MaxQueryWindows), ct);
         var covered = new TimeRange(plan.Parts[0].From, plan.Parts[^1].To);
         var rows = await store.ReadRouteMinutesAsync(service, covered.From, covered.To, ct);
 

@@ -3,12 +3,22 @@ using FleetProfiler.Abstractions.Fleet;
 namespace FleetProfiler.Grains.Fleet;
 
 public sealed class FleetGrain(
-    [PersistentState("fleet", StorageNames.Fleet)] IPersistentState<FleetState> state) : Grain, IFleetGrain
+    [PersistentState("fleet", StorageNames.Fleet)] IPersistentState<FleetState> state,
+    Profiles.ProfileStoreOptions options,
+    ILogger<FleetGrain> logger) : Grain, IFleetGrain
 {
-    public async Task AddServiceAsync(string service)
+    public async Task<bool> AddServiceAsync(string service)
     {
-        if (!state.State.Services.Add(service)) return;
+        var services = state.State.Services;
+        if (services.Contains(service)) return true;
+        if (services.Count >= options.MaxServices)
+        {
+            logger.LogWarning("The fleet already has {Max} services ({Section}:MaxServices); service {Service} is refused", options.MaxServices, Profiles.ProfileStoreOptions.Section, service);
+            return false;
+        }
+        services.Add(service);
         await state.WriteStateAsync();
+        return true;
     }
 
     public Task<IReadOnlyList<string>> GetServicesAsync() =>

@@ -25,7 +25,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         // Keeping every endpoint's root and selecting one endpoint exclude each other: refuse rather than ignore the endpoint.
         if (keepEndpoints && endpoint is not null) throw new ArgumentException("keepEndpoints reads every endpoint; it cannot be combined with an endpoint", nameof(keepEndpoints));
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options);
-        var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
+        // The silo's own bound wins over the caller's: raw windows are the unbounded part of a read.
+        var read = await store.ReadRangeAsync(service, host, plan.Parts, Math.Min(maxWindows, options.MaxQueryWindows), ct);
         var merged = new CallTree();
         double intervalSum = 0;
         var intervalWeight = 0;
@@ -34,12 +35,14 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         {
             var tree = Decode(b);
             lock (tree) merged.MergeFrom(tree, GaugeMerge.Peak);
+            BoundMerge(merged);
             windows += b.Windows;
             if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
         }
         foreach (var w in read.Windows)
         {
             merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Peak);
+            BoundMerge(merged);
             windows++;
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }
@@ -58,7 +61,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     {
         var coarsest = step >= TimeSpan.FromDays(1) ? BucketLevel.Day : step >= TimeSpan.FromHours(1) ? BucketLevel.Hour : BucketLevel.Minute;
         var plan = QueryPlan.For(from, to, host is not null, clock.GetUtcNow(), options, coarsest);
-        var read = await store.ReadRangeAsync(service, host, plan.Parts, maxWindows, ct);
+        var read = await store.ReadRangeAsync(service, host, plan.Parts, Math.Min(maxWindows, options.MaxQueryWindows), ct);
         var slots = new TimelineSlots(plan.Parts[0].From, plan.Parts[^1].To, step);
         var levelRead = read.Buckets.Count == 0 ? "raw" : read.Buckets.Max(b => b.Level).ToString().ToLowerInvariant();
         foreach (var b in read.Buckets)
@@ -75,6 +78,15 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     private static SampleValues TotalOf(CallTree tree, string? endpoint) =>
         endpoint is null ? tree.Total
         : tree.EndpointTotals().FirstOrDefault(e => e.Endpoint == endpoint)?.Values ?? SampleValues.Zero;
+
+    /// <summary>
+    /// Keeps a merge in progress within twice the query node cap: pruning folds the smallest subtrees into "[other]"
+    /// with totals exact, so memory stays bounded however many distinct stacks the windows bring.
+    /// </summary>
+    private void BoundMerge(CallTree merged)
+    {
+        if (merged.NodeCount > 2L * options.QueryNodes) merged.Prune(options.QueryNodes);
+    }
 
     /// <summary>
     /// The decoded tree of a bucket, from the cache when its window count has not changed. Shared with other readers:

@@ -24,6 +24,18 @@ public sealed class ProfileStoreOptions
     public int HourNodes { get; set; } = 30_000;
     public int DayNodes { get; set; } = 100_000;
 
+    /// <summary>Services the fleet directory lists; a new service beyond them is refused (its agents' batches are rejected RESOURCE_EXHAUSTED).</summary>
+    public int MaxServices { get; set; } = 10_000;
+
+    /// <summary>Hosts one service lists; a new host beyond them is refused (its agent's batches for that service are rejected RESOURCE_EXHAUSTED).</summary>
+    public int MaxHostsPerService { get; set; } = 20_000;
+
+    /// <summary>
+    /// Raw windows one query merges at most (a host-level query of recent minutes reads windows, not buckets); beyond them
+    /// the newest are kept, the result says <c>truncated</c>, and memory stays bounded.
+    /// </summary>
+    public int MaxQueryWindows { get; set; } = 10_000;
+
     /// <summary>Node cap of a merged query result before rendering.</summary>
     public int QueryNodes { get; set; } = 200_000;
 
@@ -63,6 +75,7 @@ public sealed class ProfileStoreOptions
             yield return $"{Section}: every retention must be positive";
         if (MinuteNodes < 100 || HourNodes < 100 || DayNodes < 100 || QueryNodes < 100)
             yield return $"{Section}: node caps must be at least 100";
+        if (MaxServices <= 0 || MaxHostsPerService <= 0 || MaxQueryWindows <= 0) yield return $"{Section}:MaxServices, MaxHostsPerService and MaxQueryWindows must be positive";
         if (RollupChunksPerTick <= 0) yield return $"{Section}:RollupChunksPerTick must be positive";
         if (RollupFailureThreshold <= 0) yield return $"{Section}:RollupFailureThreshold must be positive";
         if (KeepAliveDue < TimeSpan.Zero || KeepAlivePeriod <= TimeSpan.Zero) yield return $"{Section}:KeepAliveDue/KeepAlivePeriod must be positive";

@@ -10,31 +10,33 @@ namespace FleetProfiler.Grains.Services;
 public sealed class ServiceGrain(
     [PersistentState("service", StorageNames.Fleet)] IPersistentState<ServiceState> state,
     TimeProvider clock,
+    Profiles.ProfileStoreOptions options,
     ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
     /// <summary>Months of cost a service keeps (twenty years); beyond it a new month is refused, never dropped silently.</summary>
     internal const int MaxMonths = 240;
-    /// <summary>Bound on the host list: beyond it new hosts are refused with a log line, never silently.</summary>
-    internal const int MaxHosts = 20_000;
     /// <summary>Endpoints whose handler file is remembered; the ones seen longest ago are forgotten first.</summary>
     internal const int MaxHandlerFiles = 10_000;
     /// <summary>Teams of a CODEOWNERS file told about the service (a file naming more is unusual; the rest learn on a cost report).</summary>
     internal const int MaxTeamsAnnounced = 1_000;
 
-    public async Task AddHostAsync(string host)
+    // Bound on the host list (ProfileStoreOptions.MaxHostsPerService): beyond it new hosts are refused with a reason, never silently.
+    public async Task<string?> AddHostAsync(string host)
     {
         var hosts = state.State.Hosts;
-        if (hosts.Contains(host)) return;
-        if (hosts.Count >= MaxHosts)
+        var service = this.GetPrimaryKeyString();
+        if (hosts.Contains(host)) return null;
+        if (hosts.Count >= options.MaxHostsPerService)
         {
-            logger.LogWarning("Service {Service} already has {Max} hosts; host {Host} is not listed", this.GetPrimaryKeyString(), MaxHosts, host);
-            return;
+            logger.LogWarning("Service {Service} already has {Max} hosts; host {Host} is refused", service, options.MaxHostsPerService, host);
+            return $"service '{service}' already has {options.MaxHostsPerService} hosts ({Profiles.ProfileStoreOptions.Section}:MaxHostsPerService); host '{host}' is refused";
         }
-        var isFirst = hosts.Count == 0;
+        // The first host brings the service into the fleet directory, which is bounded too.
+        if (hosts.Count == 0 && !await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).AddServiceAsync(service))
+            return $"the fleet already has its most services ({Profiles.ProfileStoreOptions.Section}:MaxServices = {options.MaxServices}); service '{service}' is refused";
         hosts.Add(host);
         await state.WriteStateAsync();
-        if (isFirst)
-            await GrainFactory.GetGrain<IFleetGrain>(IFleetGrain.Key).AddServiceAsync(this.GetPrimaryKeyString());
+        return null;
     }
 
     public Task<IReadOnlyList<string>> GetHostsAsync() =>

@@ -1,0 +1,83 @@
+using FleetProfiler.Protocol.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace FleetProfiler.Tests.Security;
+
+/// <summary>
+/// Issue 10 item 7 over the real stream: each hostile input is rejected INVALID_ARGUMENT naming its field, nothing of it
+/// is stored, and the same stream goes on to store the next batch.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class HostileInputTests(PlatformFixture platform)
+{
+    private static string NewService() => "hostile-" + Guid.NewGuid().ToString("N")[..8];
+    private static ulong NewSequence() => (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
+
+    public static TheoryData<string, string> Inputs => new()
+    {
+        { "future-window", "window_end" },
+        { "nanos-negative", "window_start is not normalised" },
+        { "nanos-too-large", "window_end is not normalised" },
+        { "seconds-past-9999", "window_end is not normalised" },
+        { "interval-nan", "sampling_interval_ms" },
+        { "interval-infinite", "sampling_interval_ms" },
+        { "interval-negative-infinite", "sampling_interval_ms" },
+        { "interval-absurd", "sampling_interval_ms" },
+        { "sum-overflows", "samples[0].cpu_samples" },
+        { "value-over-max-sum", "samples[0].alloc_bytes" },
+        { "line-over-int", "locations[0].line" },
+        { "route-minute-not-normalised", "route_minutes.minute is not normalised" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public async Task A_hostile_input_is_rejected_naming_the_field_stores_nothing_and_the_stream_goes_on(string input, string field)
+    {
+        var service = NewService();
+        var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
+        await using var _ = agent;
+        var bad = Hostile(input, TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;poison", 3), ("main;more", 1)));
+
+        var reply = await agent.SendBatchAsync(bad);
+
+        Assert.Equal(GatewayMessage.BodyOneofCase.Rejected, reply.BodyCase);
+        Assert.Equal((int)StatusCode.InvalidArgument, reply.Rejected.Code);
+        Assert.Equal(bad.Sequence, reply.Rejected.Sequence);
+        Assert.Contains(field, reply.Rejected.Message);
+        // The same stream stores the next batch; the rejected one left nothing behind.
+        await agent.SendAckedAsync(TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;good", 2)));
+        Assert.Equal(new Dictionary<string, long> { ["main;good"] = 2 }, await Ingest.IngestServiceTests.FoldedAsync(platform, service));
+    }
+
+    /// <summary>The batch with one hostile change.</summary>
+    internal static Batch Hostile(string input, Batch b)
+    {
+        switch (input)
+        {
+            case "future-window":
+                b.WindowStart = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1));
+                b.WindowEnd = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1).AddSeconds(10));
+                break;
+            case "nanos-negative": b.WindowStart.Nanos = -1; break;
+            case "nanos-too-large": b.WindowEnd.Nanos = 1_000_000_000; break;
+            case "seconds-past-9999": b.WindowEnd.Seconds = 253_402_300_800; break;
+            case "interval-nan": b.SamplingIntervalMs = double.NaN; break;
+            case "interval-infinite": b.SamplingIntervalMs = double.PositiveInfinity; break;
+            case "interval-negative-infinite": b.SamplingIntervalMs = double.NegativeInfinity; break;
+            case "interval-absurd": b.SamplingIntervalMs = 1e12; break;
+            case "sum-overflows":
+                b.Samples[0].CpuSamples = long.MaxValue;
+                b.Samples[1].CpuSamples = long.MaxValue;
+                break;
+            case "value-over-max-sum": b.Samples[0].AllocBytes = (1L << 47) + 1; break;
+            case "line-over-int": b.Locations[0].Line = (uint)int.MaxValue + 1; break;
+            case "route-minute-not-normalised":
+                b = new Batch { Sequence = b.Sequence, Service = b.Service, Host = b.Host, WindowStart = b.WindowStart, WindowEnd = b.WindowEnd };
+                b.RouteMinutes.Add(new RouteMinute { Minute = new Timestamp { Seconds = b.WindowStart.Seconds, Nanos = -5 }, Method = "GET", Route = "/a", Requests = 1 });
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(input), input, null);
+        }
+        return b;
+    }
+}
