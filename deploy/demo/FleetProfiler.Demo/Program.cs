@@ -2,7 +2,7 @@ using FleetProfiler.Demo;
 
 // A small service with recognisable hot spots, used to check the profiler end to end:
 // /cpu burns CPU in PrimeSieve.CountPrimes, /alloc allocates DemoRow objects in ReportBuilder.BuildRows,
-// /async mostly waits, /rare is almost never called, /stats reports allocated bytes. `--load N` (or DEMO_LOAD=N) drives it from inside.
+// /async mostly waits, /rare is almost never called, /stats reports allocated bytes; LegacyExport is never called (dead code). `--load N` (or DEMO_LOAD=N) drives it from inside.
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("FleetProfiler.Demo", LogLevel.Information);

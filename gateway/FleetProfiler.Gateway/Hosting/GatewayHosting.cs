@@ -77,6 +77,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<DeadCode.DeadCodeService>();
         builder.Services.AddSingleton<Schedules.ScheduleService>();
         builder.Services.AddSingleton<Cost.CostService>();
+        Web.WebAppHosting.AddFleetWebApp(builder);
         builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("orleans").AddCheck<RollupHealthCheck>("rollup");
         return options;
     }
@@ -99,6 +100,7 @@ public static class GatewayHosting
         app.MapGrowthHttp();
         app.MapScheduleHttp();
         app.MapCostHttp();
+        Web.WebAppHosting.MapFleetWebApp(app);
         app.MapGrpcReflectionService().RequireAuthorization(FleetPolicies.AnyKey);
         // Health stays open: load balancers and probes carry no key, and it reveals only healthy/unhealthy.
         app.MapGrpcHealthChecksService().AllowAnonymous();
@@ -118,6 +120,7 @@ public static class GatewayHosting
     {
         var scheme = o.Tls.Enabled ? "https" : "http";
         return $"gRPC gateway   {scheme}://{o.BindAddress}:{o.GrpcPort}  (HTTP/2; reflection and health on; API keys required, docs/security.md)\n" +
+            $"web app        {scheme}://{o.BindAddress}:{o.HttpPort}/app  (a browser asks for a key: any user name, the key as password)\n" +
             $"web / JSON     {scheme}://{o.BindAddress}:{o.HttpPort}/healthz  ·  flamegraph: {scheme}://{o.BindAddress}:{o.HttpPort}/api/profile?service=<name>&kind=cpu&since=15m" +
             (dashboardPath is null ? "" : $"\ndashboard      {scheme}://{o.BindAddress}:{o.HttpPort}{dashboardPath}");
     }

@@ -74,6 +74,8 @@ public sealed class SiloHosting
         if (hostGateway)
         {
             gateway = builder.AddFleetGateway(cluster.Describe());
+            // The web app links to the dashboard when it is on the same port.
+            if (silo.Dashboard.Enabled) builder.Services.AddSingleton(new FleetProfiler.Gateway.Web.DashboardLink(silo.Dashboard.Path));
         }
         else if (silo.Dashboard.Enabled)
         {

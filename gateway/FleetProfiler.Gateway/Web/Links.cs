@@ -1,0 +1,37 @@
+namespace FleetProfiler.Gateway.Web;
+
+/// <summary>
+/// The URLs of the web app's views. The query string holds the whole view state (what is selected, over which range),
+/// so a copied link shows the receiver what the sender saw.
+/// </summary>
+public static class Links
+{
+    public const string Fleet = "/app";
+
+    public static string Service(string service, string since) => Build("/app/service", ("service", service), ("since", since));
+
+    public static string Top(string service, string kind, string by, string since, string endpoint = "") =>
+        Build("/app/top", ("service", service), ("kind", kind), ("by", by), ("since", since), ("endpoint", endpoint));
+
+    public static string Endpoints(string service, string since) => Build("/app/endpoints", ("service", service), ("since", since));
+
+    public static string Endpoint(string service, string endpoint, string since) =>
+        Build("/app/endpoint", ("service", service), ("endpoint", endpoint), ("since", since));
+
+    public static string Team(string team, string since) => Build("/app/team", ("team", team), ("since", since));
+
+    public static string DeadCode(string service, string team, string since) =>
+        Build("/app/deadcode", ("service", service), ("team", team), ("since", since));
+
+    public static string DeadCodeFile(string path, string since) => Build("/app/deadcode/file", ("path", path), ("since", since));
+
+    /// <summary>The flamegraph explorer (issue 11), on the same selection and range.</summary>
+    public static string Flame(string service, string kind, string since, string endpoint = "") =>
+        Build("/app/flame", ("service", service), ("kind", kind), ("since", since), ("endpoint", endpoint));
+
+    private static string Build(string path, params (string Name, string Value)[] query)
+    {
+        var parts = query.Where(q => !string.IsNullOrEmpty(q.Value)).Select(q => q.Name + "=" + Uri.EscapeDataString(q.Value)).ToList();
+        return parts.Count == 0 ? path : path + "?" + string.Join('&', parts);
+    }
+}

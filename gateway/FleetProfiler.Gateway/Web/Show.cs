@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace FleetProfiler.Gateway.Web;
+
+/// <summary>How the pages write numbers: bytes, money, shares and ages, invariant culture, short.</summary>
+public static class Show
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string Bytes(double bytes)
+    {
+        string[] units = ["B", "KB", "MB", "GB", "TB"];
+        var i = 0;
+        while (Math.Abs(bytes) >= 1024 && i < units.Length - 1)
+        {
+            bytes /= 1024;
+            i++;
+        }
+        return bytes.ToString(i == 0 ? "0" : "0.0", Invariant) + " " + units[i];
+    }
+
+    public static string Share(double share) => (share * 100).ToString(share is > 0 and < 0.001 ? "0.00" : "0.0", Invariant) + " %";
+
+    public static string Usd(double usd) => "$" + usd.ToString(Math.Abs(usd) < 1 ? "0.0000" : "#,0.00", Invariant);
+
+    public static string Number(double value, string format = "#,0") => value.ToString(format, Invariant);
+
+    public static string Ago(DateTimeOffset then, DateTimeOffset now)
+    {
+        var d = now - then;
+        if (d < TimeSpan.FromMinutes(1)) return Math.Max(0, (int)d.TotalSeconds) + " s ago";
+        if (d < TimeSpan.FromHours(1)) return (int)d.TotalMinutes + " min ago";
+        if (d < TimeSpan.FromDays(1)) return (int)d.TotalHours + " h ago";
+        return (int)d.TotalDays + " days ago";
+    }
+
+    /// <summary>A month "2026-11" as "November 2026".</summary>
+    public static string Month(string month) =>
+        DateTime.TryParseExact(month, "yyyy-MM", Invariant, DateTimeStyles.None, out var m) ? m.ToString("MMMM yyyy", Invariant) : month;
+
+    public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant);
+}
