@@ -4,7 +4,7 @@
 --   delivery exactly-once: a resent batch finds its row and is acknowledged as a duplicate. id orders the
 --   windows for the rollup.
 -- profile_bucket: the rollup's minute/hour/day merges per service (host = '') and per host (hour, day).
--- profile_rollup: the rollup's watermark (every window with id <= watermark is in the buckets).
+-- profile_rollup: the rollup's watermark (see 12-rollup-queue.sql: the queue, not the ids, says what is compacted).
 
 CREATE TABLE IF NOT EXISTS profile_window
 (

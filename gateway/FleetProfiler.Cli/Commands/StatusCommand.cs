@@ -62,7 +62,8 @@ public sealed class StatusCommand : ToolCommand
         }
         var lastOk = r.LastSuccessAt?.ToDateTimeOffset() is { } ok ? $"last success {Formatting.Time(ok)} ({Formatting.Ago(ok, context.Now)})" : "no successful run yet";
         var line = $"rollup   {(r.Healthy ? "healthy" : "UNHEALTHY")}: {lastOk}, {r.ConsecutiveFailures} failure(s) in a row, " +
-                   $"watermark {r.Watermark}, {Formatting.Count(r.WindowsCompacted)} window(s) compacted and {Formatting.Count(r.ExpiredRowsDeleted)} expired row(s) deleted since {Formatting.Time(r.ActiveSince.ToDateTimeOffset())}";
+                   $"watermark {r.Watermark}, {Formatting.Count(r.WindowsCompacted)} window(s) compacted and {Formatting.Count(r.ExpiredRowsDeleted)} expired row(s) deleted since {Formatting.Time(r.ActiveSince.ToDateTimeOffset())}" +
+                   (r.QuarantinedRows > 0 ? $"; {Formatting.Count(r.QuarantinedRows)} undecodable row(s) in quarantine (see the silo log)" : "");
         await context.Console.Out.WriteLineAsync(line);
         if (r.Healthy) return ExitCodes.Ok;
         await context.Console.Error.WriteLineAsync($"fleetprofiler: the rollup failed {r.ConsecutiveFailures} runs in a row (threshold {r.FailureThreshold}); last error: {r.LastError}");

@@ -75,6 +75,7 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
             WindowsCompacted = h.WindowsCompacted,
             ExpiredRowsDeleted = h.ExpiredRowsDeleted,
             ActiveSince = Timestamp.FromDateTimeOffset(h.ActiveSince),
+            QuarantinedRows = h.QuarantinedRows,
         };
         if (h.LastSuccessAt is { } ok) s.LastSuccessAt = Timestamp.FromDateTimeOffset(ok);
         if (h.LastFailureAt is { } failed) s.LastFailureAt = Timestamp.FromDateTimeOffset(failed);

@@ -12,7 +12,7 @@ public interface IProfileRollupGrain : IGrainWithStringKey
     /// <summary>Activates the rollup and its keep-alive reminder (idempotent; the silo calls it at start).</summary>
     Task EnsureRunningAsync();
 
-    /// <summary>Compacts now, until every window received before the grace period is in the buckets.</summary>
+    /// <summary>Compacts now, until every window committed before the run is in the buckets (or quarantined).</summary>
     Task<RollupSummary> CompactNowAsync();
 
     /// <summary>How the rollup's runs have gone: last success, consecutive failures and the last error.</summary>
@@ -31,6 +31,7 @@ public sealed record RollupSummary(
 /// How the rollup's runs (timer ticks and <see cref="IProfileRollupGrain.CompactNowAsync"/>) have gone since the
 /// rollup activated. <see cref="Healthy"/> is false once <see cref="ConsecutiveFailures"/> reaches
 /// <see cref="FailureThreshold"/>: buckets stop growing and retention stops deleting until the cause is fixed.
+/// <see cref="QuarantinedRows"/> counts stored rows the rollup could not decode and set aside (table profile_quarantine).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record RollupHealth(
@@ -44,7 +45,8 @@ public sealed record RollupHealth(
     [property: Id(7)] long WindowsCompacted,
     [property: Id(8)] long ExpiredRowsDeleted,
     [property: Id(9)] int FailureThreshold,
-    [property: Id(10)] DateTimeOffset? LastKeepAliveReminderAt)
+    [property: Id(10)] DateTimeOffset? LastKeepAliveReminderAt,
+    [property: Id(11)] long QuarantinedRows = 0)
 {
     /// <summary>False once the rollup failed <see cref="FailureThreshold"/> runs in a row.</summary>
     public bool Healthy => ConsecutiveFailures < FailureThreshold;

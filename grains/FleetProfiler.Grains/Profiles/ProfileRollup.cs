@@ -4,9 +4,12 @@ using FleetProfiler.Profiles;
 namespace FleetProfiler.Grains.Profiles;
 
 /// <summary>
-/// Compacts raw windows into buckets: each window, once, in id order behind a watermark, is merged into its
-/// service's minute, hour and day buckets and its host's hour bucket (a host's minutes are its raw windows). Merging is associative and commutative, so a day bucket equals the merge of its minutes
-/// whatever order windows arrive in, late ones included. Buckets and watermark move in one transaction.
+/// Compacts raw windows into buckets: each queued window, once, is merged into its service's minute, hour and day
+/// buckets and its host's hour bucket (a host's minutes are its raw windows). Merging is associative and commutative,
+/// so a day bucket equals the merge of its minutes whatever order windows arrive in, late ones included. Buckets, the
+/// queue and the watermark move in one transaction, which is a compare-and-set on the watermark read before the
+/// chunk: two rollups at once (a duplicate activation) never both commit the same windows. A row that cannot be
+/// decoded is quarantined and the rollup goes on.
 /// </summary>
 public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions options, TimeProvider clock, ILogger<ProfileRollup> logger)
 {
@@ -16,23 +19,30 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour];
 
     /// <summary>
-    /// Compacts until no window older than the grace period is left, or after <paramref name="maxChunks"/> chunks
-    /// (so that under sustained ingest a run still ends, logs and applies retention); returns what it did.
+    /// Compacts until the queue is empty, or after <paramref name="maxChunks"/> chunks (so that under sustained
+    /// ingest a run still ends, logs and applies retention); returns what it did.
     /// </summary>
     public async Task<RollupResult> RunAsync(CancellationToken ct = default, int maxChunks = int.MaxValue)
     {
         var chunks = 0;
         var watermark = await store.GetWatermarkAsync(ct);
-        var windows = 0;
-        var buckets = 0;
+        int windows = 0, buckets = 0, quarantined = 0, conflicts = 0;
         while (chunks++ < maxChunks)
         {
-            var chunk = await store.ReadUncompactedAsync(watermark, clock.GetUtcNow() - options.RollupGrace, options.RollupChunk, ct);
+            // The watermark was read before the chunk: if another rollup commits in between, our commit fails whole.
+            var chunk = await store.ReadUncompactedAsync(options.RollupChunk, ct);
             if (chunk.Count == 0) break;
             var deltas = new Dictionary<(BucketLevel Level, string Service, string Host, DateTimeOffset Start), Delta>();
+            var compacted = new List<long>(chunk.Count);
+            var quarantine = new List<QuarantinedRow>();
             foreach (var w in chunk)
             {
-                var tree = CallTreeCodec.Deserialize(w.Tree);
+                if (Decode(w.Tree, out var error) is not { } tree)
+                {
+                    quarantine.Add(new QuarantinedRow(w.Id, w.Service, w.Host, $"window {w.Id} of agent {w.AgentId} sequence {w.Sequence}", error, w.Tree));
+                    continue;
+                }
+                compacted.Add(w.Id);
                 foreach (var level in ServiceLevels) Add(deltas, (level, w.Service, "", level.Floor(w.Start)), tree, w.SamplingIntervalMs);
                 foreach (var level in HostLevels) Add(deltas, (level, w.Service, w.Host, level.Floor(w.Start)), tree, w.SamplingIntervalMs);
             }
@@ -47,28 +57,65 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 if (existing.Count == 1)
                 {
                     var old = existing[0];
-                    var oldTree = CallTreeCodec.Deserialize(old.Tree);
-                    interval.AddBucket(old.SamplingIntervalMs, oldTree.Total.CpuSamples, old.Windows);
-                    oldTree.MergeFrom(merged, GaugeMerge.Peak);
-                    merged = oldTree;
-                    count += old.Windows;
+                    if (Decode(old.Tree, out var error) is { } oldTree)
+                    {
+                        interval.AddBucket(old.SamplingIntervalMs, oldTree.Total.CpuSamples, old.Windows);
+                        oldTree.MergeFrom(merged, GaugeMerge.Peak);
+                        merged = oldTree;
+                        count += old.Windows;
+                    }
+                    else
+                    {
+                        // Its windows cannot be recovered from it; the bucket starts over from this chunk's windows.
+                        quarantine.Add(new QuarantinedRow(null, old.Service, old.Host, $"{old.Level.ToString().ToLowerInvariant()} bucket {old.Start:O} of {old.Windows} window(s)", error, old.Tree));
+                    }
                 }
                 var cap = options.NodesFor(key.Level);
                 if (merged.NodeCount > cap) merged.Prune(cap);
                 upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, CallTreeCodec.Serialize(merged)));
             }
-            var newWatermark = chunk[^1].Id;
-            await store.CommitRollupAsync(upserts, newWatermark, ct);
-            watermark = newWatermark;
-            windows += chunk.Count;
+
+            if (await store.CommitRollupAsync(new RollupCommit(watermark, upserts, compacted, quarantine), ct) is not { } moved)
+            {
+                // Another rollup committed since we read the watermark: nothing of ours was written; redo from the queue.
+                conflicts++;
+                logger.LogWarning("Rollup chunk of {Windows} window(s) not committed: another rollup moved the watermark past {Watermark} first; reading the queue again", chunk.Count, watermark);
+                watermark = await store.GetWatermarkAsync(ct);
+                continue;
+            }
+            foreach (var q in quarantine)
+                logger.LogError("Rollup quarantined {Row} of service {Service} host {Host}: {Reason}. The rollup goes on without it; the row is kept in profile_quarantine", q.Row, q.Service, q.Host, q.Reason);
+            watermark = moved;
+            windows += compacted.Count;
             buckets += upserts.Count;
+            quarantined += quarantine.Count;
         }
 
         var now = clock.GetUtcNow();
         var expired = await store.DeleteExpiredAsync(now - options.WindowRetention, now - options.MinuteRetention, now - options.HourRetention, now - options.DayRetention, ct);
-        if (windows > 0 || expired > 0)
-            logger.LogInformation("Rollup compacted {Windows} window(s) into {Buckets} bucket write(s), watermark {Watermark}; {Expired} expired row(s) deleted", windows, buckets, watermark, expired);
-        return new RollupResult(windows, buckets, watermark, expired);
+        if (windows > 0 || expired > 0 || quarantined > 0 || conflicts > 0)
+        {
+            logger.LogInformation("Rollup compacted {Windows} window(s) into {Buckets} bucket write(s), watermark {Watermark}; {Quarantined} row(s) quarantined, {Conflicts} chunk(s) lost to another rollup; {Expired} expired row(s) deleted",
+                windows, buckets, watermark, quarantined, conflicts, expired);
+        }
+
+        var quarantinedTotal = await store.CountQuarantinedAsync(ct);
+        return new RollupResult(windows, buckets, watermark, expired, quarantined, conflicts, quarantinedTotal);
+    }
+
+    /// <summary>The decoded tree, or null with the reason when the stored bytes are not a call tree.</summary>
+    private static CallTree? Decode(byte[] data, out string error)
+    {
+        try
+        {
+            error = "";
+            return CallTreeCodec.Deserialize(data);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = $"{e.GetType().Name}: {e.Message}";
+            return null;
+        }
     }
 
     private static void Add(Dictionary<(BucketLevel, string, string, DateTimeOffset), Delta> deltas, (BucketLevel, string, string, DateTimeOffset) key, CallTree tree, double interval)
@@ -118,5 +165,8 @@ public sealed class BucketInterval
     }
 }
 
-/// <summary>What one rollup run did.</summary>
-public sealed record RollupResult(int Windows, int BucketWrites, long Watermark, int ExpiredRows);
+/// <summary>
+/// What one rollup run did: windows compacted, bucket writes, the watermark reached, expired rows deleted, rows
+/// quarantined, chunks not committed because another rollup committed first, and the rows in quarantine now.
+/// </summary>
+public sealed record RollupResult(int Windows, int BucketWrites, long Watermark, int ExpiredRows, int Quarantined, int Conflicts, long QuarantinedTotal);

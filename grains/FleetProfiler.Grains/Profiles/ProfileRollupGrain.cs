@@ -16,7 +16,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
     private DateTimeOffset? _lastSuccess, _lastFailure, _lastReminder;
     private int _consecutiveFailures;
     private string? _lastError;
-    private long _watermark, _runs, _windows, _expired;
+    private long _watermark, _runs, _windows, _expired, _quarantined;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +36,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
 
     public Task<RollupHealth> GetHealthAsync() => Task.FromResult(new RollupHealth(
         _activeSince, _lastSuccess, _lastFailure, _consecutiveFailures, _lastError, _watermark, _runs, _windows, _expired,
-        options.RollupFailureThreshold, _lastReminder));
+        options.RollupFailureThreshold, _lastReminder, _quarantined));
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -68,6 +68,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
             _runs++;
             _windows += r.Windows;
             _expired += r.ExpiredRows;
+            _quarantined = r.QuarantinedTotal;
             return r;
         }
         catch (Exception e) when (e is not OperationCanceledException)

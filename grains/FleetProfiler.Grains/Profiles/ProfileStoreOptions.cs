@@ -8,9 +8,6 @@ public sealed class ProfileStoreOptions
     /// <summary>How often the rollup compacts new windows into buckets.</summary>
     public TimeSpan RollupPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Windows received more recently than this wait for the next run (PostgreSQL hands out ids before commit).</summary>
-    public TimeSpan RollupGrace { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Windows compacted per store transaction.</summary>
     public int RollupChunk { get; set; } = 200;
 
@@ -69,7 +66,6 @@ public sealed class ProfileStoreOptions
     public IEnumerable<string> Validate()
     {
         if (RollupPeriod <= TimeSpan.Zero) yield return $"{Section}:RollupPeriod must be positive";
-        if (RollupGrace < TimeSpan.Zero) yield return $"{Section}:RollupGrace must not be negative";
         if (RollupChunk <= 0) yield return $"{Section}:RollupChunk must be positive";
         if (WindowRetention <= TimeSpan.Zero || MinuteRetention <= TimeSpan.Zero || HourRetention <= TimeSpan.Zero || DayRetention <= TimeSpan.Zero)
             yield return $"{Section}: every retention must be positive";

@@ -5,39 +5,48 @@ namespace FleetProfiler.Grains.Storage;
 
 /// <summary>
 /// Where profiles live beside grain state: SQLite in single-node mode, PostgreSQL in cluster mode.
-/// Raw windows are append-only and keyed by (agent, sequence), which makes delivery exactly-once; the rollup
-/// compacts them, in id order behind a watermark, into minute/hour/day buckets. A window belongs to the
-/// bucket its start falls in.
+/// Raw windows are append-only and keyed by (agent, sequence), which makes delivery exactly-once. Storing a window
+/// also queues it for the rollup, in the same transaction; the rollup compacts queued windows into minute/hour/day
+/// buckets and takes them off the queue in the transaction that writes the buckets, so it consumes exactly the
+/// committed windows whatever order their transactions commit in. A window belongs to the bucket its start falls in.
 /// </summary>
 public interface IProfileStore
 {
     /// <summary>Stores a window unless one with the same agent and sequence is stored; false for such a duplicate.</summary>
     Task<bool> TryAddWindowAsync(StoredWindow window, CancellationToken ct = default);
 
-    /// <summary>
-    /// Windows of a service (or one host) starting in [from, to), oldest first, at most <paramref name="limit"/>;
-    /// with <paramref name="afterId"/>, only those the rollup has not compacted yet.
-    /// </summary>
-    Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default);
+    /// <summary>Windows of a service (or one host) starting in [from, to), oldest first, at most <paramref name="limit"/>; quarantined ones left out.</summary>
+    Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default);
 
-    /// <summary>The next windows to compact: ids above the watermark, in id order, received before <paramref name="receivedBefore"/>.</summary>
-    Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default);
+    /// <summary>The next windows to compact: at most <paramref name="limit"/> queued (committed, not yet compacted) windows, in id order.</summary>
+    Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(int limit, CancellationToken ct = default);
 
     /// <summary>Buckets of one level for a service (host "" = the whole service) starting in [from, to).</summary>
     Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
 
     /// <summary>
     /// Everything a query plan needs, read in one snapshot so that no window is counted both in a bucket and as
-    /// not yet compacted: for each bucket part the buckets and the windows above the watermark, for each raw part
-    /// all windows. At most <paramref name="maxWindows"/> raw windows are read; <see cref="RangeRead.Truncated"/> says so.
+    /// not yet compacted: for each bucket part the buckets and the windows still queued for the rollup, for each raw
+    /// part all windows but quarantined ones. At most <paramref name="maxWindows"/> raw windows are read; <see cref="RangeRead.Truncated"/> says so.
     /// </summary>
     Task<RangeRead> ReadRangeAsync(string service, string? host, IReadOnlyList<RangePart> parts, int maxWindows, CancellationToken ct = default);
 
-    /// <summary>The rollup's watermark: every window with an id at or below it is in the buckets.</summary>
+    /// <summary>
+    /// The rollup's watermark: how many windows it has taken off the queue so far (it only grows). Every commit names
+    /// the watermark it read, so it is also the version that makes <see cref="CommitRollupAsync"/> a compare-and-set.
+    /// </summary>
     Task<long> GetWatermarkAsync(CancellationToken ct = default);
 
-    /// <summary>Writes buckets (replacing same-key rows) and moves the watermark, in one transaction.</summary>
-    Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default);
+    /// <summary>
+    /// In one transaction, only if the watermark still equals <see cref="RollupCommit.ReadWatermark"/>: writes the
+    /// buckets (replacing same-key rows), takes the compacted and quarantined windows off the queue, stores the
+    /// quarantined rows and moves the watermark on by the windows taken. Returns the new watermark, or null (and
+    /// changes nothing) when another rollup committed since the watermark was read.
+    /// </summary>
+    Task<long?> CommitRollupAsync(RollupCommit commit, CancellationToken ct = default);
+
+    /// <summary>Rows the rollup could not decode and set aside (see <see cref="QuarantinedRow"/>), still kept.</summary>
+    Task<long> CountQuarantinedAsync(CancellationToken ct = default);
 
     /// <summary>
     /// Stores one batch of route minutes of a service on a host unless a batch with the same agent and sequence is
@@ -54,7 +63,10 @@ public interface IProfileStore
     /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
     Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
 
-    /// <summary>Deletes windows and buckets older than their level's retention (route minutes with the minute buckets); returns rows deleted.</summary>
+    /// <summary>
+    /// Deletes windows (only those no longer queued) and buckets older than their level's retention (route minutes with
+    /// the minute buckets, quarantined rows with the day buckets); returns rows deleted.
+    /// </summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default);
 }
 
@@ -77,6 +89,23 @@ public sealed record StoredWindow(
     byte[] Tree,
     long Id = 0,
     IReadOnlyList<SourcePath>? SourcePaths = null);
+
+/// <summary>
+/// One chunk of the rollup's work: the watermark it read before reading the chunk, the merged buckets, the ids of the
+/// windows merged into them and the rows it could not decode.
+/// </summary>
+public sealed record RollupCommit(long ReadWatermark, IReadOnlyList<StoredBucket> Buckets, IReadOnlyList<long> Compacted, IReadOnlyList<QuarantinedRow> Quarantined)
+{
+    /// <summary>Queued windows this commit takes off the queue: compacted and quarantined ones.</summary>
+    public IReadOnlyList<long> Consumed => [.. Compacted, .. Quarantined.Where(q => q.WindowId is not null).Select(q => q.WindowId!.Value)];
+}
+
+/// <summary>
+/// A stored row the rollup could not decode, set aside with a copy of its payload so that the rollup and retention go
+/// on: a window (<see cref="WindowId"/> set; it leaves the queue and queries skip it) or a bucket (replaced by the
+/// windows merged into it from then on). <see cref="Row"/> names it for people (agent and sequence, or level and start).
+/// </summary>
+public sealed record QuarantinedRow(long? WindowId, string Service, string Host, string Row, string Reason, byte[] Payload);
 
 /// <summary>Buckets of <see cref="Level"/> (or raw windows when null) starting in [From, To).</summary>
 public sealed record RangePart(BucketLevel? Level, DateTimeOffset From, DateTimeOffset To);

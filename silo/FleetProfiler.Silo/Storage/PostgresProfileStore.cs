@@ -4,30 +4,49 @@ using NpgsqlTypes;
 
 namespace FleetProfiler.Silo.Storage;
 
-/// <summary>The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql.</summary>
+/// <summary>
+/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql and 12-rollup-queue.sql. Identity
+/// values are handed out before commit, so ids do not arrive in commit order; the rollup therefore works from a queue
+/// whose rows are written in the window's own transaction (see <see cref="IProfileStore"/>).
+/// </summary>
 public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
     /// <summary>The tables this store needs; the silo's preflight checks them before Orleans starts.</summary>
-    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute"];
+    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute", "profile_rollup_queue", "profile_quarantine"];
 
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand("""
-            INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (agent_id, sequence) DO NOTHING
-            """);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await TryAddWindowAsync(conn, null, w, ct);
+    }
+
+    /// <summary>
+    /// Stores a window on <paramref name="conn"/> (inside <paramref name="tx"/> when given), as
+    /// <see cref="TryAddWindowAsync(StoredWindow, CancellationToken)"/> does; tests hold the transaction open to
+    /// commit a window after windows with higher ids.
+    /// </summary>
+    public static async Task<bool> TryAddWindowAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, StoredWindow w, CancellationToken ct = default)
+    {
+        // One statement, so one transaction: a committed window is queued for the rollup, an uncommitted one is in neither.
+        await using var cmd = new NpgsqlCommand("""
+            WITH w AS (
+                INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (agent_id, sequence) DO NOTHING
+                RETURNING id)
+            INSERT INTO profile_rollup_queue (window_id) SELECT id FROM w
+            """, conn, tx);
         Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, w.Tree);
         var inserted = await cmd.ExecuteNonQueryAsync(ct) == 1;
         if (inserted && w.SourcePaths is { Count: > 0 } paths)
         {
-            await using var upsert = dataSource.CreateCommand("""
+            await using var upsert = new NpgsqlCommand("""
                 INSERT INTO profile_source_path (service, path, original, seen_at)
                 SELECT $1, p, o, now() FROM unnest($2::text[], $3::text[]) AS t(p, o)
                 ON CONFLICT (service, path) DO UPDATE SET original = excluded.original, seen_at = excluded.seen_at
-                """);
+                """, conn, tx);
             Add(upsert, w.Service, paths.Select(p => p.Path).ToArray(), paths.Select(p => p.Original).ToArray());
             await upsert.ExecuteNonQueryAsync(ct);
         }
@@ -44,23 +63,18 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         return result;
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await QueryWindowsAsync(conn, null, service, host, from, to, afterId ?? 0, limit, ct);
+        return await QueryWindowsAsync(conn, null, service, host, from, to, queuedOnly: false, limit, ct);
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(int limit, CancellationToken ct = default)
     {
-        // Identity values are handed out before commit; the received_at cut-off keeps the rollup off rows whose
-        // lower-id neighbours may still be committing (see docs/profiles.md).
-        await using var cmd = dataSource.CreateCommand($"SELECT {WindowColumns}, received_at FROM profile_window WHERE id > $1 ORDER BY id LIMIT $2");
-        Add(cmd, afterId, limit);
-        var list = new List<StoredWindow>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct) && new DateTimeOffset(r.GetDateTime(12), TimeSpan.Zero) < receivedBefore)
-            list.Add(ReadWindow(r));
-        return list;
+        // Only committed queue rows are visible: a window whose transaction is still open is read by a later run.
+        await using var cmd = dataSource.CreateCommand($"SELECT {WindowColumns} FROM profile_rollup_queue q JOIN profile_window w ON w.id = q.window_id ORDER BY q.window_id LIMIT $1");
+        Add(cmd, limit);
+        return await ReadWindowRowsAsync(cmd, ct);
     }
 
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
@@ -76,9 +90,6 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // One snapshot: the rollup's commits in between are not seen.
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        long watermark;
-        await using (var cmd = new NpgsqlCommand("SELECT watermark FROM profile_rollup WHERE id = 1", conn, tx))
-            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
         var buckets = new List<StoredBucket>();
         var windows = new List<StoredWindow>();
         foreach (var part in parts)
@@ -87,7 +98,7 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
                 await QueryBucketsAsync(conn, tx, level, service, host ?? "", part.From, part.To, buckets, ct);
             var remaining = maxWindows + 1 - windows.Count;
             if (remaining <= 0) break;
-            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, part.Level is null ? 0L : watermark, remaining, ct));
+            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, queuedOnly: part.Level is not null, remaining, ct));
         }
         await tx.CommitAsync(ct);
         var truncated = windows.Count > maxWindows;
@@ -95,19 +106,25 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         return new RangeRead(buckets, windows, truncated);
     }
 
-    /// <summary>Windows of a service (or one host) starting in [from, to) with an id above <paramref name="afterId"/>.</summary>
+    /// <summary>
+    /// Windows of a service (or one host) starting in [from, to): with <paramref name="queuedOnly"/> only those still
+    /// queued for the rollup (not in the buckets yet), else all but quarantined ones.
+    /// </summary>
     private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string service, string? host,
-        DateTimeOffset from, DateTimeOffset to, long afterId, int limit, CancellationToken ct)
+        DateTimeOffset from, DateTimeOffset to, bool queuedOnly, int limit, CancellationToken ct)
     {
+        var which = queuedOnly
+            ? "EXISTS (SELECT 1 FROM profile_rollup_queue q WHERE q.window_id = w.id)"
+            : "NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)";
         await using var cmd = new NpgsqlCommand($"""
-            SELECT {WindowColumns} FROM profile_window
-            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND id > $5
+            SELECT {WindowColumns} FROM profile_window w
+            WHERE service = $1 AND ($2::text IS NULL OR host = $2) AND window_start >= $3 AND window_start < $4 AND {which}
             ORDER BY window_start, id
-            LIMIT $6
+            LIMIT $5
             """, conn, tx);
         Add(cmd, service);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        Add(cmd, from.UtcDateTime, to.UtcDateTime, afterId, limit);
+        Add(cmd, from.UtcDateTime, to.UtcDateTime, limit);
         return await ReadWindowRowsAsync(cmd, ct);
     }
 
@@ -132,12 +149,28 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    public async Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default)
+    public async Task<long?> CommitRollupAsync(RollupCommit commit, CancellationToken ct = default)
     {
+        var consumed = commit.Consumed.ToArray();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // The compare-and-set first: it locks the row, so a second rollup waits here for our commit and then finds
+        // the watermark moved (READ COMMITTED re-checks the condition on the new row) and writes nothing.
+        long? moved;
+        await using (var cas = new NpgsqlCommand("UPDATE profile_rollup SET watermark = watermark + $1 WHERE id = 1 AND watermark = $2 RETURNING watermark", conn, tx))
+        {
+            Add(cas, (long)consumed.Length, commit.ReadWatermark);
+            moved = await cas.ExecuteScalarAsync(ct) is long w ? w : null;
+        }
+        if (moved is null) return null;
+        await using (var dequeue = new NpgsqlCommand("DELETE FROM profile_rollup_queue WHERE window_id = ANY($1)", conn, tx))
+        {
+            Add(dequeue, consumed);
+            // Every window of the chunk must still be queued, or someone else took one: write nothing.
+            if (await dequeue.ExecuteNonQueryAsync(ct) != consumed.Length) return null;
+        }
         var batch = new NpgsqlBatch(conn, tx);
-        foreach (var b in buckets)
+        foreach (var b in commit.Buckets)
         {
             var c = new NpgsqlBatchCommand("""
                 INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree)
@@ -148,20 +181,36 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
                 c.Parameters.Add(new NpgsqlParameter { Value = v });
             batch.BatchCommands.Add(c);
         }
-        var mark = new NpgsqlBatchCommand("UPDATE profile_rollup SET watermark = $1 WHERE id = 1");
-        mark.Parameters.Add(new NpgsqlParameter { Value = watermark });
-        batch.BatchCommands.Add(mark);
-        await using (batch) await batch.ExecuteNonQueryAsync(ct);
+        foreach (var q in commit.Quarantined)
+        {
+            var c = new NpgsqlBatchCommand("INSERT INTO profile_quarantine (window_id, service, host, what, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)");
+            c.Parameters.Add(new NpgsqlParameter { Value = (object?)q.WindowId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            foreach (var v in new object[] { q.Service, q.Host, q.Row, q.Reason, q.Payload })
+                c.Parameters.Add(new NpgsqlParameter { Value = v });
+            batch.BatchCommands.Add(c);
+        }
+        if (batch.BatchCommands.Count > 0)
+        {
+            await using (batch) await batch.ExecuteNonQueryAsync(ct);
+        }
         await tx.CommitAsync(ct);
+        return moved;
+    }
+
+    public async Task<long> CountQuarantinedAsync(CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT count(*) FROM profile_quarantine");
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
     public async Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default)
     {
         await using var cmd = dataSource.CreateCommand("""
-            WITH w AS (DELETE FROM profile_window WHERE window_start < $1 AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1) RETURNING 1),
+            WITH w AS (DELETE FROM profile_window w WHERE window_start < $1 AND NOT EXISTS (SELECT 1 FROM profile_rollup_queue q WHERE q.window_id = w.id) RETURNING 1),
                  b AS (DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $2) OR (level = 2 AND bucket_start < $3) OR (level = 3 AND bucket_start < $4) RETURNING 1),
-                 r AS (DELETE FROM route_minute WHERE minute < $2 RETURNING 1)
-            SELECT (SELECT count(*) FROM w) + (SELECT count(*) FROM b) + (SELECT count(*) FROM r)
+                 r AS (DELETE FROM route_minute WHERE minute < $2 RETURNING 1),
+                 x AS (DELETE FROM profile_quarantine WHERE quarantined_at < $4 RETURNING 1)
+            SELECT (SELECT count(*) FROM w) + (SELECT count(*) FROM b) + (SELECT count(*) FROM r) + (SELECT count(*) FROM x)
             """);
         Add(cmd, windowsBefore.UtcDateTime, minutesBefore.UtcDateTime, hoursBefore.UtcDateTime, daysBefore.UtcDateTime);
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));

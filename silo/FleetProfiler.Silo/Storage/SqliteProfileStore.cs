@@ -24,7 +24,6 @@ public sealed partial class SqliteProfileStore : IProfileStore
         _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var conn = Open();
         using var cmd = conn.CreateCommand();
-        // A rowid table: SQLite has one writer at a time, so ids are in commit order.
         cmd.CommandText = """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS profile_window (
@@ -49,6 +48,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
             """;
         cmd.ExecuteNonQuery();
         CreateRouteMinuteTable(conn);
+        CreateQueueTables(conn);
         _ = Task.Run(WriteLoopAsync);
     }
 
@@ -91,6 +91,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
                     object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
                     results[i] = cmd.ExecuteNonQuery() == 1;
+                    if (results[i]) Enqueue(conn, tx);
                     if (results[i] && w.SourcePaths is { Count: > 0 } paths) WriteSourcePaths(conn, tx, w.Service, paths, now);
                 }
                 tx.Commit();
@@ -104,25 +105,19 @@ public sealed partial class SqliteProfileStore : IProfileStore
         }
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, long? afterId = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
     {
         await using var conn = Open();
-        return await QueryWindowsAsync(conn, null, service, host, from, to, afterId ?? 0, limit, ct);
+        return await QueryWindowsAsync(conn, null, service, host, from, to, queuedOnly: false, limit, ct);
     }
 
-    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(long afterId, DateTimeOffset receivedBefore, int limit, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(int limit, CancellationToken ct = default)
     {
         await using var conn = Open();
         await using var cmd = conn.CreateCommand();
-        cmd.CommandText = $"SELECT {WindowColumns}, received_at FROM profile_window WHERE id > $after ORDER BY id LIMIT $limit";
-        cmd.Parameters.AddWithValue("$after", afterId);
+        cmd.CommandText = $"SELECT {WindowColumns} FROM profile_rollup_queue q JOIN profile_window w ON w.id = q.window_id ORDER BY q.window_id LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", limit);
-        var list = new List<StoredWindow>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        // Only the prefix received before the cut-off: the rollup never skips an id it has not seen.
-        while (await r.ReadAsync(ct) && r.GetInt64(12) < receivedBefore.ToUnixTimeMilliseconds())
-            list.Add(ReadWindow(r));
-        return list;
+        return await ReadWindowRowsAsync(cmd, ct);
     }
 
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
@@ -138,13 +133,6 @@ public sealed partial class SqliteProfileStore : IProfileStore
         await using var conn = Open();
         // A read transaction in WAL mode is a snapshot: the rollup's commits in between are not seen.
         await using var tx = conn.BeginTransaction(deferred: true);
-        long watermark;
-        await using (var cmd = conn.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "SELECT watermark FROM profile_rollup WHERE id = 1";
-            watermark = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
-        }
         var buckets = new List<StoredBucket>();
         var windows = new List<StoredWindow>();
         foreach (var part in parts)
@@ -153,7 +141,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 await QueryBucketsAsync(conn, tx, level, service, host ?? "", part.From, part.To, buckets, ct);
             var remaining = maxWindows + 1 - windows.Count;
             if (remaining <= 0) break;
-            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, part.Level is null ? 0 : watermark, remaining, ct));
+            windows.AddRange(await QueryWindowsAsync(conn, tx, service, host, part.From, part.To, queuedOnly: part.Level is not null, remaining, ct));
         }
         await tx.CommitAsync(ct);
         var truncated = windows.Count > maxWindows;
@@ -161,15 +149,21 @@ public sealed partial class SqliteProfileStore : IProfileStore
         return new RangeRead(buckets, windows, truncated);
     }
 
-    /// <summary>Windows of a service (or one host) starting in [from, to) with an id above <paramref name="afterId"/>.</summary>
+    /// <summary>
+    /// Windows of a service (or one host) starting in [from, to): with <paramref name="queuedOnly"/> only those still
+    /// queued for the rollup (not in the buckets yet), else all but quarantined ones.
+    /// </summary>
     private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(SqliteConnection conn, SqliteTransaction? tx, string service, string? host,
-        DateTimeOffset from, DateTimeOffset to, long afterId, int limit, CancellationToken ct)
+        DateTimeOffset from, DateTimeOffset to, bool queuedOnly, int limit, CancellationToken ct)
     {
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx;
+        var which = queuedOnly
+            ? "EXISTS (SELECT 1 FROM profile_rollup_queue q WHERE q.window_id = w.id)"
+            : "NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)";
         cmd.CommandText = $"""
-            SELECT {WindowColumns} FROM profile_window
-            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND id > $after
+            SELECT {WindowColumns} FROM profile_window w
+            WHERE service = $service {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to AND {which}
             ORDER BY window_start, id
             LIMIT $limit
             """;
@@ -177,7 +171,6 @@ public sealed partial class SqliteProfileStore : IProfileStore
         if (host is not null) cmd.Parameters.AddWithValue("$host", host);
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$after", afterId);
         cmd.Parameters.AddWithValue("$limit", limit);
         return await ReadWindowRowsAsync(cmd, ct);
     }
@@ -211,10 +204,12 @@ public sealed partial class SqliteProfileStore : IProfileStore
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    public async Task CommitRollupAsync(IReadOnlyList<StoredBucket> buckets, long watermark, CancellationToken ct = default)
+    public async Task<long?> CommitRollupAsync(RollupCommit commit, CancellationToken ct = default)
     {
         await using var conn = Open();
+        // BEGIN IMMEDIATE: the write lock first, so the compare-and-set sees every other rollup's commit.
         await using var tx = conn.BeginTransaction();
+        if (await MoveWatermarkAsync(conn, tx, commit, ct) is not { } moved) return null;
         await using (var cmd = conn.CreateCommand())
         {
             cmd.Transaction = tx;
@@ -230,7 +225,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
             var windows = cmd.Parameters.Add("$windows", SqliteType.Integer);
             var interval = cmd.Parameters.Add("$interval", SqliteType.Real);
             var tree = cmd.Parameters.Add("$tree", SqliteType.Blob);
-            foreach (var b in buckets)
+            foreach (var b in commit.Buckets)
             {
                 level.Value = (int)b.Level;
                 service.Value = b.Service;
@@ -242,14 +237,9 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 await cmd.ExecuteNonQueryAsync(ct);
             }
         }
-        await using (var cmd = conn.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = "UPDATE profile_rollup SET watermark = $w WHERE id = 1";
-            cmd.Parameters.AddWithValue("$w", watermark);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
+        await QuarantineAsync(conn, tx, commit.Quarantined, ct);
         await tx.CommitAsync(ct);
+        return moved;
     }
 
     public async Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default)
@@ -258,9 +248,10 @@ public sealed partial class SqliteProfileStore : IProfileStore
         await using var cmd = conn.CreateCommand();
         // Only compacted windows go: an old window that arrives late is still rolled up first.
         cmd.CommandText = """
-            DELETE FROM profile_window WHERE window_start < $w AND id <= (SELECT watermark FROM profile_rollup WHERE id = 1);
+            DELETE FROM profile_window AS w WHERE window_start < $w AND NOT EXISTS (SELECT 1 FROM profile_rollup_queue q WHERE q.window_id = w.id);
             DELETE FROM profile_bucket WHERE (level = 1 AND bucket_start < $m) OR (level = 2 AND bucket_start < $h) OR (level = 3 AND bucket_start < $d);
             DELETE FROM route_minute WHERE minute < $m;
+            DELETE FROM profile_quarantine WHERE quarantined_at < $d;
             """;
         cmd.Parameters.AddWithValue("$w", windowsBefore.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$m", minutesBefore.ToUnixTimeMilliseconds());

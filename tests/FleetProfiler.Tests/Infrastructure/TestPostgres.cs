@@ -22,6 +22,16 @@ public static class TestPostgres
         return new ScratchDatabase(name, new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString);
     }
 
+    /// <summary>Applies every profile-store file of deploy/sql (1*.sql), in order, as create-db.sh does.</summary>
+    public static async Task ApplyProfileStoreSchemaAsync(NpgsqlDataSource source)
+    {
+        foreach (var file in Directory.GetFiles(Repo.File("deploy", "sql"), "1*.sql").Order(StringComparer.Ordinal))
+        {
+            await using var cmd = source.CreateCommand(await File.ReadAllTextAsync(file));
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
     private static async Task ExecuteAsync(string sql)
     {
         await using var conn = new NpgsqlConnection(ConnectionString);

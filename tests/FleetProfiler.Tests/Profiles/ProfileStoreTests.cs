@@ -19,7 +19,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
 
     // Yesterday, so every level is inside its retention.
     protected static readonly DateTimeOffset Day = BucketLevel.Day.Floor(DateTimeOffset.UtcNow.AddDays(-1));
-    private readonly ProfileStoreOptions _options = new() { RollupGrace = TimeSpan.Zero, RollupChunk = 7, HourPrecisionFrom = TimeSpan.FromDays(3650) };
+    private readonly ProfileStoreOptions _options = new() { RollupChunk = 7, HourPrecisionFrom = TimeSpan.FromDays(3650) };
     private IProfileStore _store = null!;
     private long _sequence;
 
@@ -267,12 +267,7 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
         // A database of its own: the watermark is global, and cluster-mode silos of other tests run a rollup.
         _database = await TestPostgres.CreateEmptyDatabaseAsync();
         _source = NpgsqlDataSource.Create(_database.ConnectionString);
-        // Every profile-store file of deploy/sql, as create-db.sh applies them.
-        foreach (var file in Directory.GetFiles(Repo.File("deploy", "sql"), "1*.sql").Order(StringComparer.Ordinal))
-        {
-            await using var cmd = _source.CreateCommand(await File.ReadAllTextAsync(file));
-            await cmd.ExecuteNonQueryAsync();
-        }
+        await TestPostgres.ApplyProfileStoreSchemaAsync(_source);
         return new PostgresProfileStore(_source);
     }
 

@@ -34,9 +34,8 @@ public sealed class RollupThroughSiloTests
                 ["Dashboard:Enabled"] = "false",
                 ["Gateway:GrpcPort"] = ports[2].ToString(),
                 ["Gateway:HttpPort"] = ports[3].ToString(),
-                // A fast timer and no grace, so that the test waits seconds; raw windows expire after an hour.
+                // A fast timer, so that the test waits seconds; raw windows expire after an hour.
                 ["Profiles:RollupPeriod"] = "00:00:01",
-                ["Profiles:RollupGrace"] = "00:00:00",
                 ["Profiles:WindowRetention"] = "01:00:00",
             };
             foreach (var (key, value) in TestKeys.AgentSettings([new AgentCredential("agent-r", "host-r", Token)]))
@@ -97,6 +96,7 @@ public sealed class RollupThroughSiloTests
         {
             await db.OpenAsync();
             Assert.Equal(starts.Count, await ScalarAsync(db, "SELECT watermark FROM profile_rollup WHERE id = 1"));
+            Assert.Equal(0, await ScalarAsync(db, "SELECT count(*) FROM profile_rollup_queue"));
             // Raw rows: only the recent windows are left.
             Assert.Equal(recent.Count, await ScalarAsync(db, "SELECT count(*) FROM profile_window"));
             Assert.Equal(recent.Min().ToUnixTimeMilliseconds(), await ScalarAsync(db, "SELECT min(window_start) FROM profile_window"));
