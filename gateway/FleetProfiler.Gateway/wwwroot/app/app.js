@@ -8,5 +8,8 @@ for (const form of document.querySelectorAll("form[data-autosubmit]")) {
   }
 }
 
+// The flamegraph explorer's module, only on its page (a component may not hold a script tag).
+if (document.getElementById("flame")) import("/app/flame.js");
+
 // Everything above ran: the page reacts to input.
 document.documentElement.dataset.ready = "true";
