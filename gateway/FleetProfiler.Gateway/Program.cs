@@ -19,12 +19,15 @@ try
     {
         client.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
         client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = connectionString; });
+        // A cluster with mutual TLS accepts only clients that present a certificate of its CA.
+        if (settings.ClusterTls.Enabled) client.UseClusterTls(settings.ClusterTls);
     });
 
     var app = builder.Build();
     app.MapFleetGateway();
     await app.StartAsync();
-    Console.WriteLine("FleetProfiler gateway (cluster mode) is up\n" + GatewayHosting.DescribeUrls(gateway, null));
+    Console.WriteLine("FleetProfiler gateway (cluster mode) is up\n" + GatewayHosting.DescribeUrls(gateway, null) +
+        (settings.ClusterTls.Enabled ? "\ncluster        mutual TLS to the silos" : "\ncluster        plaintext to the silos (no ClusterTls)"));
     await app.WaitForShutdownAsync();
     return ExitCodes.Ok;
 }

@@ -14,6 +14,9 @@ public sealed class ClusterSettings
     public string ClusterId { get; set; } = "fleetprofiler";
     public string ServiceId { get; set; } = "fleetprofiler";
 
+    /// <summary>Mutual TLS between silos and from the gateway's Orleans client (cluster mode; see docs/security.md).</summary>
+    public ClusterTlsSettings ClusterTls { get; set; } = new();
+
     public static ClusterSettings Read(IConfiguration configuration)
     {
         var s = configuration.GetSection(Section).Get<ClusterSettings>() ?? new ClusterSettings();
@@ -22,6 +25,7 @@ public sealed class ClusterSettings
             throw new StartupException($"{Section}:Mode: unknown mode '{s.Mode}'; use '{SingleNode}' or '{Cluster}'.");
         if (string.IsNullOrWhiteSpace(s.ClusterId)) throw new StartupException($"{Section}:ClusterId must not be empty.");
         if (string.IsNullOrWhiteSpace(s.ServiceId)) throw new StartupException($"{Section}:ServiceId must not be empty.");
+        s.ClusterTls.Validate();
         return s;
     }
 

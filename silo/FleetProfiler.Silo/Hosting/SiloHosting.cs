@@ -43,6 +43,8 @@ public sealed class SiloHosting
                 [.. PostgresPreflight.ClusteringKeys, .. PostgresPreflight.StorageKeys, .. PostgresPreflight.ReminderKeys], PostgresProfileStore.Tables);
         }
 
+        if (!singleNode) cluster.ClusterTls.RequireOffLoopback(IPAddress.Parse(silo.Silo.AdvertisedIP));
+
         string? dataDirectory = null;
         if (singleNode)
         {
@@ -108,6 +110,8 @@ public sealed class SiloHosting
             else
             {
                 o.ConfigureEndpoints(ip, silo.Silo.SiloPort, silo.Silo.GatewayPort);
+                // Silo-to-silo and client-to-silo connections: mutual TLS when configured (checked above off loopback).
+                if (cluster.ClusterTls.Enabled) o.UseClusterTls(cluster.ClusterTls);
                 o.UseAdoNetClustering(c => { c.Invariant = Invariant; c.ConnectionString = connectionString; });
                 o.AddAdoNetGrainStorage(StorageNames.Fleet, s => { s.Invariant = Invariant; s.ConnectionString = connectionString; });
                 o.UseAdoNetReminderService(r => { r.Invariant = Invariant; r.ConnectionString = connectionString; });
@@ -131,7 +135,8 @@ public sealed class SiloHosting
     {
         var lines = new List<string>
         {
-            $"FleetProfiler silo is up: mode {_cluster.Mode}, cluster '{_cluster.ClusterId}', silo {_silo.Silo.AdvertisedIP}:{_silo.Silo.SiloPort}, client gateway port {_silo.Silo.GatewayPort}",
+            $"FleetProfiler silo is up: mode {_cluster.Mode}, cluster '{_cluster.ClusterId}', silo {_silo.Silo.AdvertisedIP}:{_silo.Silo.SiloPort}, client gateway port {_silo.Silo.GatewayPort}" +
+                (_cluster.Mode == ClusterSettings.Cluster ? (_cluster.ClusterTls.Enabled ? " (mutual TLS)" : " (plaintext)") : ""),
         };
         if (_dataDirectory is not null) lines.Add($"data           {_dataDirectory} (grains.db, profiles.db)");
         var dashboardPath = _silo.Dashboard.Enabled ? _silo.Dashboard.Path : null;
