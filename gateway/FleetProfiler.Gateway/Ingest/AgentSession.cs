@@ -237,7 +237,7 @@ public sealed class AgentSession
     public static string DeliveryAgentId(string agentId, ulong spoolEpoch) =>
         spoolEpoch == 0 ? agentId : $"{agentId}#{spoolEpoch:x16}";
 
-        private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
+    private IHostGrain HostGrain(string service) => _grains.GetGrain<IHostGrain>(HostKey.Of(service, _hello.Host));
 
     private static GatewayMessage Rejected(ulong sequence, StatusCode code, string message) =>
         new() { Rejected = new BatchRejected { Sequence = sequence, Code = (int)code, Message = message } };
