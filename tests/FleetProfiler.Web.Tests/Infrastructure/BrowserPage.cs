@@ -43,8 +43,9 @@ public sealed class BrowserPage : IAsyncDisposable
             HttpCredentials = key is null ? null : new HttpCredentials { Username = "reader", Password = key },
             ServiceWorkers = ServiceWorkerPolicy.Block,
         });
-        context.SetDefaultTimeout((float)TestTimeouts.Step.TotalMilliseconds);
-        context.SetDefaultNavigationTimeout((float)TestTimeouts.Step.TotalMilliseconds);
+        // A page answers once all its queries have: on a two-core machine shared with builds that took over 30 s at times.
+        context.SetDefaultTimeout((float)TestTimeouts.Convergence.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)TestTimeouts.Convergence.TotalMilliseconds);
         var page = await context.NewPageAsync();
         var watched = new BrowserPage(context, page, origin, name);
         page.Console += (_, message) =>

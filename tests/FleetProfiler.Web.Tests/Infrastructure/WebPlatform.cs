@@ -32,7 +32,13 @@ public sealed class WebPlatform : IAsyncLifetime
     private ChildProcess? _agent;
     private IPlaywright? _playwright;
 
-    public WebPlatform() => _demoData = new Lazy<Task>(WaitForDemoDataAsync);
+    public WebPlatform()
+    {
+        _demoData = new Lazy<Task>(WaitForDemoDataAsync);
+        // Pages are rendered on the server: what an assertion looks for is in the document once it loaded, so a longer
+        // bound than Playwright's 5 s only lets a slow machine's script or layout finish; it never waits on data.
+        Assertions.SetDefaultExpectTimeout((float)TestTimeouts.Step.TotalMilliseconds);
+    }
 
     public PlatformFixture Platform { get; } = new();
 
@@ -58,6 +64,8 @@ public sealed class WebPlatform : IAsyncLifetime
     private async Task StartAsync()
     {
         var browser = Chromium.LaunchAsync();
+        // The annotated file view shows source text from a checkout: this repository.
+        Platform.Overrides["DeadCode:SourceDirectory"] = Repo.Root;
         await Platform.InitializeAsync();
         _demo = await DemoService.StartAsync(new DemoOptions
         {

@@ -80,14 +80,20 @@ public sealed class ServiceInsights(QueryService query, CostService cost, DeadCo
     private static Answer<Popularity> PopularityOf(string service, ViewRange range, Answer<EndpointCostsReply> costs)
     {
         if (costs.Data is not { } reply) return new Answer<Popularity>(null, costs.Missing);
+        return PopularityOf(reply) is { } popularity
+            ? new Answer<Popularity>(popularity, null)
+            : new Answer<Popularity>(null, $"No requests to named endpoints of {service} in the last {range.Label}.");
+    }
+
+    /// <summary>The chart's points: named endpoints with requests (bracketed rows have none to divide by); null when there are none.</summary>
+    public static Popularity? PopularityOf(EndpointCostsReply reply)
+    {
         var inUsd = reply.TotalUsd > 0;
         var minutes = Math.Max(1, reply.MinutesWithRequests);
         var points = reply.Endpoints
             .Where(e => e.Requests > 0 && !e.Endpoint.StartsWith('['))
             .Select(e => new EndpointPoint(e.Endpoint, (double)e.Requests / minutes, inUsd ? e.UsdByCpu / e.Requests : e.CpuMsPerRequest))
             .ToList();
-        if (points.Count == 0)
-            return new Answer<Popularity>(null, $"No requests to named endpoints of {service} in the last {range.Label}.");
-        return new Answer<Popularity>(new Popularity(points, inUsd, inUsd ? "cost per request (USD, by CPU share)" : "CPU ms per request"), null);
+        return points.Count == 0 ? null : new Popularity(points, inUsd, inUsd ? "cost per request (USD, by CPU share)" : "CPU ms per request");
     }
 }

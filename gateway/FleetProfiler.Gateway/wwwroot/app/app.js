@@ -11,5 +11,6 @@ for (const form of document.querySelectorAll("form[data-autosubmit]")) {
 // The flamegraph explorer's module, only on its page (a component may not hold a script tag).
 if (document.getElementById("flame")) import("/app/flame.js");
 
-// Everything above ran: the page reacts to input.
+// Everything above ran: the page reacts to input. The mark times navigation start -> interactive (the benchmark).
+performance.mark("fleetprofiler-interactive");
 document.documentElement.dataset.ready = "true";
