@@ -38,5 +38,21 @@ public static class Show
     public static string Month(string month) =>
         DateTime.TryParseExact(month, "yyyy-MM", Invariant, DateTimeStyles.None, out var m) ? m.ToString("MMMM yyyy", Invariant) : month;
 
+    /// <summary>
+    /// A function or file as a table cell shows it: without the module (<c>Module!</c>) and parameters, the last two
+    /// segments (<c>Type.Method</c>, <c>Project/File.cs</c>); the full name stays in the cell's title.
+    /// </summary>
+    public static string ShortName(string name)
+    {
+        var bang = name.IndexOf('!', StringComparison.Ordinal);
+        var s = bang >= 0 ? name[(bang + 1)..] : name;
+        var paren = s.IndexOf('(', StringComparison.Ordinal);
+        if (paren > 0) s = s[..paren];
+        var separator = s.Contains('/', StringComparison.Ordinal) ? '/' : '.';
+        var parts = s.Split(separator);
+        if (separator == '.' && s.EndsWith(".cs", StringComparison.Ordinal)) return s;
+        return parts.Length > 2 ? string.Join(separator, parts[^2..]) : s;
+    }
+
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant);
 }

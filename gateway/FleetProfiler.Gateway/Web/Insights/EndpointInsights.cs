@@ -46,11 +46,13 @@ public sealed class EndpointInsights(QueryService query, CostService cost)
         var binMinutes = (int)Math.Ceiling((double)total / MaxTrafficPoints);
         var bins = (int)Math.Ceiling((double)total / binMinutes);
         var requests = new double[bins];
+        var reported = new bool[bins];
         var weighted = new double[bins, 3];
         foreach (var m in minutes)
         {
             var bin = Math.Clamp((int)((m.Minute.ToDateTimeOffset() - from).TotalMinutes / binMinutes), 0, bins - 1);
             requests[bin] += m.Requests;
+            reported[bin] = true;
             weighted[bin, 0] += m.P50Ms * m.Requests;
             weighted[bin, 1] += m.P95Ms * m.Requests;
             weighted[bin, 2] += m.P99Ms * m.Requests;
@@ -59,7 +61,8 @@ public sealed class EndpointInsights(QueryService query, CostService cost)
         var range0 = Enumerable.Range(0, bins).ToList();
         return new Answer<TrafficSeries>(new TrafficSeries(
             [.. range0.Select(b => from.AddMinutes(b * binMinutes))],
-            [.. range0.Select(b => (double?)(requests[b] / binMinutes))],
+            // A bin no minute row fell in was not measured (before the agent, a gap): no point, not zero.
+            [.. range0.Select(b => reported[b] ? requests[b] / binMinutes : (double?)null)],
             [.. range0.Select(b => Percentile(b, 0))],
             [.. range0.Select(b => Percentile(b, 1))],
             [.. range0.Select(b => Percentile(b, 2))]), null);
@@ -88,7 +91,7 @@ public sealed class EndpointInsights(QueryService query, CostService cost)
             return new Answer<CostSeries>(null, $"No request metrics of {service} in the last {range.Label}.");
         var missing = replies.Where(r => r is not null).SelectMany(r => r!.MonthsWithoutInput).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         double? Of(EndpointCostsReply? r, Func<EndpointCost, double> pick) =>
-            r is null || r.TotalUsd <= 0 ? null : r.Endpoints.FirstOrDefault(e => e.Endpoint == endpoint) is { } row ? pick(row) : 0;
+            r is null || r.TotalUsd <= 0 || r.MinutesWithRequests == 0 ? null : r.Endpoints.FirstOrDefault(e => e.Endpoint == endpoint) is { } row ? pick(row) : 0;
         return new Answer<CostSeries>(new CostSeries([.. parts.Select(p => p.From)], [.. replies.Select(r => Of(r, e => e.UsdByRequests))],
             [.. replies.Select(r => Of(r, e => e.UsdByCpu))], missing), null);
     }
