@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FleetProfiler.Gateway.Security;
 
 /// <summary>
-/// Authentication (API keys) and the role policies for every HTTP and gRPC endpoint of a process: the gateway's two
+/// Authentication (API keys, and JWT bearer tokens when configured) and the role policies for every HTTP and gRPC endpoint of a process: the gateway's two
 /// ports, and the dashboard of a silo that serves one. Endpoints that name no policy require <see cref="FleetPolicies.Reader"/>.
 /// </summary>
 public static class SecurityHosting
@@ -21,8 +21,18 @@ public static class SecurityHosting
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         // A refused key is the caller's problem, answered with 401; two info lines per refusal would let anyone flood the log.
         builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        var jwt = builder.Configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
+        jwt.Validate();
+        // With JWTs on, a selector forwards each request to the handler of the credential it carries (docs/security.md).
+        var authentication = builder.Services.AddAuthentication(jwt.Enabled ? JwtTokens.SelectorScheme : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        if (jwt.Enabled)
+        {
+            authentication
+                .AddJwtBearer(JwtTokens.SchemeName, o => JwtTokens.Configure(o, jwt))
+                .AddPolicyScheme(JwtTokens.SelectorScheme, "API key or JWT", o => o.ForwardDefaultSelector = JwtTokens.SchemeFor);
+            builder.Logging.AddFilter(typeof(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerHandler).FullName, LogLevel.Warning);
+        }
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(FleetPolicies.Reader, p => p.RequireAuthenticatedUser().RequireRole(ApiKeys.Reader, ApiKeys.Operator))
             .AddPolicy(FleetPolicies.Operator, p => p.RequireAuthenticatedUser().RequireRole(ApiKeys.Operator))
