@@ -99,6 +99,30 @@ public sealed class FlameHttpTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_diff_may_read_B_on_another_host_as_for_a_canary()
+    {
+        var service = await SeedAsync();
+        var (canary, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
+        await using (canary)
+        {
+            Assert.Equal(GatewayMessage.BodyOneofCase.Ack, (await canary.SendBatchAsync(TestBatches.Cpu((ulong)Interlocked.Increment(ref _sequence), service, "host-c", T0,
+                ("Demo!Program.Main;Demo!Orders.Get;Demo!Db.Query", 5)))).BodyCase);
+        }
+        using var http = platform.Http(TestKeys.Reader);
+        var a = $"from={Iso(T0.AddMinutes(-1))}&to={Iso(T0.AddMinutes(1))}";
+        var b = $"from_b={Iso(T0.AddMinutes(-1))}&to_b={Iso(T0.AddMinutes(1))}";
+
+        var flame = await JsonAsync(await http.GetAsync($"/api/flame?service={service}&host=host-b&kind=cpu&mode=diff&{a}&{b}&host_b=host-c"));
+
+        var names = Names(flame);
+        var after = flame.GetProperty("after").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(1.0, after[Array.IndexOf(names, "Demo!Db.Query")]);
+        Assert.Equal(0.0, after[Array.IndexOf(names, "Demo!Json.Write")]);
+        Assert.Equal(5, flame.GetProperty("totalAfter").GetInt64());
+        Assert.Equal(10, flame.GetProperty("totalBefore").GetInt64());
+    }
+
+    [Fact]
     public async Task The_timeline_sums_the_sample_volume_per_slot()
     {
         var service = await SeedAsync();

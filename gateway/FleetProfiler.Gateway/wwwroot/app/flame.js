@@ -32,7 +32,7 @@ function readState(p) {
     service: p.get("service") || "", host: p.get("host") || "", endpoint: p.get("endpoint") || "",
     kind: p.get("kind") || "cpu", since: p.get("since") || "1h", at: p.get("at") || "",
     from: p.get("from") || "", to: p.get("to") || "", mode: p.get("mode") === "diff" ? "diff" : "flame",
-    fromB: p.get("from_b") || "", toB: p.get("to_b") || "", zoom: p.get("zoom") || "", search: p.get("search") || "",
+    fromB: p.get("from_b") || "", toB: p.get("to_b") || "", hostB: p.get("host_b") || "", zoom: p.get("zoom") || "", search: p.get("search") || "",
     fn: p.get("fn") || "", view: p.get("view") === "sandwich" ? "sandwich" : "flame",
   };
   // The timeline's end is pinned on first load, so the URL names absolute times from then on.
@@ -45,7 +45,7 @@ function writeState() {
   const put = (k, v) => { if (v) p.set(k, v); };
   put("service", state.service); put("host", state.host); put("endpoint", state.endpoint); put("kind", state.kind);
   put("since", state.since); put("at", state.at); put("from", state.from); put("to", state.to);
-  if (state.mode === "diff") { p.set("mode", "diff"); put("from_b", state.fromB); put("to_b", state.toB); }
+  if (state.mode === "diff") { p.set("mode", "diff"); put("from_b", state.fromB); put("to_b", state.toB); put("host_b", state.hostB); }
   put("zoom", state.zoom); put("search", state.search); put("fn", state.fn);
   if (state.view === "sandwich") p.set("view", "sandwich");
   history.replaceState(null, "", location.pathname + "?" + p.toString());
@@ -62,9 +62,11 @@ const rangeA = () => [state.from ? Date.parse(state.from) : windowFrom(), state.
 const rangeB = () => (state.fromB && state.toB ? [Date.parse(state.fromB), Date.parse(state.toB)] : null);
 const iso = (t) => new Date(t).toISOString();
 
-function selector() {
+/** The query of side A, or of side B (a diff may read B on another host: a canary running the next version). */
+function selector(side = "a") {
   const p = new URLSearchParams({ service: state.service, kind: state.kind });
-  if (state.host) p.set("host", state.host);
+  const host = side === "b" && state.hostB ? state.hostB : state.host;
+  if (host) p.set("host", host);
   if (state.endpoint) p.set("endpoint", state.endpoint);
   return p;
 }
@@ -107,11 +109,13 @@ async function loadFlame() {
     p.set("mode", "diff");
     p.set("from_b", iso(b[0]));
     p.set("to_b", iso(b[1]));
+    if (state.hostB) p.set("host_b", state.hostB);
   }
   updateDownloads();
   // Ask for a graph only where the timeline saw samples: say what is missing instead of fetching a 404.
   for (const [side, r] of state.mode === "diff" ? [["A", rangeA()], ["B", b]] : [["", rangeA()]]) {
-    if (volumeIn(r) === 0) {
+    // The timeline shows A's hosts: B on another host is not in it.
+    if (volumeIn(r) === 0 && !(side === "B" && state.hostB && state.hostB !== state.host)) {
       model = null;
       view.setModel(fromReply({ nodes: 0, strings: [], name: [], file: [], line: [], parent: [], offset: [], self: [], total: [] }));
       renderTop();
@@ -285,7 +289,7 @@ function updateDownloads() {
   const sides = [["A", rangeA()]];
   if (state.mode === "diff" && rangeB()) sides.push(["B", rangeB()]);
   for (const [side, [f, t]] of sides) {
-    const p = selector();
+    const p = selector(side === "B" ? "b" : "a");
     p.set("from", iso(f));
     p.set("to", iso(t));
     for (const format of FORMATS) { p.set("format", format); add(`${sides.length > 1 ? side + " " : ""}${format}`, "/api/profile?" + p); }
@@ -311,6 +315,12 @@ function bindControls() {
     setActive(e.target.checked ? "b" : "a");
     state.zoom = "";
     showRanges(); writeState(); loadFlame();
+  });
+  const hostB = $("flame-host-b");
+  hostB.value = state.hostB;
+  hostB.addEventListener("change", () => {
+    state.hostB = hostB.value;
+    if (state.mode === "diff") { writeState(); loadFlame(); }
   });
   $("flame-whole").addEventListener("click", () => { state.from = ""; state.to = ""; state.zoom = ""; showRanges(); writeState(); loadFlame(); });
   $("flame-reset").addEventListener("click", () => { state.fn = ""; selectedName = -1; selectNode(0); renderSandwich(); });
@@ -346,7 +356,7 @@ window.fleetFlame = {
       selectedRow: [...$("flame-top").tBodies[0].rows].find((r) => r.classList.contains("selected"))?.cells[0].textContent || "",
       sandwich: sandwichModels ? { callers: sandwichModels.callers.n, callees: sandwichModels.callees.n } : null,
       colours: frames.slice(0, 200).map((f) => view.colour(f.index)),
-      rangeA: rangeA().map(iso), rangeB: rangeB()?.map(iso) || null,
+      rangeA: rangeA().map(iso), rangeB: rangeB()?.map(iso) || null, hostB: state.hostB,
       frames,
     };
   },
