@@ -8,6 +8,7 @@ const string Usage = """
       ingest  [--agents 2000] [--seconds 60] [--warmup 15] [--inflight 1] [--services 10] [--realtime] [--agents-per-connection 1]
       memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
       workload  (prints the synthetic window shape only; no silo)
+      chaos   [--agents 200] [--minutes 5] [--kill-every 30] [--gateway-kills 2] [--pg-outage 60] [--seed 20261129]  (3 silos + gateway on a PostgreSQL of its own)
       query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
     every benchmark: [--silo-args "Key=Value;..."]  extra FleetProfiler: settings for the silo, e.g. Profiles:RollupPeriod=01:00:00
     """;
@@ -46,6 +47,27 @@ try
                 options.EnsureAllUsed();
                 Log.Result("workload: " + IngestBenchmark.BuildWorkload(settings.Services, settings.Variants).Summary);
                 return 0;
+            }
+        case "chaos":
+            {
+                var minutes = options.Double("minutes", 5);
+                var killEvery = TimeSpan.FromSeconds(options.Int("kill-every", 30, min: 5));
+                var chaos = new FleetProfiler.Testing.Chaos.ChaosOptions
+                {
+                    Agents = options.Int("agents", 200, min: 1),
+                    Seed = options.Int("seed", 20261129),
+                    KillEvery = killEvery,
+                    SiloKills = Math.Max(1, (int)(TimeSpan.FromMinutes(minutes) / killEvery)),
+                    GatewayKills = options.Int("gateway-kills", 2, min: 0),
+                    PostgresOutage = TimeSpan.FromSeconds(options.Int("pg-outage", 60, min: 0)),
+                    StepDeadline = TimeSpan.FromMinutes(10),
+                    Log = Log.Info,
+                };
+                options.EnsureAllUsed();
+                var report = await FleetProfiler.Testing.Chaos.ChaosRun.RunAsync(chaos);
+                foreach (var m in report.Mismatches.Take(20)) Log.Info("mismatch: " + m);
+                Log.Result($"chaos: {chaos.Agents} agents, {report.Summary}");
+                return report.Lost == 0 && report.DoubleCounted == 0 && report.Mismatches.Count == 0 && report.Acked == report.Offered ? 0 : 3;
             }
         default:
             Console.Error.WriteLine($"unknown benchmark '{args[0]}'\n{Usage}");

@@ -31,6 +31,9 @@ public static class Repo
 
     public static string SiloDll => Output("silo", "FleetProfiler.Silo");
 
+    /// <summary>The stand-alone gateway of cluster mode (an Orleans client of the silos).</summary>
+    public static string GatewayDll => Output("gateway", "FleetProfiler.Gateway");
+
     /// <summary>The sample budget report job, an Orleans client with only FleetProfiler.Abstractions (deploy/samples).</summary>
     public static string BudgetReportDll => Output(Path.Combine("deploy", "samples"), "FleetProfiler.BudgetReport");
 

@@ -16,6 +16,10 @@ public static class ApplyFailure
         Orleans.Runtime.OrleansException => true,
         // An exception type this process cannot load (a store driver's, thrown in a silo): assume the platform's fault.
         Orleans.Serialization.UnavailableExceptionFallbackException => true,
+        // An exception the silo could not even send: Orleans has no codec for the store driver's exceptions
+        // (Npgsql.NpgsqlException while PostgreSQL restarts), so the caller gets this instead. Found by the chaos test:
+        // classed as final, it dropped acked-worthy windows during a PostgreSQL outage.
+        Orleans.Serialization.SerializerException => true,
         AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsTransient),
         RpcException => true,
         _ => false,

@@ -84,6 +84,8 @@ public sealed class BatchBoundsTests
         Assert.True(ApplyFailure.IsTransient(new TimeoutException()));
         Assert.True(ApplyFailure.IsTransient(new Orleans.Runtime.SiloUnavailableException()));
         Assert.True(ApplyFailure.IsTransient(new OperationCanceledException()));
+        // What the gateway gets when a silo cannot serialize the store driver's exception (PostgreSQL down).
+        Assert.True(ApplyFailure.IsTransient(new Orleans.Serialization.CodecNotFoundException("Could not find a codec for type Npgsql.NpgsqlException.")));
         Assert.True(ApplyFailure.IsTransient(new AggregateException(new TimeoutException(), new IOException())));
         Assert.False(ApplyFailure.IsTransient(new AggregateException(new TimeoutException(), new OverflowException())));
         Assert.False(ApplyFailure.IsTransient(new OverflowException()));
