@@ -6,15 +6,6 @@ using static FleetProfiler.Web.Tests.Pages.FlameExplorer;
 
 namespace FleetProfiler.Web.Tests.Benchmarks;
 
-/// <summary>Runs only with FLEETPROFILER_BENCHMARKS=1: figures depend on the machine, so the suite does not time them.</summary>
-public sealed class BenchmarkFactAttribute : FactAttribute
-{
-    public BenchmarkFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("FLEETPROFILER_BENCHMARKS") != "1") Skip = "a benchmark: set FLEETPROFILER_BENCHMARKS=1 to run it";
-    }
-}
-
 /// <summary>
 /// Issue 11 performance figures of the flamegraph explorer, measured in the page (navigation start and
 /// requestAnimationFrame timestamps), each beside a baseline measured in the same run:
