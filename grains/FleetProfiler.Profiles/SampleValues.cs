@@ -70,6 +70,13 @@ public readonly record struct SampleValues(long CpuSamples, long WallSamples, lo
     /// <summary>These values without the gauges (what a sum over time may keep).</summary>
     public SampleValues WithoutGauges => this with { InuseBytes = 0, InuseCount = 0 };
 
+    /// <summary>
+    /// The six values. Written out because the generated record ToString would print <see cref="WithoutGauges"/>, a
+    /// SampleValues itself, and recurse until the stack overflows (found by the ingest fuzz test).
+    /// </summary>
+    public override string ToString() =>
+        $"cpu {CpuSamples}, wall {WallSamples}, alloc {AllocBytes} B / {AllocCount}, inuse {InuseBytes} B / {InuseCount}";
+
     /// <summary>Component-wise sum.</summary>
     public SampleValues Add(in SampleValues other) => this + other;
 

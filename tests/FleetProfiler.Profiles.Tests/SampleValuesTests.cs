@@ -33,4 +33,11 @@ public class SampleValuesTests
         Assert.Equal(SampleValues.Wall(5), SampleValues.Of(ProfileKind.Wall, 5));
         Assert.Equal(new SampleValues(0, 0, 5, 0), SampleValues.Of(ProfileKind.Alloc, 5));
     }
+
+    [Fact]
+    public void ToString_names_the_six_values_instead_of_recursing_into_WithoutGauges()
+    {
+        // The generated record ToString printed WithoutGauges (a SampleValues) and overflowed the stack.
+        Assert.Equal("cpu 1, wall 2, alloc 3 B / 4, inuse 5 B / 6", new SampleValues(1, 2, 3, 4, 5, 6).ToString());
+    }
 }

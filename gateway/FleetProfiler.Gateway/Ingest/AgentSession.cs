@@ -116,37 +116,20 @@ public sealed class AgentSession
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"batch for host '{batch.Host}' on the stream of host '{_hello.Host}'");
         if (!_grant.AllowsService(batch.Service))
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"service: the key of agent '{_grant.AgentId}' may not write service '{batch.Service}'");
-        var error = BatchValidator.Validate(batch, _options.Limits, _clock.GetUtcNow());
-        if (error is not null) return Invalid(batch, error);
+        var prepared = PreparedBatch.Prepare(batch, _options.Limits, _clock.GetUtcNow(), DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch));
+        if (prepared.Error is not null) return Invalid(batch, prepared.Error);
         if (_refused.TryGetValue(batch.Service, out var why) || (!_services.Contains(batch.Service) && (why = await AttachAsync(batch.Service)) is not null))
             return Rejected(batch.Sequence, StatusCode.ResourceExhausted, why);
-        var dropped = (int)Math.Min(batch.DroppedWindows, int.MaxValue);
-        var sender = DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch);
+        var host = HostGrain(batch.Service);
         // In order, one at a time: the ack means durable, and a stream's sequences reach a grain in order.
-        ApplyOutcome outcome;
-        if (batch.Coverage is not null)
+        var outcome = prepared switch
         {
-            outcome = await HostGrain(batch.Service).ApplyCoverageAsync(CoverageTranslator.ToUpload(batch, sender, dropped));
-        }
-        else if (batch.HeapSnapshot is not null)
-        {
-            outcome = await HostGrain(batch.Service).ApplyHeapSnapshotAsync(HeapSnapshotValidator.ToUpload(batch, sender), dropped);
-        }
-        else if (batch.RouteMinutes.Count > 0)
-        {
-            outcome = await HostGrain(batch.Service).ApplyRouteMinutesAsync(new Abstractions.Endpoints.RouteMinutesUpload(sender, (long)batch.Sequence,
-                batch.RouteMinutes.Select(r => new Abstractions.Endpoints.RouteMinute(r.Minute.ToDateTimeOffset(), r.Method, r.Route, r.StatusClass, r.Requests,
-                    r.DurationSumMs, r.P50Ms, r.P95Ms, r.P99Ms)).ToList(), dropped));
-        }
-        else
-        {
-            var tree = BatchTranslator.ToTree(batch);
-            if (tree.NodeCount > _options.Limits.MaxWindowNodes)
-                return Invalid(batch, $"stacks: the window's call tree has {tree.NodeCount} nodes (distinct stack paths), over max_window_nodes ({_options.Limits.MaxWindowNodes})");
-            outcome = await HostGrain(batch.Service).ApplyWindowAsync(new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
-                batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-                batch.SamplingIntervalMs, Profiles.CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch)));
-        }
+            { Coverage: { } coverage } => await host.ApplyCoverageAsync(coverage),
+            { HeapSnapshot: { } heap } => await host.ApplyHeapSnapshotAsync(heap, (int)Math.Min(batch.DroppedWindows, int.MaxValue)),
+            { RouteMinutes: { } routes } => await host.ApplyRouteMinutesAsync(routes),
+            { Window: { } window } => await host.ApplyWindowAsync(window),
+            _ => throw new InvalidOperationException("a prepared batch carries one upload"),
+        };
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
     }
 
