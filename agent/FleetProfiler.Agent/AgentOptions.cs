@@ -114,6 +114,15 @@ public sealed class AgentOptions
     /// <summary>EventPipe buffer in the target process, MB.</summary>
     public int CircularBufferMB { get; set; } = 32;
 
+    /// <summary>Default of <see cref="MaxSessionBufferMBPerTarget"/>: a window, a command run, attribution, request metrics and a heap dump at once.</summary>
+    public const int DefaultMaxSessionBufferMBPerTarget = 128;
+
+    /// <summary>
+    /// Most EventPipe buffer MB the agent's sessions together may hold in one target (Sessions/TargetBuffers.cs); a session
+    /// that would pass it is refused with a log line (a command run: the command result says why).
+    /// </summary>
+    public int MaxSessionBufferMBPerTarget { get; set; } = DefaultMaxSessionBufferMBPerTarget;
+
     /// <summary>Where window traces are written while they are symbolized; default: the system temp directory.</summary>
     public string? TempDirectory { get; set; }
 
@@ -217,6 +226,10 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         if (options.AllocationEvent is not ("auto" or "sampled" or "tick"))
         {
             errors.Add($"Agent:AllocationEvent must be auto, sampled or tick, was '{options.AllocationEvent}'.");
+        }
+        if (options.MaxSessionBufferMBPerTarget < options.CircularBufferMB)
+        {
+            errors.Add($"Agent:MaxSessionBufferMBPerTarget ({options.MaxSessionBufferMBPerTarget}) must be at least Agent:CircularBufferMB ({options.CircularBufferMB}).");
         }
         if (options.CircularBufferMB is < 1 or > 1024)
         {

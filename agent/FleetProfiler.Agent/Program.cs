@@ -84,7 +84,8 @@ IHost host;
 try
 {
     host = builder.Build();
-    _ = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value; // validate before anything starts
+    var agentOptions = host.Services.GetRequiredService<IOptions<AgentOptions>>().Value; // validate before anything starts
+    TargetBuffers.LimitMB = agentOptions.MaxSessionBufferMBPerTarget;
     if (!oneShot.Enabled)
     {
         _ = host.Services.GetRequiredService<WindowSpool>(); // an unusable spool directory is a configuration error

@@ -41,6 +41,8 @@ public sealed class AttributionSession
     private const int RequestStopEvent = 4;
 
     private readonly EventPipeSession _session;
+    // The session's buffer in the target (Sessions.TargetBuffers), given back when the session is disposed.
+    private IDisposable? _buffer;
     private readonly EventPipeEventSource _source;
     private readonly Task _reading;
     private readonly AttributionOptions _options;
@@ -85,6 +87,7 @@ public sealed class AttributionSession
     /// <exception cref="TargetUnavailableException">The session could not start.</exception>
     public static async Task<AttributionSession> StartAsync(int processId, AttributionOptions options, CancellationToken ct)
     {
+        var buffer = Sessions.TargetBuffers.Reserve(processId, options.CircularBufferMB, "attribution");
         var client = new DiagnosticsClient(processId);
         EventPipeSession session;
         try
@@ -92,11 +95,13 @@ public sealed class AttributionSession
             session = await client.StartEventPipeSessionAsync(
                 new EventPipeSessionConfiguration(Providers, options.CircularBufferMB, requestRundown: false, requestStackwalk: false), ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            buffer.Dispose();
+            if (e is OperationCanceledException) throw;
             throw ProcessDiscovery.Unavailable(processId, e);
         }
-        return new AttributionSession(processId, session, options);
+        return new AttributionSession(processId, session, options) { _buffer = buffer };
     }
 
     /// <summary>A window joins: its timeline gets every event from now until <see cref="LeaveAsync"/>, after what the session knows now.</summary>
@@ -187,6 +192,7 @@ public sealed class AttributionSession
         {
             _source.Dispose();
             _session.Dispose();
+            _buffer?.Dispose();
         }
     }
 

@@ -27,6 +27,7 @@ public static class HeapDumpSession
     /// </summary>
     public static async Task<long?> ReadHeapSizeAsync(int processId, TimeSpan timeout, CancellationToken ct)
     {
+        using var buffer = Sessions.TargetBuffers.Reserve(processId, 16, "heap size counter");
         var client = new DiagnosticsClient(processId);
         EventPipeSession session;
         try
@@ -118,6 +119,7 @@ public static class HeapDumpSession
     /// </summary>
     private static async Task FlushTypeTableAsync(int processId, CancellationToken ct)
     {
+        using var buffer = Sessions.TargetBuffers.Reserve(processId, 16, "type table flush");
         var client = new DiagnosticsClient(processId);
         EventPipeSession session;
         try

@@ -41,6 +41,7 @@ public static class RequestMetricsSession
         ILogger logger, CancellationToken ct)
     {
         var sessionId = Guid.NewGuid().ToString("N");
+        using var buffer = Sessions.TargetBuffers.Reserve(target.ProcessId, options.CircularBufferMB, "request metrics");
         var client = new DiagnosticsClient(target.ProcessId);
         EventPipeSession session;
         try

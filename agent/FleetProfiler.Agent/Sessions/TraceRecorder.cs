@@ -19,6 +19,7 @@ public static class TraceRecorder
         int processId, SessionPlan plan, TimeSpan duration, string path, AgentOptions options, ILogger logger, CancellationToken ct,
         CancellationToken endEarly = default)
     {
+        using var buffer = TargetBuffers.Reserve(processId, options.CircularBufferMB, "window");
         var client = new DiagnosticsClient(processId);
         EventPipeSession session;
         try

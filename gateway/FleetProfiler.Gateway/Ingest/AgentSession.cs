@@ -118,6 +118,8 @@ public sealed class AgentSession
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"service: the key of agent '{_grant.AgentId}' may not write service '{batch.Service}'");
         var prepared = PreparedBatch.Prepare(batch, _options.Limits, _clock.GetUtcNow(), DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch));
         if (prepared.Error is not null) return Invalid(batch, prepared.Error);
+        if (batch.Sequence == _options.FailApplyOfSequence)
+            throw new InvalidOperationException($"fault injected into batch {batch.Sequence} ({IngestOptions.Section}:FailApplyOfSequence)");
         if (_refused.TryGetValue(batch.Service, out var why) || (!_services.Contains(batch.Service) && (why = await AttachAsync(batch.Service)) is not null))
             return Rejected(batch.Sequence, StatusCode.ResourceExhausted, why);
         var host = HostGrain(batch.Service);

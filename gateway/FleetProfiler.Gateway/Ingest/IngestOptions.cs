@@ -25,6 +25,12 @@ public sealed class IngestOptions
     /// </summary>
     public ulong? WithholdAckOfSequence { get; set; }
 
+    /// <summary>
+    /// Fault injection for tests, never for production: applying the batch with this sequence throws after it passed
+    /// validation, as a bug its content reached would, so a test sees that exception become the batch's rejection.
+    /// </summary>
+    public ulong? FailApplyOfSequence { get; set; }
+
     public void Validate()
     {
         if (MaxHelloServices <= 0) throw new StartupException($"{Section}:MaxHelloServices must be positive.");

@@ -50,6 +50,33 @@ public sealed class HostileInputTests(PlatformFixture platform)
         Assert.Equal(new Dictionary<string, long> { ["main;good"] = 2 }, await Ingest.IngestServiceTests.FoldedAsync(platform, service));
     }
 
+    [Fact]
+    public async Task A_gzip_bomb_ends_its_stream_resource_exhausted_and_the_gateway_serves_the_next()
+    {
+        var service = NewService();
+        // 64 MB of one letter gzips to ~64 KB: under every limit on the wire, four times the 16 MiB cap once inflated.
+        var bomb = TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;bomb", 1));
+        bomb.Strings.Add(new string('x', 64 * 1024 * 1024));
+        using var call = new FleetProfiler.Protocol.V1.Ingest.IngestClient(platform.Channel).Connect(new Metadata
+        {
+            { "authorization", FleetProfiler.Protocol.ApiKeys.BearerHeader(PlatformFixture.TokenC) },
+            { "grpc-internal-encoding-request", "gzip" },
+        });
+        await call.RequestStream.WriteAsync(TestBatches.Hello("agent-c", "host-c", PlatformFixture.TokenC, service));
+        using var deadline = new CancellationTokenSource(TestTimeouts.Step);
+        Assert.True(await call.ResponseStream.MoveNext(deadline.Token));
+        Assert.Equal(GatewayMessage.BodyOneofCase.Welcome, call.ResponseStream.Current.BodyCase);
+
+        try { await call.RequestStream.WriteAsync(bomb.Message()); } catch (RpcException) { } // the gateway may end the call mid-write
+        var e = await Assert.ThrowsAsync<RpcException>(async () => { while (await call.ResponseStream.MoveNext(deadline.Token)) { } });
+
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        var (next, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
+        await using var _ = next;
+        await next.SendAckedAsync(TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;after", 1)));
+        Assert.Equal(new Dictionary<string, long> { ["main;after"] = 1 }, await Ingest.IngestServiceTests.FoldedAsync(platform, service));
+    }
+
     /// <summary>The batch with one hostile change.</summary>
     internal static Batch Hostile(string input, Batch b)
     {
