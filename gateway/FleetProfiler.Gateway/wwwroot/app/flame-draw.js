@@ -2,6 +2,7 @@
 // frame skips its whole subtree through the model's subtree ends, so a 50,000-frame graph costs what is visible.
 // The view is a window [x0, x1) of value units; zooming animates that window with requestAnimationFrame.
 import { nameOf, fileOf, formatValue, percent } from "./flame-model.js";
+import { redrawOnWidthChange } from "./canvas.js";
 
 const ROW = 18;
 const MIN_TEXT_PX = 28;
@@ -35,14 +36,7 @@ export class FlameView {
       canvas.style.cursor = i >= 0 ? "pointer" : "default";
     });
     canvas.addEventListener("keydown", (e) => this.key(e));
-    // Redraw when the width changes, in the next frame: drawing inside the observer would resize what it observes.
-    let observedWidth = -1;
-    new ResizeObserver(() => {
-      const w = canvas.parentElement.clientWidth;
-      if (w === observedWidth) return;
-      observedWidth = w;
-      requestAnimationFrame(() => this.draw());
-    }).observe(canvas.parentElement);
+    redrawOnWidthChange(canvas, () => this.draw());
   }
 
   setModel(model, zoomNode = 0) {

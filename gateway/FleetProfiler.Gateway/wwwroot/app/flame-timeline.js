@@ -1,6 +1,7 @@
 // The range picker: sample volume per slot (/api/timeline) as bars; drag to select a range. Selection A is the range
 // shown (the "before" side of a diff), selection B the "after" side. Keyboard: arrows move the active selection by a
 // slot, Shift+arrows resize it.
+import { redrawOnWidthChange } from "./canvas.js";
 
 const HEIGHT = 64;
 
@@ -39,14 +40,7 @@ export class Timeline {
       this.onChange(this.active, this.selections[this.active]);
     });
     canvas.addEventListener("keydown", (e) => this.key(e));
-    // Redraw when the width changes, in the next frame: drawing inside the observer would resize what it observes.
-    let observedWidth = -1;
-    new ResizeObserver(() => {
-      const w = canvas.parentElement.clientWidth;
-      if (w === observedWidth) return;
-      observedWidth = w;
-      requestAnimationFrame(() => this.draw());
-    }).observe(canvas.parentElement);
+    redrawOnWidthChange(canvas, () => this.draw());
   }
 
   /** The whole window the timeline shows (ms since the epoch) and its volume reply. */
