@@ -8,7 +8,7 @@ namespace FleetProfiler.Agent.Tests.Spool;
 public sealed class WindowSpoolTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly ListLogger _log = new();
+    private readonly ListLogger<WindowSpool> _log = new();
 
     private WindowSpool Open(long maxBytes = 64 << 20, int maxBatches = 1000) => new(_dir.Path, maxBytes, maxBatches, _log);
 

@@ -2,7 +2,7 @@
 // frame skips its whole subtree through the model's subtree ends, so a 50,000-frame graph costs what is visible.
 // The view is a window [x0, x1) of value units; zooming animates that window with requestAnimationFrame.
 import { nameOf, fileOf, formatValue, percent } from "./flame-model.js";
-import { redrawOnWidthChange } from "./canvas.js";
+import { prepareCanvas, redrawOnWidthChange } from "./canvas.js";
 
 const ROW = 18;
 const MIN_TEXT_PX = 28;
@@ -106,19 +106,10 @@ export class FlameView {
   draw() {
     const m = this.model;
     const started = performance.now();
-    const dpr = window.devicePixelRatio || 1;
     const width = this.canvas.parentElement.clientWidth;
     const rows = m ? m.maxDepth + 1 : 1;
     const height = rows * ROW;
-    if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
-      this.canvas.width = Math.round(width * dpr);
-      this.canvas.height = Math.round(height * dpr);
-      this.canvas.style.width = width + "px";
-      this.canvas.style.height = height + "px";
-    }
-    const ctx = this.ctx;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const ctx = prepareCanvas(this.canvas, this.ctx, width, height);
     const drawn = { node: [], x: [], w: [], depth: [] };
     this.drawn = drawn;
     if (!m || m.n === 0) return;

@@ -1,7 +1,7 @@
 // The range picker: sample volume per slot (/api/timeline) as bars; drag to select a range. Selection A is the range
 // shown (the "before" side of a diff), selection B the "after" side. Keyboard: arrows move the active selection by a
 // slot, Shift+arrows resize it.
-import { redrawOnWidthChange } from "./canvas.js";
+import { prepareCanvas, redrawOnWidthChange } from "./canvas.js";
 
 const HEIGHT = 64;
 
@@ -91,17 +91,8 @@ export class Timeline {
   }
 
   draw() {
-    const dpr = window.devicePixelRatio || 1;
     const width = this.canvas.parentElement.clientWidth;
-    if (this.canvas.width !== Math.round(width * dpr)) {
-      this.canvas.width = Math.round(width * dpr);
-      this.canvas.height = Math.round(HEIGHT * dpr);
-      this.canvas.style.width = width + "px";
-      this.canvas.style.height = HEIGHT + "px";
-    }
-    const ctx = this.ctx;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, HEIGHT);
+    const ctx = prepareCanvas(this.canvas, this.ctx, width, HEIGHT);
     ctx.fillStyle = "#f0f2f5";
     ctx.fillRect(0, 0, width, HEIGHT);
     const span = this.windowTo - this.windowFrom;

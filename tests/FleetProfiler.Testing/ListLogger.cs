@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace FleetProfiler.Tests.Infrastructure;
+namespace FleetProfiler.Testing;
 
 /// <summary>A logger that keeps its lines, for asserting that something was logged (never silent).</summary>
 public sealed class ListLogger<T> : ILogger<T>
