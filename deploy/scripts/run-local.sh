@@ -81,6 +81,7 @@ cat <<MSG
 FleetProfiler is running (single-node; data and logs in $data).
 Every port asks for an API key. Yours (operator) is in $keys/operator.key:
 in a browser, give it as the password (any user name); curl -u :KEY or -H "Authorization: Bearer KEY".
+  web app        http://127.0.0.1:$http_port/app    (fleet, service insights, flamegraph explorer)
   dashboard      http://127.0.0.1:$http_port/dashboard
   flamegraph     http://127.0.0.1:$http_port/api/profile?service=$service&kind=cpu&since=15m    (first windows land within a minute)
   allocations    http://127.0.0.1:$http_port/api/profile?service=$service&kind=alloc&since=15m
