@@ -48,4 +48,6 @@ app.MapGet("/work/beta", async () =>
 });
 app.MapGet("/work/sync", () => Results.Ok(RouteWork.SyncWork(3)));
 
+// The one line the service prints: tests wait for it before sending requests (FleetProfiler.Testing.TestService).
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"FleetProfiler.TestService listening on {string.Join(' ', app.Urls)}"));
 app.Run();

@@ -87,6 +87,19 @@ public sealed class AgentStream : IAsyncDisposable
         {
             // The gateway already ended the stream.
         }
+        // Read to the gateway's end of the stream: its handler has then returned and given back the stream's slot,
+        // so the next stream of the same agent id is never refused by MaxStreamsPerAgent because this one lingers.
+        using var deadline = new CancellationTokenSource(TestTimeouts.Step);
+        try
+        {
+            while (await _call.ResponseStream.MoveNext(deadline.Token))
+            {
+            }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            // Ended with an error status (or the deadline): ended all the same.
+        }
         _call.Dispose();
     }
 }

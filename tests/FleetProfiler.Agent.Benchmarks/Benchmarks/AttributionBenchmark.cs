@@ -135,38 +135,5 @@ public static class AttributionBenchmark
         return (right, judged);
     }
 
-    private static async Task<TestServiceTarget> StartTargetAsync()
-    {
-        var port = FreePorts.Take();
-        var process = ChildProcess.Start("test service", Repo.DotnetHost, [Repo.TestServiceDll, "--urls", $"http://127.0.0.1:{port}"],
-            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = "attribution-bench" });
-        var target = new TestServiceTarget(process, new Uri($"http://127.0.0.1:{port}/"));
-        // The test service logs nothing: ask until it answers.
-        using var http = new HttpClient { BaseAddress = target.BaseUrl };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync("items/1");
-                if (response.IsSuccessStatusCode)
-                {
-                    return target;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the test service did not answer GET /items/1 within 60 s:\n{process.StderrTail()}");
-            }
-            await Task.Delay(50);
-        }
-    }
-
-    private sealed record TestServiceTarget(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Process.DisposeAsync();
-    }
+    private static Task<TestServiceProcess> StartTargetAsync() => TestService.StartAsync("test service", "attribution-bench");
 }

@@ -201,27 +201,8 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
             // Allocation windows: estimated bytes (the bytes per route are what the label is for).
             Value: b.Kinds.Contains("alloc") ? s.AllocBytes : s.CpuSamples)).ToList();
 
-    internal static async Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra)
-    {
-        var port = FreePorts.Take();
-        var process = ChildProcess.StartDotnet($"test service {name}", Repo.TestServiceDll, ["--urls", $"http://127.0.0.1:{port}", .. extra],
-            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = $"{DemoService.ServicePrefix}-{name}" });
-        try
-        {
-            await Eventually.Until(() => DiagnosticsSockets.Of(process.Pid).Count > 0, TestTimeouts.ProcessStart, "the test service's diagnostics socket");
-            return new TestServiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
-        }
-    }
-
-    internal sealed record TestServiceProcess(ChildProcess Process, Uri BaseUrl) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Process.DisposeAsync();
-    }
+    internal static Task<TestServiceProcess> StartServiceAsync(string name, params string[] extra) =>
+        TestService.StartAsync($"test service {name}", $"{DemoService.ServicePrefix}-{name}", extra);
 
     /// <summary>Closed-loop clients cycling over the work routes (and a cheap one) until stopped.</summary>
     internal sealed class Load : IDisposable

@@ -14,7 +14,7 @@ public sealed class RequestMetricsTests : IAsyncLifetime
     private const int RouteCap = 4;
     private readonly PlatformFixture _platform = new();
     private readonly TempDirectory _dir = new();
-    private ChildProcess? _target;
+    private TestServiceProcess? _target;
     private ChildProcess? _agent;
     private Uri _base = null!;
 
@@ -23,16 +23,13 @@ public sealed class RequestMetricsTests : IAsyncLifetime
         try
         {
             await _platform.InitializeAsync();
-            var port = FreePorts.Take();
-            _base = new Uri($"http://127.0.0.1:{port}/");
-            _target = ChildProcess.StartDotnet("test service", Repo.TestServiceDll, ["--urls", $"http://127.0.0.1:{port}"],
-                new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = Service });
-            await Eventually.Until(() => DiagnosticsSockets.Of(_target.Pid).Count > 0, TestTimeouts.Step, "the test service's diagnostics socket");
+            _target = await TestService.StartAsync("test service", Service);
+            _base = _target.BaseUrl;
             _agent = ChildProcess.StartDotnet("agent", Repo.AgentDll,
             [
                 "--Agent:AgentId=agent-a", "--Agent:Host=host-a", $"--Agent:Token={PlatformFixture.TokenA}",
                 $"--Agent:GatewayUrl={_platform.GrpcUrl}", $"--Agent:SpoolDirectory={Path.Combine(_dir.Path, "spool")}",
-                $"--Agent:Pids:0={_target.Pid}", "--Agent:DiscoverySeconds=1",
+                $"--Agent:Pids:0={_target.Process.Pid}", "--Agent:DiscoverySeconds=1",
                 "--Agent:RequestMetrics:IntervalSeconds=1", $"--Agent:RequestMetrics:MaxRoutesPerMinute={RouteCap}",
             ]);
         }
@@ -55,7 +52,7 @@ public sealed class RequestMetricsTests : IAsyncLifetime
     public async Task Stored_per_route_counts_equal_the_requests_sent_with_templates_only_and_the_overflow_row()
     {
         // Requests count from the moment the runtime reports the instrument to the agent's session.
-        await _agent!.WaitForLineAsync($"Request metrics of {Service} (pid {_target!.Pid}): http.server.request.duration", TestTimeouts.ProcessStart);
+        await _agent!.WaitForLineAsync($"Request metrics of {Service} (pid {_target!.Process.Pid}): http.server.request.duration", TestTimeouts.ProcessStart);
         // The route cap applies per minute: send everything within one minute, so which routes keep their rows is fixed
         // (not an assertion on time; only where the load falls).
         while (DateTimeOffset.UtcNow.Second >= 45) await Task.Delay(TestTimeouts.PollInterval);
