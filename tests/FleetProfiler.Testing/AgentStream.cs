@@ -8,6 +8,7 @@ namespace FleetProfiler.Testing;
 public sealed class AgentStream : IAsyncDisposable
 {
     private readonly AsyncDuplexStreamingCall<AgentMessage, GatewayMessage> _call;
+    private int _disposed;
 
     private AgentStream(AsyncDuplexStreamingCall<AgentMessage, GatewayMessage> call) => _call = call;
 
@@ -79,6 +80,10 @@ public sealed class AgentStream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // tests dispose explicitly (to end a stream) and again by `await using`
+        }
         try
         {
             await _call.RequestStream.CompleteAsync();
@@ -96,9 +101,10 @@ public sealed class AgentStream : IAsyncDisposable
             {
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (Exception e) when (e is RpcException or OperationCanceledException or ObjectDisposedException)
         {
-            // Ended with an error status (or the deadline): ended all the same.
+            // Ended with an error status, or the deadline passed, or the channel was disposed (a restarted platform
+            // disposes its channel and the calls on it): ended all the same.
         }
         _call.Dispose();
     }
