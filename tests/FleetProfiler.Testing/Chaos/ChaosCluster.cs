@@ -57,7 +57,32 @@ public sealed class ChaosCluster : IAsyncDisposable
         ["PostgreSql:ConnectionString"] = _connectionString,
     };
 
-    public async Task StartSiloAsync(int i)
+    /// <summary>
+    /// Starts silo <paramref name="i"/> as a supervisor would (systemd's Restart=on-failure): a silo that exits while
+    /// starting is started again, up to <see cref="StartAttempts"/> times. On a very busy machine the others can declare
+    /// a starting silo dead before it answers their probes (the fast-failure settings below); Orleans then stops it
+    /// (exit 134), by design. Returns how many starts exited by themselves.
+    /// </summary>
+    public async Task<int> StartSiloAsync(int i)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartSiloOnceAsync(i);
+                return attempt - 1;
+            }
+            catch (TimeoutException) when (_silos[i] is { HasExited: true } exited && attempt < StartAttempts)
+            {
+                await exited.DisposeAsync();
+                _silos[i] = null;
+            }
+        }
+    }
+
+    private const int StartAttempts = 3;
+
+    private async Task StartSiloOnceAsync(int i)
     {
         var settings = Common();
         settings["Dashboard:Enabled"] = "false";
@@ -131,7 +156,7 @@ public sealed class ChaosCluster : IAsyncDisposable
                 await dead.DisposeAsync();
                 _silos[i] = null;
             }
-            if (_silos[i] is null) await StartSiloAsync(i);
+            if (_silos[i] is null) crashed += await StartSiloAsync(i);
         }
         if (_gateway is { HasExited: true } gone)
         {
