@@ -26,6 +26,11 @@ public sealed record CodecLimits(int MaxNodes = 20_000_000, int MaxBodyBytes = 5
 /// Version 2 (written only when some node has in-use values, so trees without them keep their version 1 bytes):
 /// the same layout with a six-bit value mask (cpu, wall, alloc bytes, alloc count, in-use bytes, in-use count).
 /// Both versions decode.
+/// Flags bit 1 (since the profile store compacted its rows): the body is Brotli-compressed. Stored windows and buckets
+/// are written this way (<see cref="SerializeCompact"/>, <see cref="Compact"/>); rows written before, uncompressed or
+/// deflated, keep decoding. A compressed body (either kind) may declare at most <see cref="MaxDeflateRatio"/> times its
+/// compressed length, checked before the body is allocated (a decompression bomb is refused); the writer stores a body
+/// that compresses better than that (or not at all) uncompressed, so whatever it writes decodes.
 /// </remarks>
 public static class CallTreeCodec
 {
@@ -37,6 +42,11 @@ public static class CallTreeCodec
 
     private static ReadOnlySpan<byte> Magic => "FPCT"u8;
     private const byte FlagDeflate = 1;
+    private const byte FlagBrotli = 2;
+
+    /// <summary>Brotli quality of <see cref="SerializeCompact"/>: measured on the benchmark windows (docs/benchmarks.md, "Stored bytes").</summary>
+    public const int CompactQuality = 4;
+    private const int BrotliWindowBits = 22;
     private const int HeaderMin = 4 + 1 + 1 + 1;
     private const int CrcLength = 4;
 
@@ -69,11 +79,72 @@ public static class CallTreeCodec
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary>Encodes <paramref name="tree"/> with a Brotli-compressed body: the form the profile store keeps.</summary>
+    public static byte[] SerializeCompact(CallTree tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var body = new ByteWriter(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
+        WriteBody(tree, body);
+        return Frame(HasGauges(tree) ? CurrentVersion : CountersOnlyVersion, body.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The same tree with a Brotli-compressed body, without decoding it: bytes written by <see cref="Serialize"/>
+    /// (plain or deflated) are checked (magic, checksum, version, bounds) and their body recompressed; bytes already
+    /// compact come back as they are.
+    /// </summary>
+    /// <exception cref="ProfileDataException">The data is not a call tree, is corrupt, or exceeds <paramref name="limits"/>.</exception>
+    public static byte[] Compact(byte[] data, CodecLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var body = ReadFrame(data, limits ?? CodecLimits.Default, out byte version, out byte flags, out byte[]? rented);
+        try { return flags == FlagBrotli ? data : Frame(version, body); }
+        finally { if (rented is not null) ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>Header, Brotli body (or the plain body when it would compress beyond the decoder's bound) and checksum.</summary>
+    private static byte[] Frame(byte version, ReadOnlySpan<byte> body)
+    {
+        byte[] compressed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(body.Length));
+        try
+        {
+            if (!BrotliEncoder.TryCompress(body, compressed, out int written, CompactQuality, BrotliWindowBits))
+                throw new InvalidOperationException("Brotli compression failed.");
+            // Plain when compression does not pay, or pays beyond what the decoder accepts as honest.
+            bool keep = written < body.Length && (long)written * MaxDeflateRatio + 64 >= body.Length;
+            ReadOnlySpan<byte> payload = keep ? compressed.AsSpan(0, written) : body;
+            var output = new ByteWriter(payload.Length + 20);
+            output.WriteBytes(Magic);
+            output.WriteByte(version);
+            output.WriteByte(keep ? FlagBrotli : (byte)0);
+            output.WriteVarint((uint)body.Length);
+            output.WriteBytes(payload);
+            output.WriteUInt32LittleEndian(Crc32.Compute(output.WrittenSpan));
+            return output.WrittenSpan.ToArray();
+        }
+        finally { ArrayPool<byte>.Shared.Return(compressed); }
+    }
+
     /// <summary>Decodes bytes written by <see cref="Serialize"/> into a tree with its own frame table.</summary>
     /// <exception cref="ProfileDataException">The data is not a call tree, is truncated or corrupt, or exceeds <paramref name="limits"/>.</exception>
     public static CallTree Deserialize(ReadOnlySpan<byte> data, CodecLimits? limits = null)
     {
         limits ??= CodecLimits.Default;
+        var body = ReadFrame(data, limits, out byte version, out _, out byte[]? rented);
+        try { return ReadBody(body, limits, version); }
+        finally { if (rented is not null) ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>Deflate's largest expansion (a run of one byte: 258 bytes per 2 bits, ~1032:1); also the most a Brotli body may declare per compressed byte.</summary>
+    public const int MaxDeflateRatio = 1032;
+
+    /// <summary>
+    /// Checks the frame (magic, checksum, version, flags, declared length) and returns the uncompressed body: a slice of
+    /// <paramref name="data"/>, or of <paramref name="rented"/> (from the shared pool; the caller returns it) when compressed.
+    /// </summary>
+    private static ReadOnlySpan<byte> ReadFrame(ReadOnlySpan<byte> data, CodecLimits limits, out byte version, out byte flags, out byte[]? rented)
+    {
+        rented = null;
         if (data.Length < HeaderMin + CrcLength || !data.StartsWith(Magic))
             throw new ProfileDataException("Not a FleetProfiler call tree (bad magic or too short).");
         uint expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[^CrcLength..]);
@@ -81,31 +152,31 @@ public static class CallTreeCodec
             throw new ProfileDataException("Call tree checksum mismatch (corrupt or truncated).");
 
         var header = new ByteReader(data[Magic.Length..^CrcLength]);
-        byte version = header.ReadByte();
+        version = header.ReadByte();
         if (version is not (CountersOnlyVersion or CurrentVersion)) throw new ProfileDataException($"Unsupported call tree version {version}.");
-        byte flags = header.ReadByte();
-        if ((flags & ~FlagDeflate) != 0) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
+        flags = header.ReadByte();
+        if (flags is not (0 or FlagDeflate or FlagBrotli)) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
         int bodyLength = header.ReadInt(limits.MaxBodyBytes, "Body length");
         ReadOnlySpan<byte> payload = header.ReadBytes(header.Remaining);
 
-        if ((flags & FlagDeflate) == 0)
+        if (flags == 0)
         {
             if (payload.Length != bodyLength) throw new ProfileDataException("Body length does not match the data.");
-            return ReadBody(payload, limits, version);
+            return payload;
         }
-        // Deflate expands at most ~1032:1: a larger declared length is a lie (a decompression bomb), refused
+        // A compressed body declaring more than its bytes may expand to is a lie (a decompression bomb), refused
         // before the body is allocated.
         if (bodyLength > (long)payload.Length * MaxDeflateRatio + 64)
             throw new ProfileDataException($"Body length {bodyLength} is more than {payload.Length} compressed bytes can inflate to.");
-        return ReadBody(Inflate(payload, bodyLength), limits, version);
+        rented = ArrayPool<byte>.Shared.Rent(Math.Max(bodyLength, 1));
+        var body = rented.AsSpan(0, bodyLength);
+        if (flags == FlagDeflate) Inflate(payload, body);
+        else Unbrotli(payload, body);
+        return body;
     }
 
-    /// <summary>Deflate's largest expansion (a run of one byte: 258 bytes per 2 bits, ~1032:1).</summary>
-    public const int MaxDeflateRatio = 1032;
-
-    private static byte[] Inflate(ReadOnlySpan<byte> compressed, int bodyLength)
+    private static void Inflate(ReadOnlySpan<byte> compressed, Span<byte> body)
     {
-        var body = new byte[bodyLength];
         try
         {
             using var input = new MemoryStream(compressed.ToArray(), writable: false);
@@ -115,7 +186,17 @@ public static class CallTreeCodec
         }
         catch (EndOfStreamException e) { throw new ProfileDataException("Compressed body is shorter than declared.", e); }
         catch (InvalidDataException e) { throw new ProfileDataException("Corrupt compressed body.", e); }
-        return body;
+    }
+
+    private static void Unbrotli(ReadOnlySpan<byte> compressed, Span<byte> body)
+    {
+        using var decoder = new BrotliDecoder();
+        var status = decoder.Decompress(compressed, body, out int consumed, out int written);
+        if (status == OperationStatus.DestinationTooSmall) throw new ProfileDataException("Compressed body is longer than declared.");
+        if (status == OperationStatus.NeedMoreData) throw new ProfileDataException("Compressed body is shorter than declared (truncated stream).");
+        if (status != OperationStatus.Done) throw new ProfileDataException("Corrupt compressed body.");
+        if (written != body.Length) throw new ProfileDataException("Compressed body is shorter than declared.");
+        if (consumed != compressed.Length) throw new ProfileDataException("Trailing bytes after the compressed body.");
     }
 
     private static void WriteBody(CallTree tree, ByteWriter w)

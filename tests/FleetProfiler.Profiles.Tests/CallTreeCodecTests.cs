@@ -168,6 +168,173 @@ public class CallTreeCodecTests
     }
 
     [Fact]
+    public void Compact_encoding_round_trips()
+    {
+        var tree = Sample();
+        byte[] compact = CallTreeCodec.SerializeCompact(tree);
+        Assert.Equal("FPCT"u8.ToArray(), compact[..4]);
+        Assert.Equal(CallTreeCodec.CountersOnlyVersion, compact[4]);
+        var decoded = CallTreeCodec.Deserialize(compact);
+        Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(decoded));
+        Assert.Equal(tree.Total, decoded.Total);
+        Assert.Equal(tree.NodeCount, decoded.NodeCount);
+    }
+
+    [Fact]
+    public void Compact_keeps_the_version_of_trees_with_gauges()
+    {
+        var tree = new CallTree();
+        tree.Add([new Frame("app!Cache.Fill()")], new SampleValues(0, 0, 0, 0, 4096, 3));
+        byte[] compact = CallTreeCodec.SerializeCompact(tree);
+        Assert.Equal(CallTreeCodec.CurrentVersion, compact[4]);
+        Assert.Equal(tree.Total, CallTreeCodec.Deserialize(compact).Total);
+        Assert.Equal(compact, CallTreeCodec.Compact(CallTreeCodec.Serialize(tree)));
+    }
+
+    [Fact]
+    public void Compacting_the_old_encodings_gives_the_compact_bytes_and_the_same_tree()
+    {
+        var tree = Repetitive();
+        byte[] compact = CallTreeCodec.SerializeCompact(tree);
+        foreach (bool deflate in new[] { false, true })
+        {
+            byte[] old = CallTreeCodec.Serialize(tree, deflate);
+            Assert.Equal(compact, CallTreeCodec.Compact(old));
+            Assert.Equal(TestTrees.Canonical(CallTreeCodec.Deserialize(old)), TestTrees.Canonical(CallTreeCodec.Deserialize(compact)));
+        }
+        // Already compact: returned as it is.
+        Assert.Same(compact, CallTreeCodec.Compact(compact));
+    }
+
+    [Fact]
+    public void Compact_encoding_is_much_smaller_than_plain_and_deflate()
+    {
+        var tree = Repetitive();
+        int plain = CallTreeCodec.Serialize(tree).Length;
+        int deflated = CallTreeCodec.Serialize(tree, compress: true).Length;
+        byte[] bytes = CallTreeCodec.SerializeCompact(tree);
+        Assert.Equal(2, bytes[5]);   // flags: Brotli
+        int compact = bytes.Length;
+        Assert.True(compact * 2 < plain, $"compact {compact} vs plain {plain}");
+        Assert.True(compact < deflated, $"compact {compact} vs deflate {deflated}");
+    }
+
+    [Fact]
+    public void A_body_that_does_not_compress_is_written_plain()
+    {
+        var tree = new CallTree();
+        tree.Add([new Frame("a")], SampleValues.Cpu(1));   // a 13-byte body: Brotli's framing alone is larger
+        byte[] compact = CallTreeCodec.SerializeCompact(tree);
+        Assert.Equal(0, compact[5]);
+        Assert.Equal(CallTreeCodec.Serialize(tree), compact);
+    }
+
+    [Fact]
+    public void Compact_refuses_what_is_not_a_call_tree()
+    {
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Compact([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+        byte[] corrupt = CallTreeCodec.Serialize(Sample());
+        corrupt[8] ^= 0x40;
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Compact(corrupt));
+        Assert.Throws<ArgumentNullException>(() => CallTreeCodec.Compact(null!));
+        Assert.Throws<ArgumentNullException>(() => CallTreeCodec.SerializeCompact(null!));
+    }
+
+    /// <summary>A body that compresses past the decoder's ratio bound is stored plain, so that everything written decodes.</summary>
+    [Fact]
+    public void A_tree_that_compresses_beyond_the_bound_is_written_plain_and_still_decodes()
+    {
+        var tree = new CallTree();
+        var chain = new int[200_000];
+        Array.Fill(chain, tree.Frames.Intern("a"));
+        tree.Add(chain, SampleValues.Cpu(1));
+        byte[] compact = CallTreeCodec.SerializeCompact(tree);
+        Assert.Equal(0, compact[5]);
+        var decoded = CallTreeCodec.Deserialize(compact);
+        Assert.Equal(tree.NodeCount, decoded.NodeCount);
+        Assert.Equal(tree.Total, decoded.Total);
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_compact_tree_is_rejected()
+    {
+        byte[] blob = CallTreeCodec.SerializeCompact(Sample());
+        for (int length = 0; length < blob.Length; length++)
+            Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(blob.AsSpan(0, length)));
+    }
+
+    [Fact]
+    public void A_brotli_body_shorter_longer_or_followed_by_garbage_is_rejected()
+    {
+        byte[] body = BodyOf(CallTreeCodec.Serialize(Sample()));
+        byte[] brotli = Brotli(body);
+        Assert.Equal(TestTrees.Canonical(Sample()), TestTrees.Canonical(CallTreeCodec.Deserialize(Frame(brotli, flags: 2, declaredLength: body.Length))));
+        var shorter = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 2, declaredLength: body.Length + 1)));
+        Assert.Contains("shorter", shorter.Message);
+        var longer = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 2, declaredLength: body.Length - 1)));
+        Assert.Contains("longer", longer.Message);
+        var trailing = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame([.. brotli, 0x00, 0x01], flags: 2, declaredLength: body.Length)));
+        Assert.Contains("Trailing", trailing.Message);
+        var cut = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli[..^3], flags: 2, declaredLength: body.Length)));
+        Assert.Contains("shorter", cut.Message);
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], flags: 2, declaredLength: body.Length)));
+        // Both compression flags at once mean nothing.
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 3, declaredLength: body.Length)));
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 4, declaredLength: body.Length)));
+    }
+
+    [Fact]
+    public void A_brotli_bomb_is_refused_before_its_body_is_allocated()
+    {
+        // 1 MiB of zeros compresses to a few bytes; declared as 400 MB it is past the ratio bound (1,032 per byte).
+        byte[] compressed = Brotli(new byte[1024 * 1024]);
+        var bomb = Frame(compressed, flags: 2, declaredLength: 400 * 1024 * 1024);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(bomb));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("inflate", e.Message);
+        Assert.True(allocated < 1024 * 1024, $"{allocated} bytes allocated to refuse the bomb");
+        // Within the ratio, the body limit still applies.
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(CallTreeCodec.SerializeCompact(Sample()), new CodecLimits(MaxBodyBytes: 10)));
+    }
+
+    [Fact]
+    public void The_ratio_bound_is_exact_at_its_edge()
+    {
+        byte[] body = BodyOf(CallTreeCodec.Serialize(Sample()));
+        byte[] brotli = Brotli(body);
+        long edge = (long)brotli.Length * CallTreeCodec.MaxDeflateRatio + 64;
+        // One byte past the bound: refused as a bomb; at the bound: past the check (then refused as not matching the stream).
+        var past = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 2, declaredLength: (int)edge + 1)));
+        Assert.Contains("inflate", past.Message);
+        var at = Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 2, declaredLength: (int)edge)));
+        Assert.DoesNotContain("inflate", at.Message);
+    }
+
+    private static CallTree Repetitive()
+    {
+        var tree = new CallTree();
+        for (int i = 0; i < 2000; i++) tree.AddCpu($"System.Threading.ThreadPoolWorkQueue.Dispatch();App.Handler{i % 50}.Handle(Request);Leaf{i}", i);
+        return tree;
+    }
+
+    private static byte[] BodyOf(byte[] plain)
+    {
+        int header = 6;
+        while (plain[header] >= 0x80) header++;
+        return plain[(header + 1)..^4];
+    }
+
+    private static byte[] Brotli(byte[] data)
+    {
+        var buffer = new byte[System.IO.Compression.BrotliEncoder.GetMaxCompressedLength(data.Length)];
+        Assert.True(System.IO.Compression.BrotliEncoder.TryCompress(data, buffer, out int written, 4, 22));
+        return buffer[..written];
+    }
+
+    [Fact]
     public void Unknown_version_is_rejected()
     {
         byte[] blob = CallTreeCodec.Serialize(Sample());

@@ -13,6 +13,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     // QueryCacheNodes; when full it starts over.
     private readonly ConcurrentDictionary<(BucketLevel, string, string, DateTimeOffset), (int Windows, CallTree Tree)> _decoded = new();
     private long _cachedNodes;
+    private readonly ConcurrentDictionary<string, SettledMerge> _settled = new(StringComparer.Ordinal);
+    private long _settledNodes;
 
     /// <summary>
     /// The merged profile of a service (or one host) over a range: with <paramref name="endpoint"/> null the whole
@@ -31,13 +33,20 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         double intervalSum = 0;
         var intervalWeight = 0;
         var windows = 0;
-        foreach (var b in read.Buckets)
+        // Every bucket but the newest comes from the settled merge (cached); the newest, which the rollup keeps
+        // updating in real time, is merged on top.
+        var newest = read.Buckets.Count == 0 ? -1 : IndexOfNewest(read.Buckets);
+        if (read.Buckets.Count >= 3 && Settled(read.Buckets, newest) is { } settled)
         {
-            var tree = Decode(b);
-            lock (tree) merged.MergeFrom(tree, GaugeMerge.Peak);
-            BoundMerge(merged);
-            windows += b.Windows;
-            if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
+            lock (settled.Tree) merged.MergeFrom(settled.Tree, GaugeMerge.Peak);
+            windows += settled.Windows;
+            intervalSum += settled.IntervalSum;
+            intervalWeight += settled.IntervalWeight;
+            MergeBucket(merged, read.Buckets[newest], ref windows, ref intervalSum, ref intervalWeight);
+        }
+        else
+        {
+            foreach (var b in read.Buckets) MergeBucket(merged, b, ref windows, ref intervalSum, ref intervalWeight);
         }
         foreach (var w in read.Windows)
         {
@@ -51,6 +60,58 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
             plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);
     }
+
+    private void MergeBucket(CallTree merged, StoredBucket b, ref int windows, ref double intervalSum, ref int intervalWeight)
+    {
+        var tree = Decode(b);
+        lock (tree) merged.MergeFrom(tree, GaugeMerge.Peak);
+        BoundMerge(merged);
+        windows += b.Windows;
+        if (b.SamplingIntervalMs > 0) { intervalSum += b.SamplingIntervalMs * b.Windows; intervalWeight += b.Windows; }
+    }
+
+    private static int IndexOfNewest(IReadOnlyList<StoredBucket> buckets)
+    {
+        var newest = 0;
+        for (var i = 1; i < buckets.Count; i++)
+            if (buckets[i].Start > buckets[newest].Start) newest = i;
+        return newest;
+    }
+
+    /// <summary>
+    /// The merge of every bucket of a read but <paramref name="except"/>, from the cache when the same buckets (same
+    /// level, service, host, start and window count) were merged before. Older buckets change only when late windows
+    /// arrive, so "the last 24 h" asked again merges this one tree and the newest bucket instead of 25 buckets.
+    /// Bounded with the decoded buckets by <see cref="ProfileStoreOptions.QueryCacheNodes"/>: when full it starts over.
+    /// Shared with other readers: lock it while reading.
+    /// </summary>
+    private SettledMerge? Settled(IReadOnlyList<StoredBucket> buckets, int except)
+    {
+        var key = new System.Text.StringBuilder();
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            if (i == except) continue;
+            var b = buckets[i];
+            key.Append((int)b.Level).Append('|').Append(b.Service).Append('|').Append(b.Host).Append('|').Append(b.Start.UtcTicks).Append('|').Append(b.Windows).Append('\n');
+        }
+        var signature = key.ToString();
+        if (_settled.TryGetValue(signature, out var cached)) return cached;
+        var tree = new CallTree();
+        int windows = 0, weight = 0;
+        double sum = 0;
+        for (var i = 0; i < buckets.Count; i++)
+            if (i != except) MergeBucket(tree, buckets[i], ref windows, ref sum, ref weight);
+        var merge = new SettledMerge(tree, windows, sum, weight);
+        if (Interlocked.Add(ref _settledNodes, tree.NodeCount) > options.QueryCacheNodes)
+        {
+            _settled.Clear();
+            Interlocked.Exchange(ref _settledNodes, tree.NodeCount);
+        }
+        _settled[signature] = merge;
+        return merge;
+    }
+
+    private sealed record SettledMerge(CallTree Tree, int Windows, double IntervalSum, int IntervalWeight);
 
     /// <summary>
     /// Sample volume per <paramref name="step"/> (see <see cref="TimelineSlots"/>): the totals of the buckets and windows

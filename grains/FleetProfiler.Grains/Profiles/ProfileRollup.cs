@@ -72,7 +72,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 }
                 var cap = options.NodesFor(key.Level);
                 if (merged.NodeCount > cap) merged.Prune(cap);
-                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, CallTreeCodec.Serialize(merged)));
+                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, CallTreeCodec.SerializeCompact(merged)));
             }
 
             if (await store.CommitRollupAsync(new RollupCommit(watermark, upserts, compacted, quarantine), ct) is not { } moved)

@@ -38,7 +38,7 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
                 RETURNING id)
             INSERT INTO profile_rollup_queue (window_id) SELECT id FROM w
             """, conn, tx);
-        Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, w.Tree);
+        Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, StoredTrees.Compact(w.Tree));
         var inserted = await cmd.ExecuteNonQueryAsync(ct) == 1;
         if (inserted && w.SourcePaths is { Count: > 0 } paths)
         {

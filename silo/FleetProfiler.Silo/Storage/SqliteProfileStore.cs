@@ -55,7 +55,8 @@ public sealed partial class SqliteProfileStore : IProfileStore
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _pending.Writer.WriteAsync((w, done), ct);
+        // Compressed on the caller's thread, not in the single writer.
+        await _pending.Writer.WriteAsync((w with { Tree = StoredTrees.Compact(w.Tree) }, done), ct);
         return await done.Task;
     }
 

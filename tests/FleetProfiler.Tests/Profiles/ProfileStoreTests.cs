@@ -25,6 +25,12 @@ public abstract class ProfileStoreTests : IAsyncLifetime
 
     protected abstract Task<IProfileStore> CreateStoreAsync();
 
+    /// <summary>Writes a window row (queued for the rollup) with its bytes as given, as a store of an older version did.</summary>
+    protected abstract Task InsertRawWindowAsync(StoredWindow w);
+
+    /// <summary>Writes a bucket row with its bytes as given, as a store of an older version did.</summary>
+    protected abstract Task InsertRawBucketAsync(StoredBucket b);
+
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
@@ -225,6 +231,45 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Reader().ReadAsync("keep", null, Day, Day.AddDays(1), 1000, endpoint: "GET /a", keepEndpoints: true));
     }
 
+    /// <summary>
+    /// A database written before the store compressed its rows (plain and deflated trees) still answers queries and
+    /// rolls up: old rows are read as they are, new windows and rewritten buckets are stored compact.
+    /// </summary>
+    [Fact]
+    public async Task A_store_with_rows_in_the_old_encoding_still_answers_queries_and_rolls_up()
+    {
+        var oldBucket = Tree(("main;a;b", 40), ("main;d", 2));
+        var oldPlain = Tree(("main;a;b", 3), ("main;x", 5));
+        var oldDeflated = Tree(("main;a;c", 7));
+        var fresh = Tree([.. Enumerable.Range(0, 30).Select(i => ($"main;System.Threading.ThreadPoolWorkQueue.Dispatch();App.Handlers.Handler{i % 5}.HandleAsync(Request);leaf{i}", (long)i + 1))]);
+        await InsertRawBucketAsync(new StoredBucket(BucketLevel.Day, "old", "", Day, 2, 1, CallTreeCodec.Serialize(oldBucket)));
+        await InsertRawWindowAsync(new StoredWindow("old", "h1", "agent-old", 1, 1, "p", Day.AddHours(7), Day.AddHours(7).AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(oldPlain)));
+        await InsertRawWindowAsync(new StoredWindow("old", "h2", "agent-old", 2, 1, "p", Day.AddHours(7).AddMinutes(1), Day.AddHours(7).AddMinutes(1).AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(oldDeflated, compress: true)));
+        await AddAsync("old", "h1", Day.AddHours(7).AddMinutes(2), fresh);
+        var all = new CallTree();
+        foreach (var t in new[] { oldBucket, oldPlain, oldDeflated, fresh }) all.MergeFrom(t);
+
+        var before = await Reader().ReadAsync("old", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(before.Tree));
+        Assert.Equal(5, before.Windows);
+        var stored = await _store.ReadWindowsAsync("old", null, Day, Day.AddDays(1), 10);
+        Assert.Equal([0, 1, 2], stored.Select(w => w.Tree[5]).ToArray());   // flags: plain and deflate kept, the new one Brotli
+        Assert.True(stored[2].Tree.Length < CallTreeCodec.Serialize(fresh).Length, $"{stored[2].Tree.Length} bytes stored");
+
+        var result = await Rollup().RunAsync();
+        Assert.Equal(3, result.Windows);
+        Assert.Equal(0, result.QuarantinedTotal);
+        var after = await Reader().ReadAsync("old", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(after.Tree));
+        Assert.Equal(5, after.Windows);
+        var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "old", "", Day, Day.AddDays(1)));
+        Assert.Equal(5, day.Windows);
+        Assert.Equal(2, day.Tree[5]);   // rewritten compact
+        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        var hour = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Hour, "old", "", Day.AddHours(7), Day.AddHours(8)));
+        Assert.Equal(3, hour.Windows);
+    }
+
     [Fact]
     public async Task Retention_deletes_only_compacted_windows_and_old_buckets()
     {
@@ -247,8 +292,30 @@ public sealed class SqliteProfileStoreTests : ProfileStoreTests
 {
     private readonly TempDirectory _dir = new();
 
+    private string DatabasePath => Path.Combine(_dir.Path, "profiles.db");
+
     protected override Task<IProfileStore> CreateStoreAsync() =>
-        Task.FromResult<IProfileStore>(new SqliteProfileStore(Path.Combine(_dir.Path, "profiles.db"), "NORMAL"));
+        Task.FromResult<IProfileStore>(new SqliteProfileStore(DatabasePath, "NORMAL"));
+
+    protected override Task InsertRawWindowAsync(StoredWindow w) => ExecuteAsync("""
+        INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at)
+        VALUES ($p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, 0);
+        INSERT INTO profile_rollup_queue (window_id) VALUES (last_insert_rowid());
+        """, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree);
+
+    protected override Task InsertRawBucketAsync(StoredBucket b) => ExecuteAsync(
+        "INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree) VALUES ($p1, $p2, $p3, $p4, $p5, $p6, $p7)",
+        (int)b.Level, b.Service, b.Host, b.Start.ToUnixTimeMilliseconds(), b.Windows, b.SamplingIntervalMs, b.Tree);
+
+    private async Task ExecuteAsync(string sql, params object[] values)
+    {
+        await using var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath}");
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        for (var i = 0; i < values.Length; i++) cmd.Parameters.AddWithValue($"$p{i + 1}", values[i]);
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     public override Task DisposeAsync()
     {
@@ -269,6 +336,27 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
         _source = NpgsqlDataSource.Create(_database.ConnectionString);
         await TestPostgres.ApplyProfileStoreSchemaAsync(_source);
         return new PostgresProfileStore(_source);
+    }
+
+    protected override async Task InsertRawWindowAsync(StoredWindow w)
+    {
+        await using var cmd = _source!.CreateCommand("""
+            WITH w AS (
+                INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id)
+            INSERT INTO profile_rollup_queue (window_id) SELECT id FROM w
+            """);
+        foreach (var v in new object[] { w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, w.Tree })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+    }
+
+    protected override async Task InsertRawBucketAsync(StoredBucket b)
+    {
+        await using var cmd = _source!.CreateCommand("INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        foreach (var v in new object[] { (short)b.Level, b.Service, b.Host, b.Start.UtcDateTime, b.Windows, b.SamplingIntervalMs, b.Tree })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
     }
 
     public override async Task DisposeAsync()
