@@ -9,7 +9,7 @@ const string Usage = """
       memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
       workload  (prints the synthetic window shape only; no silo)
       chaos   [--agents 200] [--minutes 5] [--kill-every 30] [--gateway-kills 2] [--pg-outage 60] [--seed 20261129]  (3 silos + gateway on a PostgreSQL of its own)
-      query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
+      query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--days 1 (30: the 30-day query)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
     every benchmark: [--silo-args "Key=Value;..."]  extra FleetProfiler: settings for the silo, e.g. Profiles:RollupPeriod=01:00:00
     """;
 

@@ -11,19 +11,8 @@ namespace FleetProfiler.Benchmarks.Benchmarks;
 public sealed record QuerySettings(int Hosts, int WindowsPerHost, int Queries, int Inflight, int BudgetSeconds, bool NoCompact,
     int CompactionTimeout, double MinShare, IReadOnlyDictionary<string, string> SiloSettings, int Days = 1)
 {
-    public static QuerySettings Read(CommandLineOptions o)
-    {
-        var days = o.Int("days", 1, min: 1);
-        var settings = SiloArgs.Parse(o.String("silo-args"));
-        if (days > 2)
-        {
-            // Windows older than the raw-window retention are refused by the gateway: accept the backfill, as an
-            // operator importing history would; the rollup still deletes compacted windows after 48 h.
-            var age = TimeSpan.FromDays(days + 1).ToString("c", CultureInfo.InvariantCulture);
-            settings = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase) { ["Ingest:Limits:MaxWindowAge"] = age };
-        }
-        return Read(o, days, settings);
-    }
+    // Old windows are accepted: the silo the benchmark starts already takes any window age (SiloProcess), so --days backfills.
+    public static QuerySettings Read(CommandLineOptions o) => Read(o, o.Int("days", 1, min: 1), SiloArgs.Parse(o.String("silo-args")));
 
     private static QuerySettings Read(CommandLineOptions o, int days, IReadOnlyDictionary<string, string> siloSettings) => new(
         Hosts: o.Int("hosts", 200),

@@ -232,6 +232,52 @@ public abstract class ProfileStoreTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A range of several buckets reuses the merge of all but its newest bucket: asked again it answers the same, and a
+    /// late window rolled into an older bucket or into the newest one is in the next answer.
+    /// </summary>
+    [Fact]
+    public async Task A_repeated_range_of_many_buckets_sees_every_change_to_any_of_them()
+    {
+        var all = new CallTree();
+        async Task Add(int hour, int minute, string stack, long cpu)
+        {
+            var tree = Tree(("main;" + stack, cpu), ("main;shared", 1));
+            all.MergeFrom(tree);
+            await AddAsync("many", "h" + hour, Day.AddHours(hour).AddMinutes(minute), tree);
+        }
+        foreach (var hour in new[] { 1, 2, 3, 4 }) await Add(hour, 0, $"hour{hour}", hour * 10);
+        await Rollup().RunAsync();
+        var reader = Reader();
+        async Task<ProfileRead> Read() => await reader.ReadAsync("many", null, Day, Day.AddHours(12), 1000);
+
+        var first = await Read();
+        Assert.Equal(4, first.BucketsRead);
+        Assert.Equal(Folded(all), Folded(first.Tree));
+        var again = await Read();
+        Assert.Equal(Folded(all), Folded(again.Tree));
+        Assert.Equal(4, again.Windows);
+
+        // Late into an older (settled) bucket: raw before the rollup, in its bucket after.
+        await Add(2, 30, "late", 7);
+        Assert.Equal(Folded(all), Folded((await Read()).Tree));
+        await Rollup().RunAsync();
+        var afterOlder = await Read();
+        Assert.Equal(Folded(all), Folded(afterOlder.Tree));
+        Assert.Equal(5, afterOlder.Windows);
+        Assert.Equal(0, afterOlder.RawWindowsRead);
+
+        // Into the newest bucket, and a new bucket that becomes the newest.
+        await Add(4, 10, "newest", 3);
+        await Add(5, 0, "hour5", 50);
+        await Rollup().RunAsync();
+        var afterNewest = await Read();
+        Assert.Equal(Folded(all), Folded(afterNewest.Tree));
+        Assert.Equal(7, afterNewest.Windows);
+        Assert.Equal(5, afterNewest.BucketsRead);
+        Assert.Equal(all.Total, afterNewest.Tree.Total);
+    }
+
+    /// <summary>
     /// A database written before the store compressed its rows (plain and deflated trees) still answers queries and
     /// rolls up: old rows are read as they are, new windows and rewritten buckets are stored compact.
     /// </summary>
