@@ -82,8 +82,8 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     /// The merge of every bucket of a read but <paramref name="except"/>, from the cache when the same buckets (same
     /// level, service, host, start and window count) were merged before. Older buckets change only when late windows
     /// arrive, so "the last 24 h" asked again merges this one tree and the newest bucket instead of 25 buckets.
-    /// Bounded with the decoded buckets by <see cref="ProfileStoreOptions.QueryCacheNodes"/>: when full it starts over.
-    /// Shared with other readers: lock it while reading.
+    /// Bounded like the decoded buckets, by its own count of <see cref="ProfileStoreOptions.QueryCacheNodes"/>: when full
+    /// it starts over. Shared with other readers: lock it while reading.
     /// </summary>
     private SettledMerge? Settled(IReadOnlyList<StoredBucket> buckets, int except)
     {

@@ -36,7 +36,10 @@ public sealed class ProfileStoreOptions
     /// <summary>Node cap of a merged query result before rendering.</summary>
     public int QueryNodes { get; set; } = 200_000;
 
-    /// <summary>Decoded buckets a silo keeps for repeated queries, in call-tree nodes (about 60 bytes each).</summary>
+    /// <summary>
+    /// Decoded buckets a silo keeps for repeated queries, in call-tree nodes (about 60 bytes each); the merges of a
+    /// range's older buckets (<see cref="ProfileReader"/>) are bounded by the same number of nodes of their own.
+    /// </summary>
     public long QueryCacheNodes { get; set; } = 2_000_000;
 
     /// <summary>Ranges at least this long are read at hour granularity: their ends snap out to whole hours.</summary>
