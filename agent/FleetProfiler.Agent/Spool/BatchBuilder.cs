@@ -15,7 +15,6 @@ public static class BatchBuilder
         var batch = Header(window, host);
         var tables = new BatchTables(batch, limits);
         var locations = new List<uint>(64);
-        var endpointKey = window.Attribution is null ? 0 : tables.String(EndpointLabels.Key);
         foreach (var sample in window.Samples)
         {
             locations.Clear();
@@ -27,7 +26,8 @@ public static class BatchBuilder
             var stack = tables.Stack(locations);
             var type = tables.String(sample.AllocatedType);
             var v = sample.Values;
-            IReadOnlyList<(uint, uint)> labels = sample.Endpoint is null ? [] : [(endpointKey, tables.String(sample.Endpoint))];
+            // Interned in the order stream interning expects (docs/protocol.md, "Stream interning"): stack, type, label key, value.
+            IReadOnlyList<(uint, uint)> labels = sample.Endpoint is null ? [] : [(tables.String(EndpointLabels.Key), tables.String(sample.Endpoint))];
             tables.Sample(stack, type, labels, v.CpuSamples, v.WallSamples, v.AllocBytes, v.AllocCount, v.InuseBytes, v.InuseCount);
         }
         return batch;

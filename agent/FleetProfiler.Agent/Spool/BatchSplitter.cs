@@ -108,12 +108,15 @@ public static class BatchSplitter
                 var f = source.Functions[(int)l.Function];
                 locations.Add(tables.Location(source.Strings[(int)f.Name], source.Strings[(int)f.File], (int)l.Line, source.Strings[(int)f.OriginalFile]));
             }
+            // Stack, type, then labels: the canonical order stream interning expects (docs/protocol.md).
+            var stack = tables.Stack(locations);
+            var type = tables.String(source.Strings[(int)sample.AllocatedType]);
             labels.Clear();
             foreach (var label in sample.Labels)
             {
                 labels.Add((tables.String(source.Strings[(int)label.Key]), tables.String(source.Strings[(int)label.Value])));
             }
-            tables.Sample(tables.Stack(locations), tables.String(source.Strings[(int)sample.AllocatedType]), labels,
+            tables.Sample(stack, type, labels,
                 sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount, sample.InuseBytes, sample.InuseCount);
         }
         return batch;

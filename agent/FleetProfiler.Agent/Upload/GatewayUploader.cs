@@ -145,10 +145,13 @@ public sealed class GatewayUploader(
             settings.GatewayUrl, welcome.GatewayVersion, settings.AgentId, settings.EffectiveHost, hello.Services.Count,
             agreed.MaxBatchBytes / 1024, spool.Status.Count);
 
+        // Stream interning (docs/protocol.md): the spool keeps self-contained batches; this stream sends each string,
+        // function, location and stack once, if the gateway announces a dictionary. A new stream starts a new one.
+        var interner = welcome.Limits?.MaxDictionaryBytes > 0 ? new StreamInterner(welcome.Limits.MaxDictionaryBytes) : null;
         var inFlight = new SemaphoreSlim(settings.MaxBatchesInFlight, settings.MaxBatchesInFlight);
         var sent = new ConcurrentDictionary<ulong, DateTime>();
-        var sender = SendLoopAsync(WriteAsync, inFlight, sent, ct);
-        var reader = ReadLoopAsync(call.ResponseStream, WriteAsync, inFlight, sent, ct);
+        var sender = SendLoopAsync(WriteAsync, inFlight, sent, interner, ct);
+        var reader = ReadLoopAsync(call.ResponseStream, WriteAsync, inFlight, sent, interner, ct);
         var watchdog = WatchAcksAsync(sent, ct);
         var first = await Task.WhenAny(sender, reader, watchdog);
         if (first == sender && sender.IsFaulted)
@@ -184,7 +187,8 @@ public sealed class GatewayUploader(
         }
     }
 
-    private async Task SendLoopAsync(Func<AgentMessage, Task> write, SemaphoreSlim inFlight, ConcurrentDictionary<ulong, DateTime> sent, CancellationToken ct)
+    private async Task SendLoopAsync(Func<AgentMessage, Task> write, SemaphoreSlim inFlight, ConcurrentDictionary<ulong, DateTime> sent,
+        StreamInterner? interner, CancellationToken ct)
     {
         ulong cursor = 0; // every stream starts from the oldest unacked batch
         while (true)
@@ -212,12 +216,12 @@ public sealed class GatewayUploader(
             }
 
             sent[sequence] = DateTime.UtcNow;
-            await write(new AgentMessage { Batch = batch });
+            await write(new AgentMessage { Batch = interner?.Encode(batch) ?? batch });
         }
     }
 
     private async Task ReadLoopAsync(IAsyncStreamReader<GatewayMessage> responses, Func<AgentMessage, Task> write,
-        SemaphoreSlim inFlight, ConcurrentDictionary<ulong, DateTime> sent, CancellationToken ct)
+        SemaphoreSlim inFlight, ConcurrentDictionary<ulong, DateTime> sent, StreamInterner? interner, CancellationToken ct)
     {
         while (await responses.MoveNext(ct))
         {
@@ -235,6 +239,8 @@ public sealed class GatewayUploader(
                     var rejected = message.Rejected;
                     spool.Remove(rejected.Sequence);
                     Settle(rejected.Sequence);
+                    // Whatever the reason, the gateway may not have learnt that batch's entries: start a new dictionary.
+                    interner?.Reset();
                     logger.LogError("Gateway rejected batch {Sequence} (code {Code}): {Message}; dropped it from the spool",
                         rejected.Sequence, rejected.Code, rejected.Message);
                     break;

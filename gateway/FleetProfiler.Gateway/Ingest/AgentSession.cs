@@ -30,6 +30,8 @@ public sealed class AgentSession
     // Services whose host list (or the fleet's service list) is full: why, for each batch of theirs.
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private IAgentConnection? _reference;
+    // The stream's interning dictionary (docs/protocol.md, "Stream interning"): lives and dies with the stream.
+    private readonly StreamDictionary _dictionary;
 
     public AgentSession(IGrainFactory grains, IngestOptions options, TimeProvider clock, ILogger logger, Hello hello, Security.AgentGrant grant)
     {
@@ -40,6 +42,7 @@ public sealed class AgentSession
         _logger = logger;
         _hello = hello;
         _registration = new AgentRegistration(hello.AgentId, hello.AgentVersion);
+        _dictionary = new StreamDictionary(options.Limits.MaxDictionaryBytes, options.Limits.MaxStringLength, options.Limits.MaxFramesPerStack);
     }
 
     /// <summary>Serves the stream until the agent ends it or the call is cancelled; always detaches from every host grain.</summary>
@@ -99,6 +102,13 @@ public sealed class AgentSession
     /// </summary>
     private async Task<GatewayMessage> ApplyAsync(Batch batch)
     {
+        // An interned batch becomes the self-contained batch it stands for before anything else looks at it; its new
+        // entries join the dictionary whatever the batch's fate (the agent counts them as sent).
+        if (batch.Interning is not null)
+        {
+            if (_dictionary.Expand(batch, out var expanded) is { } error) return Invalid(batch, error);
+            batch = expanded!;
+        }
         try
         {
             return await TryApplyAsync(batch);
@@ -237,5 +247,6 @@ public sealed class AgentSession
         MaxFramesPerStack = l.MaxFramesPerStack,
         MaxStacks = l.MaxStacks,
         MaxSamples = l.MaxSamples,
+        MaxDictionaryBytes = l.MaxDictionaryBytes,
     };
 }

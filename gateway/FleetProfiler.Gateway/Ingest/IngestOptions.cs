@@ -49,6 +49,9 @@ public sealed class BatchLimits
     public int MaxFramesPerStack { get; set; } = BatchLimitDefaults.MaxFramesPerStack;
     public int MaxStacks { get; set; } = BatchLimitDefaults.MaxStacks;
     public int MaxSamples { get; set; } = BatchLimitDefaults.MaxSamples;
+
+    /// <summary>Most one stream's interning dictionary may hold (docs/protocol.md, "Stream interning"); 0 turns interning off.</summary>
+    public long MaxDictionaryBytes { get; set; } = BatchLimitDefaults.MaxDictionaryBytes;
     /// <summary>Longest window accepted.</summary>
     public TimeSpan MaxWindow { get; set; } = BatchLimitDefaults.MaxWindow;
 
@@ -70,9 +73,9 @@ public sealed class BatchLimits
     public void Validate()
     {
         if (MaxBatchBytes <= 0 || MaxStrings <= 0 || MaxStringLength <= 0 || MaxFramesPerStack <= 0 || MaxStacks <= 0 || MaxSamples <= 0 || MaxWindow <= TimeSpan.Zero
-            || MaxWindowAge <= TimeSpan.Zero || MaxClockSkew < TimeSpan.Zero || MaxValueSum <= 0 || MaxWindowNodes <= 0)
+            || MaxWindowAge <= TimeSpan.Zero || MaxClockSkew < TimeSpan.Zero || MaxValueSum <= 0 || MaxWindowNodes <= 0 || MaxDictionaryBytes < 0)
         {
-            throw new StartupException($"{IngestOptions.Section}:Limits: every limit must be positive.");
+            throw new StartupException($"{IngestOptions.Section}:Limits: every limit must be positive (MaxDictionaryBytes: 0 turns interning off).");
         }
 
         if (MaxBatchBytes > IngestLimits.TransportMaxMessageBytes)
