@@ -17,7 +17,7 @@ public static class BatchLimitDefaults
     /// Most one stream's interning dictionary may hold, in dictionary bytes (<see cref="StreamDictionaryCost"/>; about the
     /// gateway's memory for it). The agent starts a new dictionary before passing it (docs/protocol.md, "Stream interning").
     /// </summary>
-    public const long MaxDictionaryBytes = 8L * 1024 * 1024;
+    public const long MaxDictionaryBytes = 4L * 1024 * 1024;
 
     /// <summary>Route rows (<c>route_minutes</c>) in one batch.</summary>
     public const int MaxRouteMinutes = 20_000;

@@ -8,7 +8,7 @@ const string Usage = """
       ingest  [--agents 2000] [--seconds 60] [--warmup 15] [--inflight 1] [--services 10] [--realtime] [--agents-per-connection 1]
       memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
       workload  (prints the synthetic window shape only; no silo)
-      interning  [--services 5] [--windows 30]  (stream interning's wire size on the synthetic windows; no silo)
+      interning  [--services 5] [--windows 30] [--cap-kib 8192]  (stream interning's wire size on the synthetic windows; no silo)
       chaos   [--agents 200] [--minutes 5] [--kill-every 30] [--gateway-kills 2] [--pg-outage 60] [--seed 20261129]  (3 silos + gateway on a PostgreSQL of its own)
       query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--days 1 (30: the 30-day query)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
     every benchmark: [--silo-args "Key=Value;..."]  extra FleetProfiler: settings for the silo, e.g. Profiles:RollupPeriod=01:00:00
@@ -53,8 +53,9 @@ try
             {
                 var services = options.Int("services", 5, min: 1);
                 var windows = options.Int("windows", 30, min: 2);
+                var cap = options.Int("cap-kib", (int)(FleetProfiler.Protocol.BatchLimitDefaults.MaxDictionaryBytes / 1024), min: 1) * 1024L;
                 options.EnsureAllUsed();
-                Log.Result(InterningBenchmark.Run(services, windows));
+                Log.Result(InterningBenchmark.Run(services, windows, cap));
                 return 0;
             }
         case "chaos":
