@@ -163,8 +163,7 @@ public static class ChaosRun
     private static async Task<long> CompactAsync(GrpcChannel channel, ChaosOptions o)
     {
         var status = new Status.StatusClient(channel);
-        await Eventually.Until(async () => (await status.CompactAsync(new CompactRequest(), deadline: DateTime.UtcNow.AddSeconds(60))).Windows,
-            windows => windows == 0, o.StepDeadline, "a compaction that finds no window left");
+        await Rollups.CompactAllAsync(channel, o.StepDeadline);
         var reply = await Eventually.Until(() => status.GetStatusAsync(new GetStatusRequest()).ResponseAsync, s => s.Rollup is not null, o.StepDeadline, "the rollup's status");
         return reply.Rollup.QuarantinedRows;
     }
