@@ -34,6 +34,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     public Uri HttpBase => new($"http://127.0.0.1:{_ports[3]}");
     public string GrpcUrl => $"http://127.0.0.1:{_ports[2]}";
 
+    /// <summary>The silo to run: the build output's, or a copy with its own appsettings.json (<see cref="TempDirectory.LinkBuildOutput"/>).</summary>
+    public string SiloDll { get; init; } = Repo.SiloDll;
+
     /// <summary>Extra settings (keys under <c>FleetProfiler:</c>) over the defaults; set before <see cref="InitializeAsync"/>.</summary>
     public Dictionary<string, string> Overrides { get; } = [];
 
@@ -67,9 +70,9 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>A platform of its own, for one test (<c>await using</c>).</summary>
-    public static async Task<PlatformFixture> StartAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    public static async Task<PlatformFixture> StartAsync(IReadOnlyDictionary<string, string>? overrides = null, string? siloDll = null)
     {
-        var platform = new PlatformFixture();
+        var platform = new PlatformFixture { SiloDll = siloDll ?? Repo.SiloDll };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
             platform.Overrides[key] = value;
@@ -108,7 +111,7 @@ public sealed class PlatformFixture : IAsyncLifetime, IAsyncDisposable
 
     private async Task StartSiloAsync()
     {
-        Silo = SiloProcess.Start(_dir.Path, Settings, _ports[0], _ports[1]);
+        Silo = SiloProcess.Start(_dir.Path, Settings, _ports[0], _ports[1], SiloDll);
         try
         {
             await Silo.WaitReadyAsync();

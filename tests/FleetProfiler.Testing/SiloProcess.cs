@@ -30,9 +30,11 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>
     /// Starts a silo in <paramref name="workingDirectory"/>; <paramref name="settings"/> are configuration keys under
     /// <c>FleetProfiler:</c>. Inherited <c>FleetProfiler*</c> variables are removed, and logs are at Warning unless
-    /// <paramref name="environment"/> says otherwise.
+    /// <paramref name="environment"/> says otherwise. <paramref name="dll"/>: another copy of the silo than the build output's
+    /// (<see cref="TempDirectory.LinkBuildOutput"/>).
     /// </summary>
-    public static SiloProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? environment = null)
+    public static SiloProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? environment = null,
+        string? dll = null)
     {
         Directory.CreateDirectory(workingDirectory);
         var env = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
@@ -55,17 +57,17 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             all[key] = value;
         }
-        var process = ChildProcess.StartDotnet("silo", Repo.SiloDll, all.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"), env, workingDirectory);
+        var process = ChildProcess.StartDotnet("silo", dll ?? Repo.SiloDll, all.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"), env, workingDirectory);
         return new SiloProcess(process, settings);
     }
 
     /// <summary>Starts a silo listening on <paramref name="siloPort"/> (silo-to-silo) and <paramref name="gatewayPort"/> (Orleans clients).</summary>
-    public static SiloProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> settings, int siloPort, int gatewayPort) =>
+    public static SiloProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> settings, int siloPort, int gatewayPort, string? dll = null) =>
         Start(workingDirectory, new Dictionary<string, string>(settings)
         {
             ["Silo:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Silo:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
-        });
+        }, dll: dll);
 
     /// <summary>Completes when the silo prints its banner; fails with the process output if it exits first.</summary>
     public Task WaitReadyAsync(TimeSpan? deadline = null) => Process.WaitForLineAsync(ReadyLine, deadline ?? TestTimeouts.SiloReady);

@@ -52,6 +52,29 @@ public sealed class TempDirectory : IDisposable
         return target;
     }
 
+    /// <summary>
+    /// The build output of <paramref name="dll"/> under <paramref name="name"/> here, every entry a link to the original
+    /// except <c>appsettings.json</c>, a copy the test may rewrite (an installed binary whose operator edits the settings
+    /// file beside it), and the app's own files, copied so that the host takes this directory as the app's base
+    /// directory (it resolves links of the app path). Returns the path of the dll here (run it with <c>dotnet</c>).
+    /// </summary>
+    public string LinkBuildOutput(string dll, string name)
+    {
+        var source = System.IO.Path.GetDirectoryName(Repo.RequireBuilt(dll))!;
+        var app = System.IO.Path.GetFileNameWithoutExtension(dll);
+        var target = Combine(name);
+        Directory.CreateDirectory(target);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(source))
+        {
+            var file = System.IO.Path.GetFileName(entry);
+            var link = System.IO.Path.Combine(target, file);
+            if (file == "appsettings.json" || file.StartsWith(app + ".", StringComparison.Ordinal)) File.Copy(entry, link);
+            else if (Directory.Exists(entry)) Directory.CreateSymbolicLink(link, entry);
+            else File.CreateSymbolicLink(link, entry);
+        }
+        return System.IO.Path.Combine(target, System.IO.Path.GetFileName(dll));
+    }
+
     public void Dispose()
     {
         try

@@ -27,15 +27,28 @@ public static class TargetBuffers
     {
         lock (Gate)
         {
-            var held = Held.GetValueOrDefault(processId);
-            if (held + mb > LimitMB)
+            if (RefusalLocked(processId, mb, session) is { } refusal)
             {
-                throw new TargetUnavailableException(processId,
-                    $"the {session} session's {mb} MB buffer is refused: process {processId} already holds {held} MB of session buffers (Agent:MaxSessionBufferMBPerTarget = {LimitMB})");
+                throw new TargetUnavailableException(processId, refusal);
             }
-            Held[processId] = held + mb;
+            Held[processId] = Held.GetValueOrDefault(processId) + mb;
         }
         return new Lease(processId, mb);
+    }
+
+    /// <summary>Why a <paramref name="mb"/> MB <paramref name="session"/> in the target would be refused now (null: it fits), for a
+    /// command's answer; the session still reserves when it starts.</summary>
+    public static string? Refusal(int processId, int mb, string session)
+    {
+        lock (Gate) return RefusalLocked(processId, mb, session);
+    }
+
+    private static string? RefusalLocked(int processId, int mb, string session)
+    {
+        var held = Held.GetValueOrDefault(processId);
+        return held + mb > LimitMB
+            ? $"the {session} session's {mb} MB buffer is refused: process {processId} already holds {held} MB of session buffers (Agent:MaxSessionBufferMBPerTarget = {LimitMB})"
+            : null;
     }
 
     private static void Release(int processId, int mb)

@@ -82,6 +82,13 @@ public sealed class RemoteCommands(
             return (false, $"{busy.Name[RunPrefix.Length..]} is already profiling {(busy.Pids is null ? "every target" : $"pid {string.Join(", ", busy.Pids)}")}: one command-started run per target (stop it first)");
         }
 
+        // A window the target's session buffers cannot take now is refused here, so the gateway hears why; a window on
+        // every target is refused per target when it starts (in the log).
+        if (command.Pid > 0 && Sessions.TargetBuffers.Refusal(command.Pid, options.Value.CircularBufferMB, "window") is { } full)
+        {
+            return (false, full);
+        }
+
         var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
         if (!runs.Start(new ProfilingRequest(name, kinds, pids, TimeSpan.FromSeconds(seconds), UntilStopped: false)))
         {

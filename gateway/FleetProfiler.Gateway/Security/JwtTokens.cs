@@ -28,8 +28,10 @@ public static class JwtTokens
     internal static bool LooksLikeJwt(string header) =>
         header.StartsWith("Bearer ey", StringComparison.OrdinalIgnoreCase) && header.Count(c => c == '.') == 2;
 
-    public static void Configure(JwtBearerOptions o, JwtOptions jwt)
+    /// <summary>The handler's options from the settings in force (<see cref="JwtSettings"/> rebuilds them after a reload).</summary>
+    public static void Configure(JwtBearerOptions o, JwtSettings.Snapshot settings)
     {
+        var jwt = settings.Options;
         // Claims keep the names the token has ("sub", "roles"), not the WS-Federation URIs.
         o.MapInboundClaims = false;
         o.Authority = string.IsNullOrWhiteSpace(jwt.Authority) ? null : jwt.Authority;
@@ -44,7 +46,7 @@ public static class JwtTokens
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
-            IssuerSigningKeys = string.IsNullOrWhiteSpace(jwt.SigningKeyPath) ? null : jwt.LoadSigningKeys(),
+            IssuerSigningKeys = settings.SigningKeys,
             ClockSkew = jwt.ClockSkew,
             NameClaimType = "sub",
             RoleClaimType = ClaimTypes.Role,

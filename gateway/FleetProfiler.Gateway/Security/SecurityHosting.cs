@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -23,13 +24,22 @@ public static class SecurityHosting
         builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         var jwt = builder.Configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
         jwt.Validate();
+        if (jwt.Enabled)
+        {
+            // An unreadable key file fails the start here, with its setting named; later the settings reload on change.
+            JwtSettings.Load(jwt);
+            builder.Services.Configure<JwtOptions>(builder.Configuration.GetSection(JwtOptions.Section));
+            builder.Services.AddSingleton<JwtSettings>();
+            builder.Services.AddOptions<JwtBearerOptions>(JwtTokens.SchemeName)
+                .Configure<JwtSettings>((o, settings) => JwtTokens.Configure(o, settings.Current));
+        }
         // With JWTs on, a selector forwards each request to the handler of the credential it carries (docs/security.md).
         var authentication = builder.Services.AddAuthentication(jwt.Enabled ? JwtTokens.SelectorScheme : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (jwt.Enabled)
         {
             authentication
-                .AddJwtBearer(JwtTokens.SchemeName, o => JwtTokens.Configure(o, jwt))
+                .AddJwtBearer(JwtTokens.SchemeName, _ => { })
                 .AddPolicyScheme(JwtTokens.SelectorScheme, "API key or JWT", o => o.ForwardDefaultSelector = JwtTokens.SchemeFor);
             builder.Logging.AddFilter(typeof(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerHandler).FullName, LogLevel.Warning);
         }
@@ -47,6 +57,8 @@ public static class SecurityHosting
     public static WebApplication UseFleetSecurity(this WebApplication app)
     {
         var keys = app.Services.GetRequiredService<ApiKeyRing>();
+        // Created now, so that it watches for changes from the start (not from the first token).
+        _ = app.Services.GetService<JwtSettings>();
         if (keys.Count == 0)
         {
             app.Logger.LogWarning("No API keys are configured ({Section}:Keys or {Section}:KeysFile): every call except health checks is refused. Create one with 'fleetprofiler keys new'.",

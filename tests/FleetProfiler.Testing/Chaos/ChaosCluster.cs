@@ -6,8 +6,6 @@ namespace FleetProfiler.Testing.Chaos;
 /// </summary>
 public sealed class ChaosCluster : IAsyncDisposable
 {
-    public const string GatewayReadyLine = "FleetProfiler gateway (cluster mode) is up";
-
     private readonly string _connectionString;
     private readonly IReadOnlyList<AgentCredential> _agents;
     private readonly string _cluster = "chaos" + Guid.NewGuid().ToString("N")[..8];
@@ -111,15 +109,10 @@ public sealed class ChaosCluster : IAsyncDisposable
         var settings = Common();
         settings["Gateway:GrpcPort"] = _ports[^2].ToString(CultureInfo.InvariantCulture);
         settings["Gateway:HttpPort"] = _ports[^1].ToString(CultureInfo.InvariantCulture);
-        foreach (var (key, value) in TestKeys.Settings().Concat(TestKeys.AgentSettings(_agents))) settings[key] = value;
-        var env = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
-        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("FleetProfiler", StringComparison.OrdinalIgnoreCase)))
-            env[key] = "";
-        var dir = Path.Combine(_dir.Path, "gateway");
-        Directory.CreateDirectory(dir);
-        _gateway = ChildProcess.StartDotnet("gateway", Repo.GatewayDll, settings.Select(kv => $"--FleetProfiler:{kv.Key}={kv.Value}"), env, dir);
+        foreach (var (key, value) in TestKeys.AgentSettings(_agents)) settings[key] = value;
+        _gateway = GatewayProcess.Start(Path.Combine(_dir.Path, "gateway"), settings);
         Watch(_gateway);
-        await _gateway.WaitForLineAsync(GatewayReadyLine, TestTimeouts.SiloReady);
+        await _gateway.WaitReadyAsync();
     }
 
     /// <summary>SIGKILL to silo <paramref name="i"/> (by its PID); returns the PID killed.</summary>

@@ -1,6 +1,9 @@
+using System.Globalization;
 using FleetProfiler.Gateway.Hosting;
 using FleetProfiler.Hosting;
 using FleetProfiler.Protocol;
+using FleetProfiler.Protocol.V1;
+using Google.Protobuf.WellKnownTypes;
 using Orleans.Runtime;
 
 namespace FleetProfiler.Tests.Security;
@@ -113,6 +116,84 @@ public sealed class ClusterTlsTests
 
         // And the right certificate still works after those attempts.
         Assert.True(await CanCallGrainsAsync(cluster, Tls(certificates, "gateway-2")));
+    }
+
+    [Fact]
+    public async Task The_stand_alone_gateway_with_cluster_TLS_ingests_and_answers_and_without_its_certificate_reaches_no_silo()
+    {
+        var cluster = "tlsgw" + Guid.NewGuid().ToString("N")[..10];
+        using var dir = new TempDirectory("cluster-tls-gateway");
+        using var certificates = new ClusterCertificates(dir, "fleet");
+        var ports = FreePorts.Take(7);
+        // The silo serves its own dashboard (a cluster silo without the gateway): behind the same keys.
+        var siloSettings = Settings(cluster, certificates, "silo-a");
+        siloSettings["Dashboard:Enabled"] = "true";
+        siloSettings["Dashboard:Port"] = ports[6].ToString(CultureInfo.InvariantCulture);
+        await using var silo = SiloProcess.Start(dir.Combine("silo"), siloSettings, ports[0], ports[1]);
+        await silo.WaitReadyAsync();
+        var dashboard = new Uri($"http://127.0.0.1:{ports[6]}");
+        using (var anonymous = TestKeys.Http(dashboard, key: null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/dashboard")).StatusCode);
+        }
+        using (var reader = TestKeys.Http(dashboard, TestKeys.Reader))
+        {
+            // "/dashboard/" itself: HttpClient drops the Authorization header when it follows the redirect from "/dashboard".
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await reader.GetAsync("/dashboard/")).StatusCode);
+        }
+
+        // The gateway as deployed (deploy/systemd/fleetprofiler-gateway.service): its own certificate of the cluster CA.
+        var (certificate, key) = certificates.Issue("gateway");
+        var gatewaySettings = new Dictionary<string, string>
+        {
+            ["Mode"] = "cluster",
+            ["ClusterId"] = cluster,
+            ["ServiceId"] = cluster,
+            ["PostgreSql:ConnectionString"] = TestPostgres.ConnectionString,
+            ["Gateway:GrpcPort"] = ports[2].ToString(CultureInfo.InvariantCulture),
+            ["Gateway:HttpPort"] = ports[3].ToString(CultureInfo.InvariantCulture),
+            ["ClusterTls:CertificatePath"] = certificate,
+            ["ClusterTls:KeyPath"] = key,
+            ["ClusterTls:CaPath"] = certificates.CaPath,
+        };
+        foreach (var (k, v) in TestKeys.AgentSettings([PlatformFixture.AgentA])) gatewaySettings[k] = v;
+        await using var gateway = GatewayProcess.Start(dir.Combine("gateway"), gatewaySettings);
+        await gateway.WaitReadyAsync();
+        Assert.Contains("mutual TLS to the silos", gateway.Output);
+
+        // An agent's stream ingests through it, and a query answers through it, with the silo's data.
+        var service = "tls-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds());
+        using var channel = TestKeys.Channel($"http://127.0.0.1:{ports[2]}");
+        var (agent, _) = await AgentStream.ConnectAsync(channel, "agent-a", "host-a", PlatformFixture.TokenA, service);
+        await using (agent)
+        {
+            await agent.SendAckedAsync(TestBatches.Cpu(1, service, "host-a", start, ("Main;Work;Hot", 7), ("Main;Idle", 3)));
+        }
+        var reply = await new FleetProfiler.Protocol.V1.Query.QueryClient(channel).GetProfileAsync(new GetProfileRequest
+        {
+            Selector = new Selector { Service = service },
+            From = Timestamp.FromDateTimeOffset(start.AddMinutes(-1)),
+            To = Timestamp.FromDateTimeOffset(start.AddMinutes(1)),
+            Kind = "cpu",
+            Format = "folded",
+        });
+        var folded = reply.Data.ToStringUtf8();
+        Assert.Contains(" 7", folded.Split('\n').Single(l => l.Contains("Hot")));
+        Assert.Contains(" 3", folded.Split('\n').Single(l => l.Contains("Idle")));
+
+        // The same gateway without its certificate: the silo refuses the handshake, the gateway never comes up.
+        var plain = new Dictionary<string, string>(gatewaySettings)
+        {
+            ["Gateway:GrpcPort"] = ports[4].ToString(CultureInfo.InvariantCulture),
+            ["Gateway:HttpPort"] = ports[5].ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var k in new[] { "ClusterTls:CertificatePath", "ClusterTls:KeyPath", "ClusterTls:CaPath" }) plain.Remove(k);
+        var refusedBefore = silo.Process.Lines("Authentication").Count;
+        await using var refused = GatewayProcess.Start(dir.Combine("gateway-plain"), plain);
+        await Eventually.Until(() => silo.Process.Lines("Authentication").Count > refusedBefore, TestTimeouts.Convergence, "the silo logs the refused TLS handshake");
+        Assert.DoesNotContain(GatewayProcess.ReadyLine, refused.Output);
+        if (refused.HasExited) Assert.NotEqual(0, refused.ExitCode);
     }
 
     [Fact]

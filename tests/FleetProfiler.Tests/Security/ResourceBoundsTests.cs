@@ -10,6 +10,9 @@ public sealed class BoundedPlatform : IAsyncLifetime
 {
     public const ulong FailingSequence = 424_242;
 
+    /// <summary>Distinct stack paths (call-tree nodes) one window may hold here; the other tests' windows have a handful.</summary>
+    public const int MaxWindowNodes = 16;
+
     public PlatformFixture Platform { get; private set; } = null!;
 
     public async Task InitializeAsync() => Platform = await PlatformFixture.StartAsync(new Dictionary<string, string>
@@ -17,6 +20,7 @@ public sealed class BoundedPlatform : IAsyncLifetime
         ["Ingest:MaxStreamsPerAgent"] = "1",
         ["Ingest:FailApplyOfSequence"] = FailingSequence.ToString(CultureInfo.InvariantCulture),
         ["Ingest:Limits:MaxWindowAge"] = "02:00:00",
+        ["Ingest:Limits:MaxWindowNodes"] = MaxWindowNodes.ToString(CultureInfo.InvariantCulture),
         ["Profiles:MaxHostsPerService"] = "1",
         ["Profiles:MaxServices"] = "2",
         ["Profiles:MaxQueryWindows"] = "3",
@@ -109,6 +113,31 @@ public sealed class ResourceBoundsTests(BoundedPlatform bounded) : IClassFixture
 
         Assert.Equal((int)StatusCode.InvalidArgument, reply.Rejected.Code);
         Assert.Contains("max_window_age", reply.Rejected.Message);
+    }
+
+    [Fact]
+    public async Task A_window_with_more_distinct_stacks_than_the_bound_is_rejected_naming_it_stores_nothing_and_the_stream_goes_on()
+    {
+        var (agent, _) = await AgentStream.ConnectAsync(Platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC);
+        await using var _ = agent;
+        var marker = "wide" + Guid.NewGuid().ToString("N")[..6];
+        var wide = Enumerable.Range(0, BoundedPlatform.MaxWindowNodes).Select(i => ($"main;{marker}{i}", 1L)).ToArray();
+
+        var reply = await agent.SendBatchAsync(TestBatches.Cpu(NewSequence(), "bounded-2", "host-c", Recent, wide));
+
+        Assert.Equal((int)StatusCode.InvalidArgument, reply.Rejected.Code);
+        Assert.Contains("max_window_nodes", reply.Rejected.Message);
+        await agent.SendAckedAsync(TestBatches.Cpu(NewSequence(), "bounded-2", "host-c", Recent, ("main;narrow", 1)));
+        var stored = await new FleetProfiler.Protocol.V1.Query.QueryClient(Platform.Channel).GetProfileAsync(new GetProfileRequest
+        {
+            Selector = new Selector { Service = "bounded-2" },
+            From = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-2)),
+            To = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)),
+            Kind = "cpu",
+            Format = "folded",
+        });
+        Assert.Contains("narrow", stored.Data.ToStringUtf8());
+        Assert.DoesNotContain(marker, stored.Data.ToStringUtf8());
     }
 
     [Fact]
