@@ -44,7 +44,8 @@ public sealed class SessionBufferLimitTests(DemoFixture demo) : IDisposable
         Assert.False(full!.Accepted);
         var reason = $"the window session's {WindowMB} MB buffer is refused: process {demo.Pid} already holds 1 MB of session buffers (Agent:MaxSessionBufferMBPerTarget = {WindowMB})";
         Assert.Equal(reason, full.Message);
-        Assert.Contains(agent.Lines("Gateway command full"), l => l.Contains("refused") && l.Contains(reason));
+        await agent.WaitForLineAsync(l => l.Contains("Gateway command full", StringComparison.Ordinal) && l.Contains("refused: " + reason, StringComparison.Ordinal),
+            "the refusal in the agent's log", Deadline);
 
         // The other target has room: its window runs and arrives.
         await gateway.SendAsync(new Command { Id = "other", Action = Command.Types.Action.Start, Kind = "cpu", Pid = other.Pid, Seconds = 2 });

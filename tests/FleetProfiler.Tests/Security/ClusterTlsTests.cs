@@ -159,7 +159,7 @@ public sealed class ClusterTlsTests
         foreach (var (k, v) in TestKeys.AgentSettings([PlatformFixture.AgentA])) gatewaySettings[k] = v;
         await using var gateway = GatewayProcess.Start(dir.Combine("gateway"), gatewaySettings);
         await gateway.WaitReadyAsync();
-        Assert.Contains("mutual TLS to the silos", gateway.Output);
+        await gateway.WaitForLineAsync("mutual TLS to the silos", TestTimeouts.Step);
 
         // An agent's stream ingests through it, and a query answers through it, with the silo's data.
         var service = "tls-" + Guid.NewGuid().ToString("N")[..8];
@@ -168,13 +168,14 @@ public sealed class ClusterTlsTests
         var (agent, _) = await AgentStream.ConnectAsync(channel, "agent-a", "host-a", PlatformFixture.TokenA, service);
         await using (agent)
         {
-            await agent.SendAckedAsync(TestBatches.Cpu(1, service, "host-a", start, ("Main;Work;Hot", 7), ("Main;Idle", 3)));
+            // A fresh sequence: the database outlives this cluster, and (agent, sequence) is the exactly-once key.
+            var sequence = (ulong)Random.Shared.NextInt64(1, long.MaxValue / 2);
+            await agent.SendAckedAsync(TestBatches.Cpu(sequence, service, "host-a", start, ("Main;Work;Hot", 7), ("Main;Idle", 3)));
         }
-        // A service's whole minutes are read from its minute buckets: roll the window up first (an operator call, through the gateway too).
-        await new FleetProfiler.Protocol.V1.Status.StatusClient(channel).CompactAsync(new CompactRequest());
+        // The host's profile: a host's minutes are its raw windows, readable as soon as they are acked.
         var reply = await new FleetProfiler.Protocol.V1.Query.QueryClient(channel).GetProfileAsync(new GetProfileRequest
         {
-            Selector = new Selector { Service = service },
+            Selector = new Selector { Service = service, Host = "host-a" },
             From = Timestamp.FromDateTimeOffset(start.AddMinutes(-1)),
             To = Timestamp.FromDateTimeOffset(start.AddMinutes(1)),
             Kind = "cpu",
