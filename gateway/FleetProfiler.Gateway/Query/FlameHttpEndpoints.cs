@@ -16,6 +16,11 @@ namespace FleetProfiler.Gateway.Query;
 /// a <see cref="FlameTree"/> as JSON, parallel arrays under a string table, at most <c>max</c> nodes (default
 /// <see cref="FlameTree.DefaultMaxNodes"/>, at most <see cref="FlameTree.MaxMaxNodes"/>), the rest folded into <c>[other]</c>
 /// (<c>foldedNodes</c> says how many).</item>
+/// <item>With <c>empty=ok</c>, "no data" (404) answers 200 with <c>nodes: 0</c> and <c>missing</c> saying what is missing: the
+/// explorer asks while its timeline loads, before it knows whether the range holds samples, and a 404 would be a
+/// console error.</item>
+/// <item>Every graph reply carries a <c>Server-Timing</c> header: <c>query</c> (the grains' read and merge, and decoding the
+/// merged tree), <c>build</c> (the compact tree under the node cap) and <c>json</c> (writing the reply), in ms.</item>
 /// <item>With <c>mode=diff&amp;from_b=&amp;to_b=</c> (and optionally <c>service_b</c>, <c>host_b</c>, <c>endpoint_b</c>): A (from/to)
 /// is "before", B "after"; the layout is the mean share of both, <c>before</c>/<c>after</c> hold each side's share.</item>
 /// <item><c>GET /api/timeline?service=S[&amp;host=H][&amp;endpoint=E]&amp;kind=&amp;from=&amp;to=[&amp;step=5m]</c>: sample volume per
@@ -50,11 +55,13 @@ public static class FlameHttpEndpoints
                     "diff" => true,
                     var m => throw QueryArguments.Invalid($"mode: unknown mode '{m}' (flame or diff)"),
                 };
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 if (!diff)
                 {
                     var (profile, tree) = await query.LoadAsync(service, host, endpoint, rangeA, kind);
+                    var loaded = clock.Elapsed;
                     var flame = FlameTree.Build(tree.WithoutAllocatedTypes(), kind, max);
-                    return Json(flame, kindName, kind, false, w =>
+                    return Json(http, clock, loaded, flame, kindName, kind, false, w =>
                     {
                         WriteRange(w, "range", rangeA, profile);
                         w.WriteNumber("windows", profile.Windows);
@@ -76,8 +83,9 @@ public static class FlameHttpEndpoints
                 var b = query.LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b");
                 var (profileA, treeA) = await a;
                 var (profileB, treeB) = await b;
+                var loadedBoth = clock.Elapsed;
                 var flameDiff = FlameTree.Build(ProfileDiff.Compute(treeA.WithoutAllocatedTypes(), treeB.WithoutAllocatedTypes(), kind), max);
-                return Json(flameDiff, kindName, kind, true, w =>
+                return Json(http, clock, loadedBoth, flameDiff, kindName, kind, true, w =>
                 {
                     WriteRange(w, "range", rangeA, profileA);
                     WriteRange(w, "rangeB", rangeB, profileB);
@@ -86,6 +94,10 @@ public static class FlameHttpEndpoints
                     w.WriteNumber("windows", profileA.Windows + profileB.Windows);
                     w.WriteBoolean("truncated", profileA.Truncated || profileB.Truncated);
                 });
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && q["empty"] == "ok")
+            {
+                return Results.Json(new { format = "fleetprofiler-flame/1", nodes = 0, missing = e.Status.Detail });
             }
             catch (RpcException e)
             {
@@ -164,8 +176,9 @@ public static class FlameHttpEndpoints
         return max;
     }
 
-    private static IResult Json(FlameTree flame, string kindName, ProfileKind kind, bool diff, Action<Utf8JsonWriter> extra)
+    private static IResult Json(HttpContext http, System.Diagnostics.Stopwatch clock, TimeSpan loaded, FlameTree flame, string kindName, ProfileKind kind, bool diff, Action<Utf8JsonWriter> extra)
     {
+        var built = clock.Elapsed;
         using var output = new MemoryStream();
         using (var w = new Utf8JsonWriter(output))
         {
@@ -178,6 +191,9 @@ public static class FlameHttpEndpoints
             flame.WriteProperties(w);
             w.WriteEndObject();
         }
+        var written = clock.Elapsed;
+        http.Response.Headers["Server-Timing"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"query;dur={loaded.TotalMilliseconds:F1}, build;dur={(built - loaded).TotalMilliseconds:F1}, json;dur={(written - built).TotalMilliseconds:F1}");
         return Results.Bytes(output.ToArray(), "application/json");
     }
 

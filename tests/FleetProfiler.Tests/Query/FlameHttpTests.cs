@@ -168,4 +168,18 @@ public sealed class FlameHttpTests(PlatformFixture platform)
         using var http = platform.Http(TestKeys.Reader);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/flame?service=never-seen&{Range}")).StatusCode);
     }
+
+    [Fact]
+    public async Task With_empty_ok_no_data_answers_200_saying_what_is_missing()
+    {
+        var service = await SeedAsync();
+        using var http = platform.Http(TestKeys.Reader);
+        var before = $"from={Iso(T0.AddHours(-3))}&to={Iso(T0.AddHours(-2))}";
+        var empty = await JsonAsync(await http.GetAsync($"/api/flame?service={service}&kind=cpu&{before}&empty=ok"));
+        Assert.Equal(0, empty.GetProperty("nodes").GetInt32());
+        Assert.StartsWith("from/to: no profile data", empty.GetProperty("missing").GetString(), StringComparison.Ordinal);
+        // Without it the same range is a 404; and data in the range answers the graph either way.
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/flame?service={service}&kind=cpu&{before}")).StatusCode);
+        Assert.True((await JsonAsync(await http.GetAsync($"/api/flame?service={service}&kind=cpu&{Range}&empty=ok"))).GetProperty("nodes").GetInt32() > 1);
+    }
 }

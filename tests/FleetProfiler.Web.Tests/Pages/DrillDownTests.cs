@@ -19,6 +19,7 @@ public sealed class DrillDownTests(WebPlatform web)
         foreach (var path in await page.Page.Locator("[data-panel=traffic] path.series").AllAsync())
             Assert.StartsWith("M", await path.GetAttributeAsync("d") ?? "", StringComparison.Ordinal);
         Assert.StartsWith("M", await page.Page.Locator("[data-panel=cost-over-time] path.series.by-cpu").GetAttributeAsync("d") ?? "", StringComparison.Ordinal);
+        foreach (var chart in await page.Page.Locator("figure.chart svg").AllAsync()) await ServicePageTests.AssertChartTextFitsAsync(chart, scatter: false);
         var flame = await page.Page.Locator("a[data-link=flamegraph]").GetAttributeAsync("href");
         Assert.Equal($"/app/flame?service={WebPlatform.Service}&kind=cpu&since=1h&endpoint=GET%20%2Fcpu", flame);
         page.AssertClean();

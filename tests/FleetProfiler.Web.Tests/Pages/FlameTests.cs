@@ -170,6 +170,40 @@ public sealed class FlameTests(WebPlatform web)
         page.AssertClean();
     }
 
+    [Fact]
+    public async Task An_endpoint_s_flamegraph_draws_its_hot_spot_and_downloads_in_every_export_format()
+    {
+        await web.DemoDataAsync();
+        var at = await PinnedAtAsync(web);
+        await using var page = await web.OpenAsync(Url(at, "kind=cpu&since=15m&endpoint=" + Uri.EscapeDataString("GET /cpu")), "flame-endpoint");
+        await WaitDrawnAsync(page);
+        Assert.Contains(Frames(await ModelAsync(page)), f => Name(f).Contains(HotSpot, StringComparison.Ordinal));
+
+        // Each link downloads the drawn selection (service, endpoint, range) in its format, from the gateway itself.
+        var expected = new Dictionary<string, Func<byte[], bool>>
+        {
+            ["svg"] = b => System.Text.Encoding.UTF8.GetString(b).Contains("<svg", StringComparison.Ordinal),
+            ["pprof"] = b => b.Length > 2 && b[0] == 0x1f && b[1] == 0x8b, // gzip
+            ["folded"] = b => System.Text.Encoding.UTF8.GetString(b).Contains(HotSpot, StringComparison.Ordinal),
+            ["speedscope"] = b => System.Text.Encoding.UTF8.GetString(b).Contains("speedscope", StringComparison.Ordinal),
+            ["tree"] = b => System.Text.Encoding.UTF8.GetString(b).Contains(HotSpot, StringComparison.Ordinal),
+            ["flame json"] = b => System.Text.Encoding.UTF8.GetString(b).Contains("fleetprofiler-flame/1", StringComparison.Ordinal),
+        };
+        var links = page.Page.Locator("#flame-downloads a");
+        Assert.Equal(expected.Count, await links.CountAsync());
+        foreach (var link in await links.AllAsync())
+        {
+            var label = await link.InnerTextAsync();
+            var href = await link.GetAttributeAsync("href") ?? "";
+            Assert.Contains("endpoint=GET+%2Fcpu", href, StringComparison.Ordinal);
+            Assert.NotNull(await link.GetAttributeAsync("download"));
+            var response = await page.Page.APIRequest.GetAsync(href);
+            Assert.True(response.Ok, $"{label}: {href} answered {response.Status}");
+            Assert.True(expected[label](await response.BodyAsync()), $"{label}: {href} is not {label}");
+        }
+        page.AssertClean();
+    }
+
     private static string? QueryValue(string url, string name) =>
         new Uri(url).Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).Where(p => p[0] == name).Select(p => Uri.UnescapeDataString(p[1])).FirstOrDefault();
 }

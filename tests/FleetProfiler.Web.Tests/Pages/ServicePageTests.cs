@@ -77,9 +77,45 @@ public sealed class ServicePageTests(WebPlatform web)
 
         await Assertions.Expect(panel.Locator("svg a.dot[data-endpoint='GET /cpu'] circle")).ToHaveCountAsync(1);
         await Assertions.Expect(panel.Locator("svg a.dot[data-endpoint='GET /alloc'] circle")).ToHaveCountAsync(1);
+        await AssertChartTextFitsAsync(panel.Locator("svg"));
 
         await page.ClickAndWaitAsync(panel.Locator("a[data-full=popularity]"), "popularity-full");
         await Assertions.Expect(page.Page.Locator("[data-insight-full=popularity] [data-table=popularity]")).ToContainTextAsync("GET /cpu");
+        await AssertChartTextFitsAsync(page.Page.Locator("[data-insight-full=popularity] svg"));
         page.AssertClean();
+    }
+
+    /// <summary>
+    /// A chart's text as Chromium lays it out: every text (labels, ticks, axis titles) inside the SVG, so nothing is
+    /// clipped; and a scatter's dot labels: at least one drawn, no two overlapping, none over another dot.
+    /// </summary>
+    internal static async Task AssertChartTextFitsAsync(ILocator svg, bool scatter = true)
+    {
+        var layout = await svg.EvaluateAsync<System.Text.Json.JsonElement>("""
+            svg => {
+              const r = (e) => { const b = e.getBoundingClientRect(); return { l: b.left, t: b.top, r: b.right, b: b.bottom, text: e.textContent }; };
+              return {
+                svg: r(svg),
+                labels: [...svg.querySelectorAll("a.dot text")].map(r),
+                dots: [...svg.querySelectorAll("a.dot")].map((a) => ({ ...r(a.querySelector("circle")), text: a.dataset.endpoint })),
+                texts: [...svg.querySelectorAll("text")].map(r),
+              };
+            }
+            """);
+        static (double L, double T, double R, double B, string Text) Box(System.Text.Json.JsonElement e) =>
+            (e.GetProperty("l").GetDouble(), e.GetProperty("t").GetDouble(), e.GetProperty("r").GetDouble(), e.GetProperty("b").GetDouble(), e.GetProperty("text").GetString() ?? "");
+        static bool Overlap((double L, double T, double R, double B, string) a, (double L, double T, double R, double B, string) b) =>
+            a.L < b.R && b.L < a.R && a.T < b.B && b.T < a.B;
+        var outer = Box(layout.GetProperty("svg"));
+        var labels = layout.GetProperty("labels").EnumerateArray().Select(Box).ToList();
+        var dots = layout.GetProperty("dots").EnumerateArray().Select(Box).ToList();
+        if (scatter) Assert.NotEmpty(labels);
+        for (var i = 0; i < labels.Count; i++)
+        {
+            for (var j = i + 1; j < labels.Count; j++) Assert.False(Overlap(labels[i], labels[j]), $"labels '{labels[i].Text}' and '{labels[j].Text}' overlap");
+            foreach (var dot in dots.Where(d => d.Text != labels[i].Text)) Assert.False(Overlap(labels[i], dot), $"label '{labels[i].Text}' covers the dot of '{dot.Text}'");
+        }
+        foreach (var t in layout.GetProperty("texts").EnumerateArray().Select(Box))
+            Assert.True(t.L >= outer.L - 0.5 && t.R <= outer.R + 0.5 && t.T >= outer.T - 0.5 && t.B <= outer.B + 0.5, $"'{t.Text}' is clipped: {t} outside {outer}");
     }
 }

@@ -94,6 +94,6 @@ public sealed class ServiceInsights(QueryService query, CostService cost, DeadCo
             .Where(e => e.Requests > 0 && !e.Endpoint.StartsWith('['))
             .Select(e => new EndpointPoint(e.Endpoint, (double)e.Requests / minutes, inUsd ? e.UsdByCpu / e.Requests : e.CpuMsPerRequest))
             .ToList();
-        return points.Count == 0 ? null : new Popularity(points, inUsd, inUsd ? "cost per request (USD, by CPU share)" : "CPU ms per request");
+        return points.Count == 0 ? null : new Popularity(points, inUsd, inUsd ? "USD per request (by CPU share)" : "CPU ms per request");
     }
 }

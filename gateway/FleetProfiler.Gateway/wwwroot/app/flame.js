@@ -18,6 +18,7 @@ let selectedName = -1;
 let sandwichModels = null;
 let loadSeq = 0;
 let volume = null;
+let timelineLoaded = Promise.resolve();
 
 const status = (text) => { $("flame-status").textContent = text; };
 const detail = (text) => { $("flame-detail").textContent = text; };
@@ -112,32 +113,36 @@ async function loadFlame() {
     if (state.hostB) p.set("host_b", state.hostB);
   }
   updateDownloads();
-  // Ask for a graph only where the timeline saw samples: say what is missing instead of fetching a 404.
+  status("Loading…");
+  // Asked at once, while the timeline may still be loading (the first load runs both queries side by side);
+  // empty=ok: a range without data answers what is missing instead of a 404.
+  p.set("empty", "ok");
+  const pending = getJson("/api/flame?" + p).then((reply) => ({ reply }), (error) => ({ error }));
+  await timelineLoaded;
+  if (seq !== loadSeq) return;
+  // Say what is missing where the timeline saw no samples, in its words (the range, the selection).
   for (const [side, r] of state.mode === "diff" ? [["A", rangeA()], ["B", b]] : [["", rangeA()]]) {
     // The timeline shows A's hosts: B on another host is not in it.
     if (volumeIn(r) === 0 && !(side === "B" && state.hostB && state.hostB !== state.host)) {
-      model = null;
-      view.setModel(fromReply({ nodes: 0, strings: [], name: [], file: [], line: [], parent: [], offset: [], self: [], total: [] }));
-      renderTop();
-      status(`No ${state.kind} samples of ${state.service}${state.host ? " on " + state.host : ""}${state.endpoint ? " in " + state.endpoint : ""}` +
+      showNothing(`No ${state.kind} samples of ${state.service}${state.host ? " on " + state.host : ""}${state.endpoint ? " in " + state.endpoint : ""}` +
         ` in range ${side ? side + " " : ""}(${iso(r[0]).slice(0, 16).replace("T", " ")} – ${iso(r[1]).slice(11, 16)} UTC): choose another range on the timeline.`);
       return;
     }
   }
-  status("Loading…");
-  let reply;
-  try {
-    reply = await getJson("/api/flame?" + p);
-  } catch (e) {
-    if (seq !== loadSeq) return;
-    model = null;
-    view.setModel(fromReply({ nodes: 0, strings: [], name: [], file: [], line: [], parent: [], offset: [], self: [], total: [] }));
-    renderTop();
-    status(e.message);
+  const { reply, error } = await pending;
+  if (seq !== loadSeq) return;
+  if (error || reply.missing) {
+    showNothing(error ? error.message : reply.missing);
     return;
   }
-  if (seq !== loadSeq) return;
   show(reply);
+}
+
+function showNothing(message) {
+  model = null;
+  view.setModel(fromReply({ nodes: 0, strings: [], name: [], file: [], line: [], parent: [], offset: [], self: [], total: [] }));
+  renderTop();
+  status(message);
 }
 
 /** Samples the timeline saw in slots overlapping a range; null when there is no timeline to ask. */
@@ -384,7 +389,8 @@ if (root && state.service) {
   bindControls();
   writeState();
   showRanges();
-  loadTimeline().then(loadFlame);
+  timelineLoaded = loadTimeline();
+  loadFlame();
 } else if (root) {
   status("Pick a service to see its flamegraph.");
 }
