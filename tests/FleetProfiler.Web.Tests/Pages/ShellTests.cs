@@ -14,6 +14,8 @@ public sealed class ShellTests(WebPlatform web)
         var row = page.Page.Locator($"tr[data-service='{WebPlatform.Service}']");
         await Assertions.Expect(row).ToContainTextAsync("host-a");
         await Assertions.Expect(row.Locator("svg.sparkline")).ToHaveCountAsync(2);
+        // Agents connected of hosts: the demo's one agent streams for its one host.
+        await Assertions.Expect(row.Locator("td.num")).ToHaveTextAsync("1 / 1");
         await Assertions.Expect(page.Page.Locator("[data-panel=cluster]")).ToContainTextAsync("Active");
         await Assertions.Expect(page.Page.Locator("a[data-link=dashboard]")).ToHaveAttributeAsync("href", "/dashboard");
         page.AssertClean();
