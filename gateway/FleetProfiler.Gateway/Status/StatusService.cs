@@ -17,8 +17,19 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
     [Authorize(Policy = FleetPolicies.Operator)]
     public override async Task<CompactReply> Compact(CompactRequest request, ServerCallContext context)
     {
-        var r = await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).CompactNowAsync();
-        return new CompactReply { Windows = r.Windows, BucketWrites = r.BucketWrites, Watermark = r.Watermark, ExpiredRows = r.ExpiredRows };
+        RollupSummary r;
+        try
+        {
+            r = await grains.GetGrain<IProfileRollupGrain>(IProfileRollupGrain.Key).CompactNowAsync();
+        }
+        catch (TimeoutException e)
+        {
+            // The rollup's runs are time-bounded (Profiles:RollupRunBudget), so this means a silo too busy to answer in
+            // time; the run goes on and commits what it did, and a retry continues from the queue.
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, $"the rollup did not answer in time ({e.Message}); nothing is lost, call Compact again"));
+        }
+
+        return new CompactReply { Windows = r.Windows, BucketWrites = r.BucketWrites, Watermark = r.Watermark, ExpiredRows = r.ExpiredRows, More = r.More };
     }
 
     public override async Task<StatusReply> GetStatus(GetStatusRequest request, ServerCallContext context)

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace FleetProfiler.Abstractions.Profiles;
 
 /// <summary>
@@ -12,20 +14,28 @@ public interface IProfileRollupGrain : IGrainWithStringKey
     /// <summary>Activates the rollup and its keep-alive reminder (idempotent; the silo calls it at start).</summary>
     Task EnsureRunningAsync();
 
-    /// <summary>Compacts now, until every window committed before the run is in the buckets (or quarantined).</summary>
+    /// <summary>
+    /// Compacts now, until every window committed before the run is in the buckets (or quarantined), or until the
+    /// run's time budget is spent (<see cref="RollupSummary.More"/>: call again).
+    /// </summary>
     Task<RollupSummary> CompactNowAsync();
 
-    /// <summary>How the rollup's runs have gone: last success, consecutive failures and the last error.</summary>
+    /// <summary>
+    /// How the rollup's runs have gone: last success, consecutive failures and the last error. Answers while a run is
+    /// in progress (it only reads counters), so health checks never wait for a long compaction.
+    /// </summary>
+    [AlwaysInterleave]
     Task<RollupHealth> GetHealthAsync();
 }
 
-/// <summary>What a compaction did.</summary>
+/// <summary>What a compaction did; <see cref="More"/>: it stopped at its time budget and windows may be left.</summary>
 [GenerateSerializer, Immutable]
 public sealed record RollupSummary(
     [property: Id(0)] int Windows,
     [property: Id(1)] int BucketWrites,
     [property: Id(2)] long Watermark,
-    [property: Id(3)] int ExpiredRows);
+    [property: Id(3)] int ExpiredRows,
+    [property: Id(4)] bool More);
 
 /// <summary>
 /// How the rollup's runs (timer ticks and <see cref="IProfileRollupGrain.CompactNowAsync"/>) have gone since the

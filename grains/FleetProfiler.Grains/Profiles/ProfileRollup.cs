@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
 
@@ -22,13 +23,24 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     /// Compacts until the queue is empty, or after <paramref name="maxChunks"/> chunks (so that under sustained
     /// ingest a run still ends, logs and applies retention); returns what it did.
     /// </summary>
-    public async Task<RollupResult> RunAsync(CancellationToken ct = default, int maxChunks = int.MaxValue)
+    public async Task<RollupResult> RunAsync(CancellationToken ct = default, int maxChunks = int.MaxValue, TimeSpan? budget = null)
     {
         var chunks = 0;
+        var started = Stopwatch.GetTimestamp();
+        var more = false;
         var watermark = await store.GetWatermarkAsync(ct);
         int windows = 0, buckets = 0, quarantined = 0, conflicts = 0;
-        while (chunks++ < maxChunks)
+        while (true)
         {
+            // A run ends at its chunk limit or, after its first chunk, once its time budget is spent (a compaction
+            // answers within the caller's timeout however large the backlog); the queue keeps what is left.
+            if (chunks == maxChunks || (chunks > 0 && budget is { } b && Stopwatch.GetElapsedTime(started) >= b))
+            {
+                more = true;
+                break;
+            }
+
+            chunks++;
             // The watermark was read before the chunk: if another rollup commits in between, our commit fails whole.
             var chunk = await store.ReadUncompactedAsync(options.RollupChunk, ct);
             if (chunk.Count == 0) break;
@@ -100,7 +112,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
         }
 
         var quarantinedTotal = await store.CountQuarantinedAsync(ct);
-        return new RollupResult(windows, buckets, watermark, expired, quarantined, conflicts, quarantinedTotal);
+        return new RollupResult(windows, buckets, watermark, expired, quarantined, conflicts, quarantinedTotal, more);
     }
 
     /// <summary>The decoded tree, or null with the reason when the stored bytes are not a call tree.</summary>
@@ -169,4 +181,5 @@ public sealed class BucketInterval
 /// What one rollup run did: windows compacted, bucket writes, the watermark reached, expired rows deleted, rows
 /// quarantined, chunks not committed because another rollup committed first, and the rows in quarantine now.
 /// </summary>
-public sealed record RollupResult(int Windows, int BucketWrites, long Watermark, int ExpiredRows, int Quarantined, int Conflicts, long QuarantinedTotal);
+/// <summary>What one run did; <see cref="More"/>: it stopped at its chunk limit or time budget, so windows may be left in the queue.</summary>
+public sealed record RollupResult(int Windows, int BucketWrites, long Watermark, int ExpiredRows, int Quarantined, int Conflicts, long QuarantinedTotal, bool More = false);

@@ -31,7 +31,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
     public async Task<RollupSummary> CompactNowAsync()
     {
         var r = await RunAsync(int.MaxValue, CancellationToken.None);
-        return new RollupSummary(r.Windows, r.BucketWrites, r.Watermark, r.ExpiredRows);
+        return new RollupSummary(r.Windows, r.BucketWrites, r.Watermark, r.ExpiredRows, r.More);
     }
 
     public Task<RollupHealth> GetHealthAsync() => Task.FromResult(new RollupHealth(
@@ -61,7 +61,7 @@ public sealed class ProfileRollupGrain(ProfileRollup rollup, ProfileStoreOptions
         {
             // Off the grain scheduler: the store's SQLite calls are synchronous underneath. The rollup touches no
             // grain (nothing that needs the activation's context runs inside Task.Run).
-            var r = await Task.Run(() => rollup.RunAsync(ct, maxChunks), ct);
+            var r = await Task.Run(() => rollup.RunAsync(ct, maxChunks, options.RollupRunBudget), ct);
             _lastSuccess = clock.GetUtcNow();
             _consecutiveFailures = 0;
             _watermark = r.Watermark;

@@ -149,6 +149,32 @@ public abstract class ProfileStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_spent_time_budget_ends_a_run_after_one_chunk_and_says_more_and_the_runs_that_follow_finish_the_queue()
+    {
+        var all = await SeedDayAsync("budget");
+        var runs = new List<RollupResult>();
+        do runs.Add(await Rollup().RunAsync(budget: TimeSpan.Zero));
+        while (runs[^1].More);
+
+        // 18 windows in chunks of 7: each budget-bound run commits exactly one chunk; the last run finds the queue empty.
+        Assert.Equal([7, 7, 4, 0], runs.Select(r => r.Windows));
+        Assert.Equal([true, true, true, false], runs.Select(r => r.More));
+        var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget", "", Day, Day.AddDays(1)));
+        Assert.Equal(18, day.Windows);
+        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+
+        // Without a budget a run ends only on an empty queue (or its chunk limit).
+        var more = await SeedDayAsync("budget2");
+        var whole = await Rollup().RunAsync();
+        Assert.Equal(18, whole.Windows);
+        Assert.False(whole.More);
+        var limited = await Rollup().RunAsync(maxChunks: 1);
+        Assert.Equal(0, limited.Windows);
+        Assert.False(limited.More);
+        Assert.Equal(Folded(more), Folded(CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget2", "", Day, Day.AddDays(1))).Tree)));
+    }
+
+    [Fact]
     public async Task A_query_answers_the_same_before_and_after_compaction_and_with_a_late_window()
     {
         var all = await SeedDayAsync("q");

@@ -7,8 +7,8 @@ using Microsoft.Data.Sqlite;
 namespace FleetProfiler.Tests.Profiles;
 
 /// <summary>
-/// The rollup as it runs in production: a real silo process, its own timer, its own SQLite profile store. Nothing
-/// here calls Compact: buckets, watermark and retention must come from the timer-driven runs alone.
+/// The rollup as it runs in production: a real silo process, its own timer, its own SQLite profile store. The timer
+/// tests never call Compact: buckets, watermark and retention must come from the timer-driven runs alone.
 /// </summary>
 public sealed class RollupThroughSiloTests
 {
@@ -22,7 +22,7 @@ public sealed class RollupThroughSiloTests
         public int HttpPort => httpPort;
         public string ProfilesDb => Path.Combine(dir.Path, "data", "profiles.db");
 
-        public static async Task<Platform> StartAsync()
+        public static async Task<Platform> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
         {
             var ports = FreePorts.Take(4);
             var settings = new Dictionary<string, string>
@@ -38,7 +38,7 @@ public sealed class RollupThroughSiloTests
                 ["Profiles:RollupPeriod"] = "00:00:01",
                 ["Profiles:WindowRetention"] = "01:00:00",
             };
-            foreach (var (key, value) in TestKeys.AgentSettings([new AgentCredential("agent-r", "host-r", Token)]))
+            foreach (var (key, value) in TestKeys.AgentSettings([new AgentCredential("agent-r", "host-r", Token)]).Concat(extra ?? new Dictionary<string, string>()))
             {
                 settings[key] = value;
             }
@@ -129,6 +129,40 @@ public sealed class RollupThroughSiloTests
         // The silo logged no failure while doing it (the bug this test was written for logged one per tick).
         Assert.DoesNotContain("fail:", platform.Silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Rollup failed", platform.Silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_compaction_past_its_time_budget_answers_with_more_and_the_calls_that_follow_finish_the_queue()
+    {
+        // No timer run during the test (the first tick is an hour away); two windows per chunk; a budget spent at once.
+        await using var platform = await Platform.StartAsync(new Dictionary<string, string>
+        {
+            ["Profiles:RollupPeriod"] = "01:00:00",
+            ["Profiles:RollupChunk"] = "2",
+            ["Profiles:RollupRunBudget"] = "00:00:00.001",
+        });
+        var minute = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-r", "host-r", Token, "api");
+        await using (agent)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var reply = await agent.SendBatchAsync(TestBatches.Cpu((ulong)i + 1, "api", "host-r", minute.AddSeconds(10 * i), ("main;work", 7)));
+                Assert.Equal(GatewayMessage.BodyOneofCase.Ack, reply.BodyCase);
+            }
+        }
+
+        var status = new Status.StatusClient(platform.Channel);
+        var replies = new List<CompactReply>();
+        do replies.Add(await status.CompactAsync(new CompactRequest()));
+        while (replies[^1].More && replies.Count < 10);
+
+        // Each call past its budget commits one chunk and says more; the call that finds the queue empty does not.
+        Assert.Equal([2, 2, 1, 0], replies.Select(r => r.Windows));
+        Assert.Equal([true, true, true, false], replies.Select(r => r.More));
+        Assert.Equal(5, replies[^1].Watermark);
+        Assert.Equal(5, (await platform.StatusAsync()).Rollup.WindowsCompacted);
+        Assert.DoesNotContain("fail:", platform.Silo.Output, StringComparison.Ordinal);
     }
 
     [Fact]
