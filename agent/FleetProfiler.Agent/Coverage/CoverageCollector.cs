@@ -54,14 +54,12 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, TraceDirectory
             }
             var executed = await Task.Run(() => RundownReader.Read(tracePath), ct);
 
-            var unsound = jit.Unreadable is { Length: > 0 } unreadable ? unreadable
-                : jit.Override is { Length: > 0 } jitOverride ? $"JIT setting {jitOverride} in the target's environment may change inlining"
-                : executed.Unsoundness;
+            var unsound = UncertainReason(jit, executed);
             var run = new CoverageRun
             {
                 ProcessStart = Timestamp.FromDateTime(processStart),
                 Canary = jit.Canary,
-                UncertainReason = unsound.Length <= MaxReasonLength ? unsound : unsound[..(MaxReasonLength - 1)] + "…",
+                UncertainReason = unsound,
             };
             var rules = new SourcePathRules(agentOptions.SourcePathPrefixesOf(target.ServiceName));
             var documents = new List<DocumentLines>();
@@ -108,6 +106,19 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, TraceDirectory
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Why nothing unseen in this run may be called certain (the run's <c>uncertain_reason</c>, at most 512 characters),
+    /// "" when the run is sound: the target's environment unreadable, a JIT inlining override in it, or a rundown that
+    /// is not whole (lost events, no end marker, modules unloaded, collectible assemblies loaded).
+    /// </summary>
+    public static string UncertainReason(JitSettings jit, ExecutedMethods executed)
+    {
+        var reason = jit.Unreadable is { Length: > 0 } unreadable ? unreadable
+            : jit.Override is { Length: > 0 } jitOverride ? $"JIT setting {jitOverride} in the target's environment may change inlining"
+            : executed.Unsoundness;
+        return reason.Length <= MaxReasonLength ? reason : reason[..(MaxReasonLength - 1)] + "…";
     }
 
     /// <summary>The rundown's tokens for <paramref name="assembly"/>: by its path, else by file name (loaded from elsewhere); null when never loaded.</summary>

@@ -41,6 +41,56 @@ public sealed class CoverageRulesTests
         Assert.False(JitSettings.From(new Dictionary<string, string> { ["DOTNET_ReadyToRun"] = "1" }).ReadyToRunDisabled);
     }
 
+    private static readonly JitSettings NoJitSettings = new(false, "", false, "");
+
+    private static ExecutedMethods Rundown(int eventsLost = 0, bool complete = true, string[]? collectible = null, string[]? unloaded = null) =>
+        new(new Dictionary<string, HashSet<int>>(), complete, eventsLost, collectible ?? [], unloaded ?? []);
+
+    [Theory]
+    [InlineData(3, true, "", "", "3 event(s) lost in the coverage session")]
+    [InlineData(0, false, "", "", "the rundown did not complete (no end marker)")]
+    [InlineData(0, true, "", "Plugin.dll", "modules unloaded during the session (Plugin.dll)")]
+    [InlineData(0, true, "Plugin,Scripts", "", "collectible AssemblyLoadContexts hold assemblies (Plugin, Scripts): code may have been unloaded before the run")]
+    public void A_rundown_with_lost_events_unloaded_or_collectible_code_makes_nothing_certain_and_says_why(
+        int eventsLost, bool complete, string collectible, string unloaded, string reason)
+    {
+        var rundown = Rundown(eventsLost, complete, collectible.Split(',', StringSplitOptions.RemoveEmptyEntries), unloaded.Split(',', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(reason, rundown.Unsoundness);
+        Assert.Equal(reason, CoverageCollector.UncertainReason(NoJitSettings, rundown));
+
+        // The shared test library as a service assembly, loaded, nothing of it run: sound, its large and NoInlining
+        // methods are certain; with this reason, none is, for a loaded and for a never-loaded assembly alike.
+        var dll = Path.Combine(DeadCodeTargets.ServiceDirectory, "FleetProfiler.DeadCodeShared.dll");
+        var assembly = new ServiceAssembly("FleetProfiler.DeadCodeShared", dll, dll);
+        var paths = new SourcePathRules([Repo.Root]);
+        var (sound, _) = ModuleCoverage.Analyze(assembly, [], sound: CoverageCollector.UncertainReason(NoJitSettings, Rundown()).Length == 0, NoJitSettings, paths, new RunLimits());
+        Assert.True(sound.MethodsDeadCertain >= 4, $"{sound.MethodsDeadCertain} certain");
+        foreach (var seen in new HashSet<int>?[] { [], null })
+        {
+            var (module, documents) = ModuleCoverage.Analyze(assembly, seen, sound: CoverageCollector.UncertainReason(NoJitSettings, rundown).Length == 0, NoJitSettings, paths, new RunLimits());
+            Assert.Equal((0, sound.Methods), (module.MethodsDeadCertain, module.MethodsDeadProbable));
+            Assert.All(module.DeadMethods, m => Assert.Equal(DeadConfidence.DeadProbable, m.Confidence));
+            // Lines: every line of the file missed, none of them certain.
+            var lines = Assert.Single(documents, d => d.Path.Path.EndsWith("SharedCode.cs", StringComparison.Ordinal)).Lines;
+            Assert.NotEmpty(lines);
+            Assert.All(lines.Values, flags => Assert.Equal(ModuleCoverage.ProbableLine, flags));
+        }
+    }
+
+    [Fact]
+    public void The_uncertain_reason_names_an_unreadable_environment_before_a_JIT_override_before_the_rundown_and_is_bounded()
+    {
+        var lost = Rundown(eventsLost: 1);
+        Assert.Equal("", CoverageCollector.UncertainReason(NoJitSettings, Rundown()));
+        Assert.Equal("", CoverageCollector.UncertainReason(NoJitSettings with { Canary = true }, Rundown()));
+        Assert.Equal("/proc/1/environ: denied", CoverageCollector.UncertainReason(JitSettings.Unknown("/proc/1/environ: denied") with { Override = "DOTNET_JitMaxIL=0x16" }, lost));
+        Assert.Equal("JIT setting DOTNET_JitMaxIL=0x16 in the target's environment may change inlining",
+            CoverageCollector.UncertainReason(NoJitSettings with { Override = "DOTNET_JitMaxIL=0x16" }, lost));
+        var long_ = CoverageCollector.UncertainReason(NoJitSettings with { Override = "DOTNET_JitStdOutFile=" + new string('x', 1000) }, Rundown());
+        Assert.Equal(512, long_.Length);
+        Assert.EndsWith("x…", long_);
+    }
+
     [Fact]
     public void Lines_pack_into_inclusive_ranges_and_unpack_to_the_same_set()
     {
