@@ -107,6 +107,33 @@ public sealed class DeadCodeCommandsTests(SeededPlatform platform)
     }
 
     [Fact]
+    public async Task Annotate_prints_the_files_SourceLink_URL_from_the_map_the_compiler_wrote_into_the_pdb()
+    {
+        // This test assembly is compiled with a SourceLink map {"<repository root>/*": "https://raw.example/…/*"}
+        // (FleetProfiler.Cli.Tests.csproj); its PDB names this file by its build path.
+        const string path = "tests/FleetProfiler.Cli.Tests/EndToEnd/DeadCodeCommandsTests.cs";
+        const string sharedPath = "tests/FleetProfiler.DeadCodeShared/SharedCode.cs";
+        var service = "srclink-" + Guid.NewGuid().ToString("N")[..8];
+        await platform.Agent.SendAckedAsync(CoverageBatches.Run((ulong)Random.Shared.NextInt64(1_000, long.MaxValue / 2), service, SeededPlatform.Host,
+            new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero), [new(path, Lines(1, 5), [3], []), new(sharedPath, Lines(1, 5), [3], [])]));
+        var pdb = Path.ChangeExtension(typeof(DeadCodeCommandsTests).Assembly.Location, ".pdb");
+
+        var withPdb = await RunAsync("annotate", path, "--day", "2026-11-25", "--pdb", pdb);
+        var withDll = await RunAsync("annotate", path, "--day", "2026-11-25", "--pdb", typeof(DeadCodeCommandsTests).Assembly.Location);
+        var withoutMap = await RunAsync("annotate", sharedPath, "--day", "2026-11-25",
+            "--pdb", Path.Combine(Repo.OutputDirectory("tests", "FleetProfiler.DeadCodeShared"), "FleetProfiler.DeadCodeShared.pdb"));
+
+        Assert.True(withPdb.ExitCode == 0, withPdb.ToString());
+        Assert.Contains("source: https://raw.example/fleetprofiler/0123456789abcdef/" + path, withPdb.Out.Split('\n'));
+        Assert.Contains("does not embed the source", withPdb.Out);
+        Assert.True(withDll.ExitCode == 0, withDll.ToString());
+        Assert.Contains("source: https://raw.example/fleetprofiler/0123456789abcdef/" + path, withDll.Out.Split('\n'));
+        // A PDB without a map: no URL line.
+        Assert.True(withoutMap.ExitCode == 0, withoutMap.ToString());
+        Assert.DoesNotContain(withoutMap.Out.Split('\n'), l => l.StartsWith("source: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_sourcelink_map_gives_the_longest_matching_prefix_with_the_rest_of_the_path()
     {
         var json = """{"documents": {"/_/*": "https://raw.example/org/repo/abc/*", "/_/ext/lib/*": "https://raw.example/org/lib/def/*", "/_/one.cs": "https://x/one"}}"""u8.ToArray();
