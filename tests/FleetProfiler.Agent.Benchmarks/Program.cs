@@ -12,6 +12,8 @@ const string Usage = """
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
       metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
+      metrics-cost [--pairs 24] [--seconds 2] [--clients 4] [--path /rare] [--collect-seconds 10] [--records 10000000] [--micro-reps 7] [--series 1000]
+                the request-metrics session's cost in target CPU: per request (paired on/off segments; in-process Histogram.Record) and per collection
       attribution [--reps 5] [--seconds 4] [--clients 4] [--path /work/beta]
                 throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy
       coverage  [--runs 8]
@@ -47,6 +49,13 @@ try
                 var settings = MetricsSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await MetricsBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "metrics-cost":
+            {
+                var settings = MetricsCostSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await MetricsCostBenchmark.RunAsync(settings));
                 return 0;
             }
         case "attribution":

@@ -49,6 +49,38 @@ public static class ProcFs
         return 0;
     }
 
+    /// <summary>
+    /// CPU seconds (to the nanosecond: the first field of /proc/PID/task/TID/schedstat) of each live thread of
+    /// <paramref name="pid"/> whose name (comm, at most 15 characters) is in <paramref name="names"/>, by thread id.
+    /// </summary>
+    public static Dictionary<int, (string Name, double CpuSeconds)> ThreadCpuSeconds(int pid, IReadOnlySet<string> names)
+    {
+        var threads = new Dictionary<int, (string, double)>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                    if (names.Contains(name) && int.TryParse(Path.GetFileName(task), out var tid))
+                    {
+                        var ns = long.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                        threads[tid] = (name, ns / 1e9);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                {
+                    // The thread exited between listing and reading.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return threads;
+    }
+
     /// <summary>Threads of <paramref name="pid"/> whose name (comm, at most 15 characters) is <paramref name="name"/>.</summary>
     public static int CountThreads(int pid, string name)
     {

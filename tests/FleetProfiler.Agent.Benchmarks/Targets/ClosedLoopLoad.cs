@@ -41,6 +41,9 @@ public sealed class ClosedLoopLoad : IAsyncDisposable
 
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>How <see cref="MeasureAsync"/> reads a process's CPU seconds (default: /proc utime + stime, 10 ms ticks).</summary>
+    public Func<int, double> CpuClock { get; init; } = ProcFs.CpuSeconds;
+
     /// <summary>Runs the load for <paramref name="warmup"/>, then counts completed requests for <paramref name="duration"/>.</summary>
     /// <param name="cpuOf">Processes whose CPU use (cores) over the measured interval is reported, besides this one's.</param>
     public async Task<Measurement> MeasureAsync(TimeSpan warmup, TimeSpan duration, params int[] cpuOf)
@@ -50,14 +53,14 @@ public sealed class ClosedLoopLoad : IAsyncDisposable
         {
             await Task.Delay(warmup);
             var self = Environment.ProcessId;
-            var cpu0 = cpuOf.Append(self).Select(ProcFs.CpuSeconds).ToArray();
+            var cpu0 = cpuOf.Append(self).Select(CpuClock).ToArray();
             var machine0 = ProcFs.MachineBusySeconds();
             var count0 = Interlocked.Read(ref _completed);
             var clock = Stopwatch.StartNew();
             await Task.Delay(duration);
             var count1 = Interlocked.Read(ref _completed);
             var seconds = clock.Elapsed.TotalSeconds;
-            var cpu1 = cpuOf.Append(self).Select(ProcFs.CpuSeconds).ToArray();
+            var cpu1 = cpuOf.Append(self).Select(CpuClock).ToArray();
             var machine = (ProcFs.MachineBusySeconds() - machine0) / seconds;
             var cores = cpu0.Zip(cpu1, (a, b) => (b - a) / seconds).ToArray();
             return new Measurement((count1 - count0) / seconds, count1 - count0, seconds, cores[..^1], cores[^1], machine - cores.Sum());
