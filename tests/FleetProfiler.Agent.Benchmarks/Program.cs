@@ -12,7 +12,7 @@ const string Usage = """
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
       metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
-      metrics-cost [--pairs 12] [--seconds 2] [--clients 4] [--path /rare] [--collect-seconds 10] [--records 10000000] [--requests 200000] [--micro-reps 9] [--series 1000] [--spin]
+      metrics-cost [--pairs 8] [--seconds 2] [--clients 2] [--path /rare] [--collect-seconds 10] [--records 5000000] [--requests 200000] [--micro-reps 9] [--series 1000] [--spin]
                 the request-metrics session's cost in target CPU: per request (paired on/off segments; in-process Histogram.Record) and per collection
       attribution [--reps 5] [--seconds 4] [--clients 4] [--path /work/beta]
                 throughput of a test-service route: no session vs cpu window with attribution off vs on (fresh target per rep), and the accuracy

@@ -13,12 +13,12 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 public sealed record MetricsCostSettings(int Pairs, double Seconds, int Clients, string Path, int CollectSeconds, int Records, int Requests, int MicroReps, int Series, bool Spin)
 {
     public static MetricsCostSettings Read(CommandLineOptions options) => new(
-        options.Int("pairs", 12, 2, 400),
+        options.Int("pairs", 8, 2, 400),
         options.Double("seconds", 2),
         options.Int("clients", 2, 1, 256),
         options.String("path") ?? "/rare",
         options.Int("collect-seconds", 10, 2, 120),
-        options.Int("records", 10_000_000, 1000, 1_000_000_000),
+        options.Int("records", 5_000_000, 1000, 1_000_000_000),
         options.Int("requests", 200_000, 100, 100_000_000),
         options.Int("micro-reps", 9, 1, 100),
         options.Int("series", 1000, 1, 100_000),
