@@ -103,8 +103,17 @@ public sealed class AgentOptions
     /// <summary>Service-name rules that win over <see cref="Include"/>.</summary>
     public List<string> Exclude { get; set; } = [];
 
-    /// <summary>How often the daemon looks for .NET processes that started or exited.</summary>
+    /// <summary>
+    /// How often the daemon checks its known targets for exit and retries processes it could not describe; without
+    /// <see cref="WatchDiagnosticsDirectory"/> (or with <see cref="Pids"/>), how often it lists the diagnostics sockets.
+    /// </summary>
     public int DiscoverySeconds { get; set; } = 10;
+
+    /// <summary>Find new processes by watching the diagnostics socket directory (inotify) instead of listing it every <see cref="DiscoverySeconds"/>.</summary>
+    public bool WatchDiagnosticsDirectory { get; set; } = true;
+
+    /// <summary>While watching: list the socket directory anyway this often, in case an event was missed.</summary>
+    public int DiscoveryFullScanSeconds { get; set; } = 300;
 
     // ---- collection ----
 
@@ -125,6 +134,15 @@ public sealed class AgentOptions
 
     /// <summary>Where window traces are written while they are symbolized; default: the system temp directory.</summary>
     public string? TempDirectory { get; set; }
+
+    public const string StreamSymbolizer = "stream";
+    public const string TraceLogSymbolizer = "tracelog";
+
+    /// <summary>
+    /// How a window's trace is read: <c>stream</c> (one pass, stacks resolved from the trace's method events; the default)
+    /// or <c>tracelog</c> (TraceEvent's TraceLog and an .etlx file: the earlier reader, ~30 MB more at its peak).
+    /// </summary>
+    public string Symbolizer { get; set; } = StreamSymbolizer;
 
     /// <summary>Keep the .nettrace/.etlx files of each window (debugging).</summary>
     public bool KeepTraceFiles { get; set; }
@@ -211,6 +229,10 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
 
     private static void CheckCollection(AgentOptions options, List<string> errors)
     {
+        if (options.Symbolizer is not (AgentOptions.StreamSymbolizer or AgentOptions.TraceLogSymbolizer))
+        {
+            errors.Add($"Agent:Symbolizer must be '{AgentOptions.StreamSymbolizer}' or '{AgentOptions.TraceLogSymbolizer}', was '{options.Symbolizer}'.");
+        }
         if (options.WindowSeconds is < 1 or > 600)
         {
             errors.Add($"Agent:WindowSeconds must be 1..600, was {options.WindowSeconds}.");
@@ -371,6 +393,10 @@ public sealed class AgentOptionsValidator(bool daemon) : IValidateOptions<AgentO
         if (options.DiscoverySeconds is < 1 or > 3600)
         {
             errors.Add($"Agent:DiscoverySeconds must be 1..3600, was {options.DiscoverySeconds}.");
+        }
+        if (options.DiscoveryFullScanSeconds is < 1 or > 86400)
+        {
+            errors.Add($"Agent:DiscoveryFullScanSeconds must be 1..86400, was {options.DiscoveryFullScanSeconds}.");
         }
         for (var i = 0; i < options.Pids.Count; i++)
         {

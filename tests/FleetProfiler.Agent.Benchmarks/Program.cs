@@ -8,7 +8,7 @@ const string Usage = """
     usage: dotnet run -c Release --project tests/FleetProfiler.Agent.Benchmarks -- <benchmark> [options]
       overhead  [--reps 5] [--seconds 5] [--clients 4] [--rates 1,10] [--path /cpu] [--dotnet-trace <path>]
                 throughput of the demo's GET /cpu: no session vs agent cpu window vs dotnet-trace (same providers), per sampling rate (ms)
-      cost      [--runs 3] [--seconds 10] [--load 4] [--kinds cpu,alloc]
+      cost      [--runs 3] [--seconds 10] [--load 4] [--kinds cpu,alloc] [--baseline-agent DLL] [--env K=V,...]
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
       metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
@@ -22,6 +22,8 @@ const string Usage = """
                 throughput of the dead-code test service: no session vs a coverage window vs coverlet SingleHit vs coverlet default; cost per hour of coverage
       inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
                 throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
+      idle      [--intervals 3] [--seconds 30] [--warmup 15] [--load 1]
+                CPU share and RSS of the idle agent daemon: one target, the request-metrics session, no trigger
       heap      [--sizes 100,300] [--reps 3] [--dotnet-gcdump <path>]
                 pause of a heap snapshot per 100 MB of live heap: agent --once --kind heap vs dotnet-gcdump collect on the same target
     """;
@@ -91,6 +93,13 @@ try
                 var settings = HeapSnapshotSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result(await HeapSnapshotBenchmark.RunAsync(settings));
+                return 0;
+            }
+        case "idle":
+            {
+                var settings = IdleSettings.Read(options);
+                options.EnsureAllUsed();
+                Log.Result(await IdleBenchmark.RunAsync(settings));
                 return 0;
             }
         case "cost":

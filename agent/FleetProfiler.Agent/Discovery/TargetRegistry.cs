@@ -5,8 +5,8 @@ using Microsoft.Extensions.Hosting;
 namespace FleetProfiler.Agent.Discovery;
 
 /// <summary>
-/// Daemon mode: the .NET processes the agent may profile right now, refreshed every
-/// <see cref="AgentOptions.DiscoverySeconds"/>. A process is described once (service name from its environment, one
+/// Daemon mode: the .NET processes the agent may profile right now, refreshed when a diagnostics socket appears or
+/// vanishes (<see cref="DiagnosticsDirectoryWatcher"/>), else every <see cref="AgentOptions.DiscoverySeconds"/>. A process is described once (service name from its environment, one
 /// short diagnostics-IPC command, no EventPipe session) and kept until it exits; starts and exits are logged.
 /// With <see cref="AgentOptions.Pids"/> set, only those processes are considered.
 /// </summary>
@@ -36,32 +36,78 @@ public sealed class TargetRegistry(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var period = TimeSpan.FromSeconds(options.Value.DiscoverySeconds);
-        using var timer = new PeriodicTimer(period);
-        do
+        var settings = options.Value;
+        var period = TimeSpan.FromSeconds(settings.DiscoverySeconds);
+        // Configured pids need no directory listing. Otherwise the socket directory is listed when a socket appears or
+        // vanishes, and every DiscoveryFullScanSeconds in case an event was missed; in between only the known targets
+        // are checked (one /proc read each), every DiscoverySeconds.
+        string? failure = null;
+        using var watcher = settings.Pids.Count == 0 && settings.WatchDiagnosticsDirectory ? DiagnosticsDirectoryWatcher.TryStart(out failure) : null;
+        if (failure is not null)
+        {
+            logger.LogWarning("Cannot watch {Directory} for diagnostics sockets ({Reason}); listing it every {Seconds} s instead",
+                DiagnosticsDirectoryWatcher.Directory, failure, settings.DiscoverySeconds);
+        }
+        var fullScanPeriod = watcher is null ? period : TimeSpan.FromSeconds(Math.Max(settings.DiscoverySeconds, settings.DiscoveryFullScanSeconds));
+        var lastFullScan = Stopwatch.GetTimestamp();
+        var changed = true;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                Refresh();
+                if (watcher is null || changed || _retryPending || Stopwatch.GetElapsedTime(lastFullScan) >= fullScanPeriod)
+                {
+                    Refresh();
+                    lastFullScan = Stopwatch.GetTimestamp();
+                }
+                else
+                {
+                    DropExited(pids: null);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Process discovery failed; retrying in {Seconds} s", period.TotalSeconds);
             }
             _firstScan.TrySetResult();
+
+            try
+            {
+                if (watcher is null)
+                {
+                    await Task.Delay(period, stoppingToken);
+                }
+                else if (changed = await watcher.WaitAsync(period, stoppingToken))
+                {
+                    // A new socket is bound a moment before its runtime listens on it: let it get there.
+                    await Task.Delay(SocketSettleTime, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
+    /// <summary>Between a diagnostics socket's appearance and the scan it causes.</summary>
+    private static readonly TimeSpan SocketSettleTime = TimeSpan.FromMilliseconds(200);
+
+    // A live process that could not be described (not yet listening, say): the next round scans again.
+    private volatile bool _retryPending;
+
+    /// <summary>Drops known targets that exited (or whose pid now names another process, or whose socket is gone).</summary>
+    private void DropExited(List<int>? pids)
     {
-        try
+        foreach (var (pid, known) in _known)
         {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            if ((pids is not null && !pids.Contains(pid)) || ProcessStartTime(pid) != known.StartTime || !ProcessDiscovery.ProcessExists(pid))
+            {
+                if (_known.TryRemove(pid, out _))
+                {
+                    logger.LogInformation("Process {Pid} ({Service}) exited; no longer a target", pid, known.Target.ServiceName);
+                }
+            }
         }
     }
 
@@ -74,17 +120,8 @@ public sealed class TargetRegistry(
             ? settings.Pids.Distinct().ToList()
             : DiagnosticsClient.GetPublishedProcesses().Distinct().Where(p => p != Environment.ProcessId).ToList();
         var filter = new ServiceFilter(settings.Include, settings.Exclude);
-
-        foreach (var (pid, known) in _known)
-        {
-            if (!pids.Contains(pid) || ProcessStartTime(pid) != known.StartTime || !ProcessDiscovery.ProcessExists(pid))
-            {
-                if (_known.TryRemove(pid, out _))
-                {
-                    logger.LogInformation("Process {Pid} ({Service}) exited; no longer a target", pid, known.Target.ServiceName);
-                }
-            }
-        }
+        _retryPending = false;
+        DropExited(pids);
 
         foreach (var pid in _passed.Keys.Where(p => !pids.Contains(p)).ToList())
         {
@@ -128,6 +165,10 @@ public sealed class TargetRegistry(
                 {
                     _passed[pid] = startTime;
                 }
+                else if (alive)
+                {
+                    _retryPending = true;
+                }
             }
         }
     }
@@ -143,9 +184,15 @@ public sealed class TargetRegistry(
     /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks): tells a reused pid from the process we knew.</summary>
     internal static long ProcessStartTime(int pid)
     {
+        var path = $"/proc/{pid}/stat";
+        if (!File.Exists(path))
+        {
+            // A stale socket's pid, the common case: an exception per stale socket per scan would cost more than the read.
+            return 0;
+        }
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText(path);
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return long.TryParse(fields[19], out var ticks) ? ticks : 0;
         }

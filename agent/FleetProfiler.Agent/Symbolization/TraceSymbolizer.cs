@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Diagnostics.Tracing;
-using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.EventPipe;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace FleetProfiler.Agent.Symbolization;
 
 /// <summary>
-/// Reads a recorded window (.nettrace) through TraceLog (which resolves addresses to methods using the trace's
-/// method and rundown events) and aggregates its thread and allocation samples by stack into a <see cref="ProfileWindow"/>.
+/// Reads a recorded window (.nettrace) in one streamed pass (<see cref="StreamedStacks"/>: addresses resolved to methods
+/// from the trace's method and rundown events; or TraceLog, <c>Agent:Symbolizer=tracelog</c>) and aggregates its thread
+/// and allocation samples by stack into a <see cref="ProfileWindow"/>.
 /// </summary>
 /// <remarks>
 /// The spike measured 99.7% of frames resolved, including ReadyToRun framework code; on the demo service 98.6–98.9%
@@ -28,18 +28,15 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
     public ProfileWindow Symbolize(RecordedTrace trace, string etlxPath, TargetProcess target, SessionPlan plan, LiveHeapCarry? carry = null,
         SampleAttributor? attributor = null)
     {
-        var eventsLost = 0;
         logger.LogDebug("Symbolizing {Trace}: {Memory}", trace.Path, AgentResources.Describe());
+        // Local portable PDBs only (embedded, beside the module, or at its recorded path), never a symbol server.
+        using var lines = new SourceLineReader(new SourcePathRules(options.Value.SourcePathPrefixesOf(target.ServiceName)));
+        IWindowStacks reader;
         try
         {
-            TraceLog.CreateFromEventPipeDataFile(trace.Path, etlxPath, new TraceLogOptions
-            {
-                ContinueOnError = true,
-                ConversionLog = TextWriter.Null,
-                LocalSymbolsOnly = true,
-                ShouldResolveSymbols = _ => false,
-                OnLostEvents = (_, lost, _) => eventsLost = lost,
-            });
+            reader = options.Value.Symbolizer == AgentOptions.TraceLogSymbolizer || !EventStacks.Available
+                ? TraceLogStacks.Open(trace.Path, etlxPath, lines, trace.Modules)
+                : new StreamedStacks(trace.Path, lines, trace.Modules);
         }
         catch (Exception e) when (trace.TargetExited && e is not OutOfMemoryException)
         {
@@ -47,20 +44,14 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             logger.LogWarning("Trace of exited process {Pid} is unreadable ({Message}); the window is empty", target.ProcessId, e.Message);
             return Empty(trace, target, plan) with { Attribution = attributor?.Summary() };
         }
+        using var readerLifetime = reader;
+        logger.LogDebug("Opened the trace ({Reader}): {Memory}", reader.GetType().Name, AgentResources.Describe());
 
-        // The conversion's garbage is dead now: collect it so reading the .etlx reuses that memory instead of
-        // growing the heap (peak RSS is the agent's budget, not throughput).
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        logger.LogDebug("Converted to {Etlx} ({EtlxKB} KB): {Memory}", etlxPath, new FileInfo(etlxPath).Length / 1024, AgentResources.Describe());
-        using var log = new TraceLog(etlxPath);
-        // Local portable PDBs only (embedded, beside the module, or at its recorded path), never a symbol server.
-        using var lines = new SourceLineReader(new SourcePathRules(options.Value.SourcePathPrefixesOf(target.ServiceName)));
-
-        var stacks = new Dictionary<(CallStackIndex Stack, string? Type, int Endpoint), Tally>();
+        var stacks = new Dictionary<(int Stack, string? Type, int Endpoint), Tally>();
         var interval = new SamplingIntervalEstimator();
         // Thread samples name the sampled thread; allocation samples are written by the allocating thread itself.
         int EndpointOf(TraceEvent e) => attributor?.Attribute(e.ThreadID, AttributionSession.Time(e)) ?? NoEndpoint;
-        void Add(CallStackIndex stack, string? type, int endpoint, double cpu, double wall, double bytes, double count)
+        void Add(int stack, string? type, int endpoint, double cpu, double wall, double bytes, double count)
         {
             ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(stacks, (stack, type, endpoint), out _);
             tally.Add(cpu, wall, bytes, count);
@@ -70,16 +61,16 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         // Sites of a continuous run's earlier windows keep their numbers; this window's come after them.
         var siteOffset = live is null ? 0 : carry?.Sites.Count ?? 0;
         var carried = new Dictionary<LiveSite, (double Bytes, double Count)>();
-        var sites = new Dictionary<(CallStackIndex Stack, string? Type), int>();
-        var siteKeys = new List<(CallStackIndex Stack, string? Type)>();
+        var sites = new Dictionary<(int Stack, string? Type), int>();
+        var siteKeys = new List<(int Stack, string? Type)>();
 
-        using var source = log.Events.GetSource();
+        var source = reader.Source;
         if ((plan.Kinds & (ProfileKinds.Cpu | ProfileKinds.Wall)) != 0)
         {
             new SampleProfilerTraceEventParser(source).ThreadSample += e =>
             {
                 interval.Add(e.ThreadID, e.TimeStampRelativeMSec);
-                Add(e.CallStackIndex(), null, EndpointOf(e), e.Type == ClrThreadSampleType.Managed ? 1 : 0, 1, 0, 0);
+                Add(reader.StackOf(e), null, EndpointOf(e), e.Type == ClrThreadSampleType.Managed ? 1 : 0, 1, 0, 0);
             };
         }
         if (plan.AllocationSource == AllocationSource.AllocationSampled)
@@ -87,7 +78,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             source.Clr.AllocationSampling += e =>
             {
                 var (bytes, count) = AllocationEstimate.FromAllocationSampled(e.ObjectSize);
-                var key = (e.CallStackIndex(), TypeNameOrUnknown(e.TypeName));
+                var key = (reader.StackOf(e), TypeNameOrUnknown(e.TypeName));
                 Add(key.Item1, key.Item2, EndpointOf(e), 0, 0, bytes, count);
                 if (live is not null)
                 {
@@ -110,10 +101,19 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             source.Clr.GCAllocationTick += e =>
             {
                 var (bytes, count) = AllocationEstimate.FromAllocationTick(e.AllocationAmount64, e.ObjectSize);
-                Add(e.CallStackIndex(), TypeNameOrUnknown(e.TypeName), EndpointOf(e), 0, 0, bytes, count);
+                Add(reader.StackOf(e), TypeNameOrUnknown(e.TypeName), EndpointOf(e), 0, 0, bytes, count);
             };
         }
-        source.Process();
+        try
+        {
+            reader.Process();
+        }
+        catch (Exception e) when (trace.TargetExited && e is not OutOfMemoryException)
+        {
+            // A process killed mid-write leaves the trace cut inside a block: keep what was read before the cut.
+            logger.LogWarning("Trace of exited process {Pid} ends mid-block ({Message}); keeping the events before it", target.ProcessId, e.Message);
+        }
+        var eventsLost = reader.EventsLost;
         if (live is not null)
         {
             foreach (var (site, (bytes, count)) in live.LiveBySite())
@@ -133,12 +133,11 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         logger.LogDebug("Read {Stacks} distinct stacks: {Memory}", stacks.Count, AgentResources.Describe());
 
         var endpoints = EndpointNames(stacks, attributor, options.Value.Attribution.MaxEndpointsPerWindow);
-        var resolver = new FrameResolver(log, lines, trace.Modules);
         var merged = new Dictionary<StackKey, SampleValues>();
         long frameCount = 0, resolvedCount = 0;
         foreach (var ((stack, type, endpoint), tally) in stacks)
         {
-            var frames = resolver.ResolveStack(stack);
+            var frames = reader.Resolve(stack);
             var resolvedFrames = frames.Count(FrameResolver.IsResolved);
             frameCount += (long)frames.Length * tally.Events;
             resolvedCount += (long)resolvedFrames * tally.Events;
@@ -155,7 +154,7 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
         carry?.Keep(site =>
         {
             var (stack, type) = siteKeys[site - siteOffset];
-            return new LiveSite(resolver.ResolveStack(stack), type);
+            return new LiveSite(reader.Resolve(stack), type);
         });
         logger.LogDebug("Resolved {Merged} stacks: {Memory}", merged.Count, AgentResources.Describe());
         ReportMissingPdbs(lines.ModulesWithoutPdb);
@@ -170,14 +169,14 @@ public sealed class TraceSymbolizer(ILogger<TraceSymbolizer> logger, IOptions<Ag
             })
         {
             ProcessName = target.ProcessName,
-            OriginalPaths = resolver.OriginalPaths,
+            OriginalPaths = reader.OriginalPaths,
             Attribution = attributor?.Summary(),
         };
     }
 
     /// <summary>The label of each endpoint id, after the per-window cap (<see cref="EndpointLabels.Cap"/>, by sample count).</summary>
     private static Dictionary<int, string> EndpointNames(
-        Dictionary<(CallStackIndex Stack, string? Type, int Endpoint), Tally> stacks, SampleAttributor? attributor, int max)
+        Dictionary<(int Stack, string? Type, int Endpoint), Tally> stacks, SampleAttributor? attributor, int max)
     {
         if (attributor is null)
         {

@@ -6,10 +6,11 @@ namespace FleetProfiler.Agent.Benchmarks.Targets;
 /// <summary>The agent in one-shot mode: one window, folded stacks on stdout (discarded), logs on stderr.</summary>
 public static class AgentWindow
 {
-    public static ChildProcess Start(int pid, string kind, int seconds) =>
+    /// <param name="agentDll">Another build of the agent (a baseline); null: this repository's Release build.</param>
+    public static ChildProcess Start(int pid, string kind, int seconds, string? agentDll = null, IReadOnlyDictionary<string, string>? environment = null) =>
         ChildProcess.Start($"agent ({kind})", Repo.DotnetHost,
-            [Repo.AgentDll, "--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", kind,
-             "--seconds", seconds.ToString(CultureInfo.InvariantCulture)]);
+            [agentDll ?? Repo.AgentDll, "--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", kind,
+             "--seconds", seconds.ToString(CultureInfo.InvariantCulture)], environment);
 }
 
 /// <summary>
