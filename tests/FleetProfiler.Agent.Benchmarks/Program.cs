@@ -22,7 +22,7 @@ const string Usage = """
                 throughput of the dead-code test service: no session vs a coverage window vs coverlet SingleHit vs coverlet default; cost per hour of coverage
       inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
                 throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
-      idle      [--intervals 3] [--seconds 30] [--warmup 15] [--load 1]
+      idle      [--intervals 3] [--seconds 30] [--warmup 15] [--load 1] [--baseline-agent DLL]
                 CPU share and RSS of the idle agent daemon: one target, the request-metrics session, no trigger
       heap      [--sizes 100,300] [--reps 3] [--dotnet-gcdump <path>]
                 pause of a heap snapshot per 100 MB of live heap: agent --once --kind heap vs dotnet-gcdump collect on the same target

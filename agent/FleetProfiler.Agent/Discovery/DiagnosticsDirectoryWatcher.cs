@@ -1,9 +1,9 @@
 namespace FleetProfiler.Agent.Discovery;
 
 /// <summary>
-/// Wakes discovery when a .NET process creates or removes its diagnostics socket
-/// (<c>dotnet-diagnostic-{pid}-{key}-socket</c> in the temp directory, where <c>DiagnosticsClient</c> looks for them), so
-/// the daemon need not list that directory every few seconds. Linux: one inotify watch; events for other files in the
+/// Tells discovery whether a .NET process created or removed its diagnostics socket
+/// (<c>dotnet-diagnostic-{pid}-{key}-socket</c> in the temp directory, where <c>DiagnosticsClient</c> looks for them) since
+/// it last looked, so the daemon lists that directory (and probes new processes) only when something changed. Linux: one inotify watch; events for other files in the
 /// directory are filtered out by name before they reach us.
 /// </summary>
 public sealed class DiagnosticsDirectoryWatcher : IDisposable
@@ -11,7 +11,7 @@ public sealed class DiagnosticsDirectoryWatcher : IDisposable
     public const string SocketPattern = "dotnet-diagnostic-*";
 
     private readonly FileSystemWatcher _watcher;
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    private volatile bool _changed;
 
     private DiagnosticsDirectoryWatcher(string directory)
     {
@@ -46,28 +46,18 @@ public sealed class DiagnosticsDirectoryWatcher : IDisposable
         }
     }
 
-    /// <summary>Completes with true when a socket appeared or vanished since the last call, false after <paramref name="timeout"/>.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _changed.WaitAsync(timeout, ct);
-
-    private void Signal()
+    /// <summary>True when a socket appeared or vanished since the last call (the scan it causes reads the whole directory).</summary>
+    public bool TakeChanged()
     {
-        // One pending signal is enough: the scan it causes reads the whole directory.
-        if (_changed.CurrentCount == 0)
+        if (!_changed)
         {
-            try
-            {
-                _changed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Raced with another event: already signalled.
-            }
+            return false;
         }
+        _changed = false;
+        return true;
     }
 
-    public void Dispose()
-    {
-        _watcher.Dispose();
-        _changed.Dispose();
-    }
+    private void Signal() => _changed = true;
+
+    public void Dispose() => _watcher.Dispose();
 }

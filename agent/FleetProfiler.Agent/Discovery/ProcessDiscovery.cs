@@ -42,7 +42,8 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
     }
 
     /// <summary>Service name and runtime of one process; throws <see cref="TargetUnavailableException"/> with a one-line reason.</summary>
-    public TargetProcess Describe(int processId)
+    /// <param name="wanted">When given and false for the service name, the runtime version is not probed (the caller drops the process).</param>
+    public TargetProcess Describe(int processId, Func<string, bool>? wanted = null)
     {
         var processName = ReadProcessName(processId)
             ?? throw new TargetUnavailableException(processId, $"process {processId} not found");
@@ -60,7 +61,9 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
         var serviceName = environment.TryGetValue(ServiceNameVariable, out var otelName) && !string.IsNullOrWhiteSpace(otelName)
             ? otelName
             : processName;
-        return new TargetProcess(processId, serviceName, processName, RuntimeVersionProbe.TryRead(processId));
+        // The probe reads the whole /proc/PID/maps: not worth it for a process the rules exclude.
+        return new TargetProcess(processId, serviceName, processName,
+            wanted is null || wanted(serviceName) ? RuntimeVersionProbe.TryRead(processId) : null);
     }
 
     /// <summary>The failure was a permission check on the diagnostics socket (it stays so until the target restarts).</summary>

@@ -38,9 +38,10 @@ public sealed class TargetRegistry(
     {
         var settings = options.Value;
         var period = TimeSpan.FromSeconds(settings.DiscoverySeconds);
-        // Configured pids need no directory listing. Otherwise the socket directory is listed when a socket appears or
-        // vanishes, and every DiscoveryFullScanSeconds in case an event was missed; in between only the known targets
-        // are checked (one /proc read each), every DiscoverySeconds.
+        // Configured pids need no directory listing. Otherwise the socket directory is listed only when a socket appeared
+        // or vanished since the last round (and every DiscoveryFullScanSeconds, in case an event was missed); other
+        // rounds only check the known targets (one /proc read each). At most one listing per DiscoverySeconds: on a host
+        // where .NET processes come and go all the time, reacting to each would describe every short-lived one.
         string? failure = null;
         using var watcher = settings.Pids.Count == 0 && settings.WatchDiagnosticsDirectory ? DiagnosticsDirectoryWatcher.TryStart(out failure) : null;
         if (failure is not null)
@@ -50,12 +51,12 @@ public sealed class TargetRegistry(
         }
         var fullScanPeriod = watcher is null ? period : TimeSpan.FromSeconds(Math.Max(settings.DiscoverySeconds, settings.DiscoveryFullScanSeconds));
         var lastFullScan = Stopwatch.GetTimestamp();
-        var changed = true;
+        var first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (watcher is null || changed || _retryPending || Stopwatch.GetElapsedTime(lastFullScan) >= fullScanPeriod)
+                if (watcher is null || first || watcher.TakeChanged() || _retryPending || Stopwatch.GetElapsedTime(lastFullScan) >= fullScanPeriod)
                 {
                     Refresh();
                     lastFullScan = Stopwatch.GetTimestamp();
@@ -69,19 +70,18 @@ public sealed class TargetRegistry(
             {
                 logger.LogError(e, "Process discovery failed; retrying in {Seconds} s", period.TotalSeconds);
             }
-            _firstScan.TrySetResult();
+            if (first)
+            {
+                first = false;
+                _firstScan.TrySetResult();
+                // Start-up garbage (configuration, DI, the first descriptions) is dead now: give its memory back to the
+                // OS once, so the idle daemon's RSS is what it uses, not the start-up's high-water mark.
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
 
             try
             {
-                if (watcher is null)
-                {
-                    await Task.Delay(period, stoppingToken);
-                }
-                else if (changed = await watcher.WaitAsync(period, stoppingToken))
-                {
-                    // A new socket is bound a moment before its runtime listens on it: let it get there.
-                    await Task.Delay(SocketSettleTime, stoppingToken);
-                }
+                await Task.Delay(period, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -89,9 +89,6 @@ public sealed class TargetRegistry(
             }
         }
     }
-
-    /// <summary>Between a diagnostics socket's appearance and the scan it causes.</summary>
-    private static readonly TimeSpan SocketSettleTime = TimeSpan.FromMilliseconds(200);
 
     // A live process that could not be described (not yet listening, say): the next round scans again.
     private volatile bool _retryPending;
@@ -142,7 +139,7 @@ public sealed class TargetRegistry(
             }
             try
             {
-                var target = discovery.Describe(pid);
+                var target = discovery.Describe(pid, filter.Matches);
                 if (!filter.Matches(target.ServiceName))
                 {
                     ReportOnce(pid, "excluded", LogLevel.Debug, $"skipping pid {pid} ({target.ServiceName}): excluded by the Include/Exclude rules");

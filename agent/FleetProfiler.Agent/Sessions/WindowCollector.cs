@@ -12,7 +12,7 @@ public sealed class WindowCollector(
     IOptions<AgentOptions> options,
     ILogger<WindowCollector> logger)
 {
-    // Symbolizing is the expensive part (CPU and ~30 MB of TraceLog data): one window at a time, however many
+    // Symbolizing is the expensive part (CPU and MBs of trace data): one window at a time, however many
     // sessions run side by side.
     private readonly SemaphoreSlim _symbolizing = new(1, 1);
     private int _activeSessions;
@@ -123,8 +123,9 @@ public sealed class WindowCollector(
         }
         finally
         {
-            // A window leaves ~10 MB of dead TraceLog data; collect it now rather than carry it into the next window.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // A window leaves MBs of dead trace data: collect it now and give the memory back to the OS (Aggressive
+            // decommits the free space), rather than carry it as RSS into the idle time until the next window.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             if (!agentOptions.KeepTraceFiles)
             {
                 TryDelete(tracePath);

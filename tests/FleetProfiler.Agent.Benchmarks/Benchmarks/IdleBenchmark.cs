@@ -4,13 +4,15 @@ using FleetProfiler.Agent.Benchmarks.Targets;
 
 namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
-public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Load)
+/// <param name="BaselineAgent">Another agent build (e.g. main's, copied aside), measured first on the same demo: ratios against it.</param>
+public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Load, string? BaselineAgent)
 {
     public static IdleSettings Read(CommandLineOptions options) => new(
         options.Int("intervals", 3, 1, 50),
         options.Int("seconds", 30, 5, 3600),
         options.Int("warmup", 15, 0, 600),
-        options.Int("load", 1, 0, 64));
+        options.Int("load", 1, 0, 64),
+        options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null);
 }
 
 /// <summary>
@@ -25,24 +27,43 @@ public static class IdleBenchmark
     public const double TargetCoreShare = 0.0005;
     public const long TargetRssBytes = 40L * 1024 * 1024;
 
+    private sealed record Figures(List<double> Percent, List<double> RssMB, double HwmMB, double AnonMB, double FileMB);
+
     public static async Task<string> RunAsync(IdleSettings settings)
     {
-        Log.Result($"# demo with --load {settings.Load}; agent daemon, request metrics on, no schedule; warm-up {settings.Warmup} s, {settings.Intervals} x {settings.Seconds} s");
+        Log.Result($"# demo with --load {settings.Load}; agent daemon, request metrics on, no schedule, gateway unreachable; warm-up {settings.Warmup} s, {settings.Intervals} x {settings.Seconds} s"
+            + (settings.BaselineAgent is null ? "" : $"; baseline agent {settings.BaselineAgent} first"));
+        if (settings.BaselineAgent is not null && !File.Exists(settings.BaselineAgent))
+        {
+            throw new InvalidOperationException($"--baseline-agent {settings.BaselineAgent}: no such file");
+        }
         await using var demo = await BenchmarkDemo.StartAsync(samplingRateMs: null, settings.Load);
+        var baseline = settings.BaselineAgent is null ? null : await MeasureAsync(demo.Pid, settings.BaselineAgent, "baseline", settings);
+        var current = await MeasureAsync(demo.Pid, Repo.AgentDll, "this build", settings);
+        var versus = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" ({Stats.Median(current.Percent) / Stats.Median(baseline.Percent):F2}x and {Stats.Median(current.RssMB) / Stats.Median(baseline.RssMB):F2}x of baseline {Stats.Median(baseline.Percent):F3} %, {Stats.Median(baseline.RssMB):F1} MB)");
+        var cpuVerdict = Stats.Median(current.Percent) <= 100 * TargetCoreShare ? "met" : "NOT met";
+        var rssVerdict = Stats.Median(current.RssMB) <= TargetRssBytes / 1048576.0 ? "met" : "NOT met";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"idle agent (median of {settings.Intervals} x {settings.Seconds} s): {Stats.Median(current.Percent):F3} % of a core, VmRSS {Stats.Median(current.RssMB):F1} MB{versus}; targets <= 0.05 % {cpuVerdict}, <= 40 MB {rssVerdict}");
+    }
+
+    private static async Task<Figures> MeasureAsync(int demoPid, string agentDll, string label, IdleSettings settings)
+    {
         var spool = Path.Combine(Path.GetTempPath(), $"fleetprofiler-idle-bench-{Environment.ProcessId}");
         try
         {
-            await using var agent = ChildProcess.Start("agent (idle)", Repo.DotnetHost,
+            await using var agent = ChildProcess.Start($"agent (idle, {label})", Repo.DotnetHost,
             [
-                Repo.AgentDll, "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
+                agentDll, "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
                 "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}",
                 "--Agent:Include:0=demo", "--Agent:RequestMetrics:Enabled=true",
             ]);
-            await agent.WaitForLineAsync($"Request metrics of demo (pid {demo.Pid})", TimeSpan.FromSeconds(90));
-            Log.Info($"agent pid {agent.Pid}: metrics session runs; warming up {settings.Warmup} s");
+            await agent.WaitForLineAsync($"Request metrics of demo (pid {demoPid})", TimeSpan.FromSeconds(90));
+            Log.Info($"{label}: agent pid {agent.Pid}: metrics session runs; warming up {settings.Warmup} s");
             await Task.Delay(TimeSpan.FromSeconds(settings.Warmup));
 
-            var shares = new List<double>();
+            var percent = new List<double>();
             var rss = new List<double>();
             for (var i = 0; i < settings.Intervals; i++)
             {
@@ -50,28 +71,22 @@ public static class IdleBenchmark
                 var machineBefore = ProcFs.MachineBusySeconds();
                 await Task.Delay(TimeSpan.FromSeconds(settings.Seconds));
                 var used = ProcFs.CpuSeconds(agent.Pid) - before;
-                var others = (ProcFs.MachineBusySeconds() - machineBefore) / settings.Seconds;
+                var machine = (ProcFs.MachineBusySeconds() - machineBefore) / settings.Seconds;
                 if (double.IsNaN(used))
                 {
                     throw new InvalidOperationException($"the agent exited during the run:\n{agent.StderrTail()}");
                 }
-                shares.Add(used / settings.Seconds);
+                percent.Add(100 * used / settings.Seconds);
                 rss.Add(ProcFs.StatusBytes(agent.Pid, "VmRSS") / 1048576.0);
                 Log.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"interval {i + 1}/{settings.Intervals}: agent CPU {used:F3} s = {100 * used / settings.Seconds:F3} % of a core, VmRSS {rss[^1]:F1} MB (machine busy {others:F2} cores)"));
+                    $"{label} interval {i + 1}/{settings.Intervals}: agent CPU {used:F3} s = {percent[^1]:F3} % of a core, VmRSS {rss[^1]:F1} MB (machine busy {machine:F2} cores)"));
             }
-            var hwm = ProcFs.StatusBytes(agent.Pid, "VmHWM") / 1048576.0;
-            var anon = ProcFs.StatusBytes(agent.Pid, "RssAnon") / 1048576.0;
-            var file = ProcFs.StatusBytes(agent.Pid, "RssFile") / 1048576.0;
+            var figures = new Figures(percent, rss, ProcFs.StatusBytes(agent.Pid, "VmHWM") / 1048576.0,
+                ProcFs.StatusBytes(agent.Pid, "RssAnon") / 1048576.0, ProcFs.StatusBytes(agent.Pid, "RssFile") / 1048576.0);
             await agent.StopAsync();
-
-            var percent = shares.Select(s => 100 * s).ToList();
             Log.Result(string.Create(CultureInfo.InvariantCulture,
-                $"agent CPU % of a core {Stats.Spread(percent, "F3")}; VmRSS MB {Stats.Spread(rss, "F1")} (anon {anon:F1}, file {file:F1} at the end); VmHWM {hwm:F1} MB"));
-            var cpuVerdict = Stats.Median(shares) <= TargetCoreShare ? "met" : "NOT met";
-            var rssVerdict = Stats.Median(rss) <= TargetRssBytes / 1048576.0 ? "met" : "NOT met";
-            return string.Create(CultureInfo.InvariantCulture,
-                $"idle agent (median of {settings.Intervals} x {settings.Seconds} s): {Stats.Median(percent):F3} % of a core, VmRSS {Stats.Median(rss):F1} MB; targets <= 0.05 % {cpuVerdict}, <= 40 MB {rssVerdict}");
+                $"{label,-10} agent CPU % of a core {Stats.Spread(percent, "F3")}; VmRSS MB {Stats.Spread(rss, "F1")} (anon {figures.AnonMB:F1}, file {figures.FileMB:F1} at the end); VmHWM {figures.HwmMB:F1} MB"));
+            return figures;
         }
         finally
         {
