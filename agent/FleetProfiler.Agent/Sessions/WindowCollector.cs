@@ -133,7 +133,8 @@ public sealed class WindowCollector(
             }
             else
             {
-                logger.LogInformation("Kept trace files {Trace} and {Etlx}", tracePath, etlxPath);
+                // The .etlx exists only with Agent:Symbolizer=tracelog.
+                logger.LogInformation("Kept trace file(s) {Files}", string.Join(" and ", new[] { tracePath, etlxPath }.Where(File.Exists)));
             }
         }
     }
