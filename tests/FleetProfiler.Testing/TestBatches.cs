@@ -24,6 +24,15 @@ public static class TestBatches
         Window(sequence, service, host, start, ["alloc"],
             allocations.Select(a => (a.Stack, (string?)a.Type, new Sample { AllocBytes = a.Bytes, AllocCount = a.Count })));
 
+    /// <summary>
+    /// An inuse window as an agent sends it (kinds alloc and inuse): each allocation site stack ("a;b;c", the innermost
+    /// frame allocates) with its type and the bytes and objects still in use at the window's end; the same samples
+    /// carry the alloc values (here: exactly what is still in use).
+    /// </summary>
+    public static Batch Inuse(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, string Type, long Bytes, long Count)[] sites) =>
+        Window(sequence, service, host, start, ["alloc", "inuse"],
+            sites.Select(s => (s.Stack, (string?)s.Type, new Sample { AllocBytes = s.Bytes, AllocCount = s.Count, InuseBytes = s.Bytes, InuseCount = s.Count })));
+
     private static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string[] kinds, IEnumerable<(string Stack, string? Type, Sample Sample)> samples)
     {
         var b = new Batch

@@ -13,28 +13,18 @@ namespace FleetProfiler.Gateway.Query;
 /// <c>from_a=…&amp;to_a=…&amp;from_b=…&amp;to_b=…</c> (ISO 8601), with <c>host</c>, <c>endpoint</c>, <c>by=site|type</c>
 /// and <c>limit</c>. The body is the proto3 JSON mapping of <c>Query/Growth</c>'s reply (camelCase, 64-bit integers as
 /// strings, zero values included); errors are 400/404 with the message as plain text, like the other /api routes.
+/// The web app's growth page (<c>/app/growth</c>) reads the same parameters through <see cref="Request"/>.
 /// </summary>
 public static class GrowthHttpEndpoints
 {
     public static IEndpointRouteBuilder MapGrowthHttp(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/growth", async (HttpContext http, QueryService query) =>
+        app.MapGet("/api/growth", async (HttpContext http, QueryService query, TimeProvider clock) =>
         {
-            var q = http.Request.Query;
             try
             {
-                var (fromA, toA, fromB, toB) = Ranges(q["window"], q["ago"], q["from_a"], q["to_a"], q["from_b"], q["to_b"]);
-                var reply = await query.Growth(new GrowthRequest
-                {
-                    Selector = new Selector { Service = q["service"].ToString(), Host = q["host"].ToString(), Endpoint = q["endpoint"].ToString() },
-                    FromA = fromA,
-                    ToA = toA,
-                    FromB = fromB,
-                    ToB = toB,
-                    By = q["by"].ToString(),
-                    Limit = HttpArguments.Int(q["limit"], "limit"),
-                }, null!);
-                return Results.Text(HttpArguments.Json.Format(reply), "application/json");
+                var request = Request(name => http.Request.Query[name].ToString(), clock.GetUtcNow());
+                return Results.Text(HttpArguments.Json.Format(await query.Growth(request, null!)), "application/json");
             }
             catch (RpcException e)
             {
@@ -44,8 +34,28 @@ public static class GrowthHttpEndpoints
         return app;
     }
 
+    /// <summary>
+    /// The <c>Query/Growth</c> request of a growth view's parameters (<paramref name="parameter"/>: a query-string name
+    /// → its value, empty or null when absent); relative ranges end at <paramref name="now"/>.
+    /// INVALID_ARGUMENT names the parameter at fault.
+    /// </summary>
+    public static GrowthRequest Request(Func<string, string?> parameter, DateTimeOffset now)
+    {
+        var (fromA, toA, fromB, toB) = Ranges(parameter("window"), parameter("ago"), parameter("from_a"), parameter("to_a"), parameter("from_b"), parameter("to_b"), now);
+        return new GrowthRequest
+        {
+            Selector = new Selector { Service = parameter("service") ?? "", Host = parameter("host") ?? "", Endpoint = parameter("endpoint") ?? "" },
+            FromA = fromA,
+            ToA = toA,
+            FromB = fromB,
+            ToB = toB,
+            By = parameter("by") ?? "",
+            Limit = HttpArguments.Int(parameter("limit"), "limit"),
+        };
+    }
+
     private static (Timestamp FromA, Timestamp ToA, Timestamp FromB, Timestamp ToB) Ranges(
-        string? window, string? ago, string? fromA, string? toA, string? fromB, string? toB)
+        string? window, string? ago, string? fromA, string? toA, string? fromB, string? toB, DateTimeOffset now)
     {
         var relative = !string.IsNullOrEmpty(window) || !string.IsNullOrEmpty(ago);
         var explicitRanges = new[] { fromA, toA, fromB, toB }.Any(v => !string.IsNullOrEmpty(v));
@@ -58,7 +68,6 @@ public static class GrowthHttpEndpoints
             if (string.IsNullOrEmpty(ago)) throw QueryArguments.Invalid("ago: required with window (e.g. window=10m&ago=1h)");
             var w = ProfileHttpEndpoints.ParseSpan(window, "window");
             var d = ProfileHttpEndpoints.ParseSpan(ago, "ago");
-            var now = DateTimeOffset.UtcNow;
             return (Timestamp.FromDateTimeOffset(now - w - d), Timestamp.FromDateTimeOffset(now - d), Timestamp.FromDateTimeOffset(now - w), Timestamp.FromDateTimeOffset(now));
         }
         return (HttpArguments.Time(fromA, "from_a"), HttpArguments.Time(toA, "to_a"), HttpArguments.Time(fromB, "from_b"), HttpArguments.Time(toB, "to_b"));

@@ -143,7 +143,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
             Note = $"A: {profileA.Note}; B: {profileB.Note}",
         };
         foreach (var e in InuseGrowth.Compute(treeA, treeB, by, limit))
-            reply.Entries.Add(new GrowthEntry { Name = e.Name, BytesA = e.BytesA, BytesB = e.BytesB, Growth = e.Growth, CountGrowth = e.CountGrowth });
+            reply.Entries.Add(new GrowthEntry { Name = e.Name, BytesA = e.BytesA, BytesB = e.BytesB, Growth = e.Growth, CountGrowth = e.CountGrowth, CountA = e.CountA, CountB = e.CountB });
         return reply;
     }
 

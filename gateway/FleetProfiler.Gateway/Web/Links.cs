@@ -29,6 +29,14 @@ public static class Links
     public static string Flame(string service, string kind, string since, string endpoint = "") =>
         Build("/app/flame", ("service", service), ("kind", kind), ("since", since), ("endpoint", endpoint));
 
+    /// <summary>The leak finder (issue 13): growth of in-use bytes by allocation site; with no range, the page's default.</summary>
+    public static string Growth(string service, string host = "", string by = "") =>
+        Build("/app/growth", ("service", service), ("host", host), ("by", by));
+
+    /// <summary>Heap snapshots by type (issue 13): every host's newest snapshot, or the one <paramref name="id"/> names.</summary>
+    public static string Heap(string service, string id = "", string order = "") =>
+        Build("/app/heap", ("service", service), ("id", id), ("order", order));
+
     private static string Build(string path, params (string Name, string Value)[] query)
     {
         var parts = query.Where(q => !string.IsNullOrEmpty(q.Value)).Select(q => q.Name + "=" + Uri.EscapeDataString(q.Value)).ToList();

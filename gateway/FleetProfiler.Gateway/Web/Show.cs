@@ -19,6 +19,12 @@ public static class Show
         return bytes.ToString(i == 0 ? "0" : "0.0", Invariant) + " " + units[i];
     }
 
+    /// <summary>A change in bytes with its sign (+1.5 MB, -200 B, 0 B).</summary>
+    public static string SignedBytes(double bytes) => (bytes > 0 ? "+" : "") + Bytes(bytes);
+
+    /// <summary>A change in a count with its sign (+1,200, -3, 0).</summary>
+    public static string Signed(double value) => (value > 0 ? "+" : "") + Number(value);
+
     public static string Share(double share) => (share * 100).ToString(share is > 0 and < 0.001 ? "0.00" : "0.0", Invariant) + " %";
 
     public static string Usd(double usd) => "$" + usd.ToString(Math.Abs(usd) < 1 ? "0.0000" : "#,0.00", Invariant);

@@ -56,7 +56,7 @@ public sealed class ServiceInsights(QueryService query, CostService cost, DeadCo
             Kind = kind,
             Limit = limit,
         };
-        var what = kind == "alloc" ? "allocation" : kind.ToUpperInvariant();
+        var what = kind switch { "alloc" => "allocation", "inuse" => "in-use", _ => kind.ToUpperInvariant() };
         return Answer.Of(() => files ? query.TopFiles(request, null!) : query.TopFunctions(request, null!),
             $"No {what} profiling windows of {service} in the last {range.Label}", r => r.Windows == 0 || r.Entries.Count == 0);
     }

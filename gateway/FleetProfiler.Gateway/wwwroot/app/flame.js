@@ -9,6 +9,10 @@ const $ = (id) => document.getElementById(id);
 const root = $("flame");
 const FORMATS = ["svg", "pprof", "folded", "speedscope", "tree"];
 const SPANS = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+// Kinds that are a level at an instant (docs/live-memory.md): no volume over time to draw, so the timeline shows the
+// allocated bytes of the same windows (an in-use window is also an alloc window) and the graph each process's latest
+// snapshot in the range.
+const SNAPSHOT_KINDS = new Set(["inuse"]);
 
 const state = readState(new URLSearchParams(location.search));
 let model = null;
@@ -80,6 +84,8 @@ async function getJson(url) {
 
 async function loadTimeline() {
   const p = selector();
+  const snapshot = SNAPSHOT_KINDS.has(state.kind);
+  if (snapshot) p.set("kind", "alloc");
   p.set("from", iso(windowFrom()));
   p.set("to", iso(windowTo()));
   try {
@@ -87,9 +93,10 @@ async function loadTimeline() {
     volume = data;
     timeline.setData(windowFrom(), windowTo(), data);
     const total = data.values.reduce((a, b) => a + b, 0);
-    $("flame-timeline-note").textContent = total === 0
-      ? `No ${state.kind} samples in the last ${state.since} before ${state.at.slice(0, 16).replace("T", " ")} UTC.`
-      : `${data.windows.reduce((a, b) => a + b, 0)} windows; one bar per ${data.stepSeconds / 60} min.`;
+    $("flame-timeline-note").textContent = (total === 0
+      ? `No ${snapshot ? "allocation" : state.kind} samples in the last ${state.since} before ${state.at.slice(0, 16).replace("T", " ")} UTC.`
+      : `${data.windows.reduce((a, b) => a + b, 0)} windows; one bar per ${data.stepSeconds / 60} min.`) +
+      (snapshot ? ` ${state.kind} is a snapshot: the bars are allocated bytes; the graph is each process's latest ${state.kind} snapshot in the range.` : "");
   } catch (e) {
     $("flame-timeline-note").textContent = "Timeline unavailable: " + e.message;
   }
@@ -121,7 +128,8 @@ async function loadFlame() {
   await timelineLoaded;
   if (seq !== loadSeq) return;
   // Say what is missing where the timeline saw no samples, in its words (the range, the selection).
-  for (const [side, r] of state.mode === "diff" ? [["A", rangeA()], ["B", b]] : [["", rangeA()]]) {
+  // A snapshot kind's timeline counts allocations, not snapshots: the graph's reply says what is missing.
+  for (const [side, r] of SNAPSHOT_KINDS.has(state.kind) ? [] : state.mode === "diff" ? [["A", rangeA()], ["B", b]] : [["", rangeA()]]) {
     // The timeline shows A's hosts: B on another host is not in it.
     if (volumeIn(r) === 0 && !(side === "B" && state.hostB && state.hostB !== state.host)) {
       showNothing(`No ${state.kind} samples of ${state.service}${state.host ? " on " + state.host : ""}${state.endpoint ? " in " + state.endpoint : ""}` +
