@@ -120,9 +120,11 @@ export class FlameView {
     while (i < m.n) {
       const left = (m.offset[i] - this.x0) * scale;
       const w = m.total[i] * scale;
-      if (w < 1 || left + w <= 0 || left >= width) { i = m.end[i]; continue; }
       const x = Math.max(left, 0);
       const right = Math.min(left + w, width);
+      // Less than a pixel of it on the canvas (narrow, or outside the zoom; a sibling of the zoomed frame can start at
+      // 831.9999 of 832 px after rounding): neither it nor its subtree is drawn.
+      if (w < 1 || right - x < 1) { i = m.end[i]; continue; }
       const y = m.depth[i] * ROW;
       ctx.fillStyle = this.colour(i);
       ctx.fillRect(x, y, Math.max(right - x - 0.5, 0.5), ROW - 1);
