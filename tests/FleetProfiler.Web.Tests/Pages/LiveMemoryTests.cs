@@ -67,7 +67,7 @@ public sealed class LiveMemoryTests(WebPlatform web)
     public async Task The_growth_page_ranks_the_growing_site_first_with_its_delta_as_the_api_does_and_by_type_from_the_form()
     {
         const string service = "leaky-growth";
-        await SeedGrowthAsync(service, 101);
+        var seeded = await SeedGrowthAsync(service, 101);
         const string query = "service=" + service + "&window=10m&ago=20m";
         await using var page = await web.OpenAsync("/app/growth?" + query, "growth");
 
@@ -102,6 +102,21 @@ public sealed class LiveMemoryTests(WebPlatform web)
         Assert.Contains("by=type", page.Page.Url, StringComparison.Ordinal);
         Assert.Contains("window=10m", page.Page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.Page.Locator("[data-table=growth] tbody tr").First).ToHaveAttributeAsync("data-name", "System.Byte[]");
+
+        // Explicit ranges through the other form: the same snapshots, the same leak.
+        await page.Page.Locator("details.growth-explicit summary").ClickAsync();
+        static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        await page.Page.Locator("#growth-from-a").FillAsync(Iso(seeded.AddMinutes(-30)));
+        await page.Page.Locator("#growth-to-a").FillAsync(Iso(seeded.AddMinutes(-20)));
+        await page.Page.Locator("#growth-from-b").FillAsync(Iso(seeded.AddMinutes(-10)));
+        await page.Page.Locator("#growth-to-b").FillAsync(Iso(seeded.AddMinutes(1)));
+        await page.ClickAndWaitAsync(page.Page.Locator("form[data-form=explicit] button[type=submit]"), "explicit");
+        Assert.DoesNotContain("window=", page.Page.Url, StringComparison.Ordinal);
+        Assert.Contains("from_a=", page.Page.Url, StringComparison.Ordinal);
+        var explicitFirst = page.Page.Locator("[data-table=growth] tbody tr").First;
+        await Assertions.Expect(explicitFirst).ToHaveAttributeAsync("data-name", "System.Byte[]");
+        await Assertions.Expect(explicitFirst).ToHaveAttributeAsync("data-growth", (8 * MiB).ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Page.Locator("details.growth-explicit")).ToHaveAttributeAsync("open", "");
         page.AssertClean();
     }
 
