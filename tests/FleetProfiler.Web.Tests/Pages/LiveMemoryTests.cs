@@ -160,7 +160,7 @@ public sealed class LiveMemoryTests(WebPlatform web)
         await Assertions.Expect(first).ToContainTextAsync("18.0 MB");
         await Assertions.Expect(page.Page.Locator("[data-table=top] thead")).ToContainTextAsync("bytes");
         await Assertions.Expect(page.Page.Locator("[data-note=top]")).ToContainTextAsync("objects allocated before a window are not seen");
-        await Assertions.Expect(page.Page.Locator("nav.more a[aria-current=page]")).ToHaveTextAsync("in use");
+        await Assertions.Expect(page.Page.Locator("nav.more a[aria-current=page]")).ToHaveTextAsync("memory in use");
         Assert.Equal($"/app/growth?service={service}", await page.Page.Locator("a[data-link=growth]").GetAttributeAsync("href"));
 
         // In-use has no per-endpoint view: a URL asking for one is answered in words, not with an error page.
