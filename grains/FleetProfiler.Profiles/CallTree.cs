@@ -181,6 +181,19 @@ public sealed partial class CallTree
         gauges == GaugeMerge.Sum ? a + b : SampleValues.CombineGauges(a, b);
 
     /// <summary>
+    /// A copy with only the in-use gauges (every counter zero) and without the nodes that have none: what a rollup
+    /// peak-merges into a bucket whose counters came from the same windows (<see cref="GaugeLevel"/>).
+    /// </summary>
+    public CallTree GaugesOnly()
+    {
+        var copy = Clone();
+        for (int i = 0; i < copy._count; i++) copy._self[i] = SampleValues.GaugesOf(copy._self[i]);
+        copy._total = SampleValues.GaugesOf(copy._total);
+        copy.RemoveZeroSubtrees();
+        return copy;
+    }
+
+    /// <summary>
     /// Removes the values of <paramref name="other"/> (typically an expired window previously merged in).
     /// A path of <paramref name="other"/> that this tree no longer has, because <see cref="Prune"/> folded it,
     /// is taken out of the <c>[other]</c> child of its deepest existing ancestor, so totals stay exact at every level.

@@ -39,10 +39,15 @@ public enum ValueAggregation
 
     /// <summary>
     /// A level at an instant (bytes in use when a window ended), never summed over time. Within one window values add
-    /// over stacks. Rollup buckets keep, per node, the maximum over their windows (the peak: associative, so minute,
-    /// hour and day buckets agree whatever order windows arrive in). Queries answer the latest: per (host, process id)
-    /// the newest window in the range that has in-use values, summed over processes (every process's newest snapshot
-    /// is what the fleet holds); when the range's raw windows have expired, the buckets' peaks, and the reply says so.
+    /// over stacks, and over the stored parts of a window split into several batches. Rollup buckets keep, per node,
+    /// the peak over time of the level summed over processes (<see cref="GaugeLevel"/>): the instant of a window is
+    /// the UTC minute its start falls in; at an instant the windows of one (host, process id) take their per-node
+    /// peak and processes (of every host of the bucket) add; a minute, hour or day bucket keeps, per node, the maximum
+    /// over its instants (associative, and an instant's level only grows as windows arrive, so buckets agree whatever
+    /// order windows arrive in). Buckets do not keep the latest level: queries answer the latest from raw windows —
+    /// per (host, process id) the newest window in the range that has in-use values, summed over processes (every
+    /// process's newest snapshot is what the fleet holds). When the range's raw windows have expired (48 h), they
+    /// answer the buckets' peaks, and the reply says so.
     /// </summary>
     Gauge,
 }

@@ -83,6 +83,9 @@ public readonly record struct SampleValues(long CpuSamples, long WallSamples, lo
     /// <summary>Component-wise difference.</summary>
     public SampleValues Subtract(in SampleValues other) => this - other;
 
+    /// <summary>Only the gauges (in-use bytes and objects) of <paramref name="v"/>; every counter zero.</summary>
+    public static SampleValues GaugesOf(in SampleValues v) => new(0, 0, 0, 0, v.InuseBytes, v.InuseCount);
+
     /// <summary>
     /// Two windows' values of the same node combined over time: counters (cpu, wall, alloc) add, gauges (in-use) keep
     /// the larger (the peak). Associative, commutative and idempotent on the gauges, so buckets of any shape agree.

@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
 
@@ -32,6 +33,22 @@ public static class InuseSnapshot
         return (tree, newest);
     }
 
+    /// <summary>
+    /// An in-use query: the latest snapshot of the range from its raw windows, or, when none is left (expired), the
+    /// rolled-up buckets' peaks read as any range is, with <see cref="PeaksNote"/>.
+    /// </summary>
+    public static async Task<MergedProfile> ReadAsync(IProfileStore store, ProfileReader reader, string service, string? host, TimeRange range, int maxWindows, CancellationToken ct = default)
+    {
+        var windows = await store.ReadWindowsAsync(service, host, range.From, range.To, maxWindows, ct);
+        if (Latest(windows) is { } latest)
+        {
+            return new MergedProfile(CallTreeCodec.Serialize(latest.Tree), latest.Windows.Count, windows.Count >= maxWindows, 0,
+                false, range, 0, windows.Count, Note(latest.Windows, windows.Count >= maxWindows));
+        }
+        var peaks = await reader.ReadAsync(service, host, range.From, range.To, maxWindows, ct);
+        return peaks.ToMerged() with { Note = PeaksNote };
+    }
+
     public static string Note(IReadOnlyList<StoredWindow> used, bool truncated)
     {
         var processes = used.Select(w => (w.Host, w.ProcessId)).Distinct().Count();
@@ -42,5 +59,5 @@ public static class InuseSnapshot
             (truncated ? "; the range holds more windows than one query reads, so a later snapshot may be missing: narrow the range" : "");
     }
 
-    public const string PeaksNote = "in use: no raw inuse window left in the range (expired), so the rolled-up buckets' peaks per site (the largest of any one window); " + Invisible;
+    public const string PeaksNote = "in use: no raw inuse window left in the range (expired), so the rolled-up buckets' peaks per site (the highest level of any minute of the range, summed over processes), not the latest; " + Invisible;
 }

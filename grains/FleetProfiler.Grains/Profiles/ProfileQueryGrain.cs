@@ -34,14 +34,7 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         ArgumentException.ThrowIfNullOrWhiteSpace(service);
         if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
         if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
-        var windows = await Task.Run(() => store.ReadWindowsAsync(service, host, range.From, range.To, maxWindows));
-        if (InuseSnapshot.Latest(windows) is { } latest)
-        {
-            return new MergedProfile(CallTreeCodec.Serialize(latest.Tree), latest.Windows.Count, windows.Count >= maxWindows, 0,
-                false, range, 0, windows.Count, InuseSnapshot.Note(latest.Windows, windows.Count >= maxWindows));
-        }
-        var peaks = await GetProfileAsync(service, host, range, maxWindows);
-        return peaks with { Note = InuseSnapshot.PeaksNote };
+        return await Task.Run(() => InuseSnapshot.ReadAsync(store, reader, service, host, range, maxWindows));
     }
 
     public Task<ProfileTimeline> GetTimelineAsync(string service, string? host, string? endpoint, TimeRange range, TimeSpan step, int maxWindows)
@@ -59,7 +52,6 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
         // Off the grain scheduler: decoding and merging are CPU-bound and SQLite reads are synchronous underneath.
         var read = await Task.Run(() => reader.ReadAsync(service, host, range.From, range.To, maxWindows));
-        return new MergedProfile(CallTreeCodec.Serialize(read.Tree), read.Windows, read.Truncated, read.SamplingIntervalMs,
-            read.Widened, new TimeRange(read.CoveredFrom, read.CoveredTo), read.BucketsRead, read.RawWindowsRead);
+        return read.ToMerged();
     }
 }

@@ -173,4 +173,9 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
 /// plan covered and how many buckets and raw windows were read for it.
 /// </summary>
 public sealed record ProfileRead(CallTree Tree, int Windows, bool Truncated, bool Widened, double SamplingIntervalMs,
-    DateTimeOffset CoveredFrom, DateTimeOffset CoveredTo, int BucketsRead, int RawWindowsRead);
+    DateTimeOffset CoveredFrom, DateTimeOffset CoveredTo, int BucketsRead, int RawWindowsRead)
+{
+    /// <summary>What a query grain answers: the tree encoded, with what was read.</summary>
+    public MergedProfile ToMerged() => new(CallTreeCodec.Serialize(Tree), Windows, Truncated, SamplingIntervalMs,
+        Widened, new TimeRange(CoveredFrom, CoveredTo), BucketsRead, RawWindowsRead);
+}

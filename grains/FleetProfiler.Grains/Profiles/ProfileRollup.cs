@@ -7,7 +7,8 @@ namespace FleetProfiler.Grains.Profiles;
 /// <summary>
 /// Compacts raw windows into buckets: each queued window, once, is merged into its service's minute, hour and day
 /// buckets and its host's hour bucket (a host's minutes are its raw windows). Merging is associative and commutative,
-/// so a day bucket equals the merge of its minutes whatever order windows arrive in, late ones included. Buckets, the
+/// so a day bucket equals the merge of its minutes whatever order windows arrive in, late ones included (in-use
+/// gauges: the peak over minutes of the level summed over processes, see <see cref="GaugeLevel"/>). Buckets, the
 /// queue and the watermark move in one transaction, which is a compare-and-set on the watermark read before the
 /// chunk: two rollups at once (a duplicate activation) never both commit the same windows. A row that cannot be
 /// decoded is quarantined and the rollup goes on.
@@ -58,6 +59,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 foreach (var level in ServiceLevels) Add(deltas, (level, w.Service, "", level.Floor(w.Start)), tree, w.SamplingIntervalMs);
                 foreach (var level in HostLevels) Add(deltas, (level, w.Service, w.Host, level.Floor(w.Start)), tree, w.SamplingIntervalMs);
             }
+            await AddInuseLevelsAsync(deltas, chunk.Where(w => InuseSnapshot.HasInuse(w) && compacted.Contains(w.Id)), ct);
 
             var upserts = new List<StoredBucket>(deltas.Count);
             foreach (var (key, delta) in deltas)
@@ -130,10 +132,38 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
         }
     }
 
+    /// <summary>
+    /// In-use is a gauge (<see cref="GaugeLevel"/>): a bucket keeps, per node, the peak over its instants (minutes) of
+    /// the level summed over processes. For each (service, minute) of the chunk's in-use windows the level is computed
+    /// again from every stored window of that minute — this chunk's, earlier ones' and those still queued, since one
+    /// host's window alone is not the service's level — and peak-merged into the minute, hour and day buckets (and the
+    /// host's hour bucket with the host's own level). Levels only grow as windows arrive, so merging the newer level
+    /// over an older one is exact. A minute with more in-use windows than <see cref="ProfileStoreOptions.MaxQueryWindows"/>
+    /// is summed over the first ones read.
+    /// </summary>
+    private async Task AddInuseLevelsAsync(Dictionary<(BucketLevel Level, string Service, string Host, DateTimeOffset Start), Delta> deltas, IEnumerable<StoredWindow> inuse, CancellationToken ct)
+    {
+        foreach (var (service, instant) in inuse.Select(w => (w.Service, GaugeLevel.InstantOf(w.Start))).Distinct().ToList())
+        {
+            var windows = await store.ReadWindowsAsync(service, null, instant, instant + GaugeLevel.Instant, options.MaxQueryWindows, ct);
+            var serviceLevel = new CallTree();
+            foreach (var host in windows.Where(InuseSnapshot.HasInuse).GroupBy(w => w.Host, StringComparer.Ordinal))
+            {
+                var level = GaugeLevel.At(host, w => new GaugeSource(w.Host, w.ProcessId, w.Start, w.End), w => Decode(w.Tree, out _));
+                serviceLevel.MergeFrom(level, GaugeMerge.Sum);
+                foreach (var l in HostLevels)
+                    if (deltas.TryGetValue((l, service, host.Key, l.Floor(instant)), out var d)) d.Tree.MergeFrom(level, GaugeMerge.Peak);
+            }
+            foreach (var l in ServiceLevels)
+                if (deltas.TryGetValue((l, service, "", l.Floor(instant)), out var d)) d.Tree.MergeFrom(serviceLevel, GaugeMerge.Peak);
+        }
+    }
+
     private static void Add(Dictionary<(BucketLevel, string, string, DateTimeOffset), Delta> deltas, (BucketLevel, string, string, DateTimeOffset) key, CallTree tree, double interval)
     {
         if (!deltas.TryGetValue(key, out var d)) deltas[key] = d = new Delta();
-        // In-use is a gauge: a bucket keeps each node's peak over its windows (ProfileTypes, ValueAggregation.Gauge).
+        // Counters add. In-use gauges keep each window's own peak here, a lower bound of the level that
+        // AddInuseLevelsAsync merges over them (a window is part of its instant's level).
         d.Tree.MergeFrom(tree, GaugeMerge.Peak);
         d.Windows++;
         d.Interval.AddWindow(interval, tree.Total.CpuSamples);

@@ -45,9 +45,9 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         return tree;
     }
 
-    private async Task<StoredWindow> AddAsync(string service, string host, DateTimeOffset start, CallTree tree, string kinds = "cpu", double intervalMs = 1)
+    private async Task<StoredWindow> AddAsync(string service, string host, DateTimeOffset start, CallTree tree, string kinds = "cpu", double intervalMs = 1, int pid = 1)
     {
-        var w = new StoredWindow(service, host, "agent-" + host, ++_sequence, 1, "p", start, start.AddSeconds(10), kinds, intervalMs, CallTreeCodec.Serialize(tree));
+        var w = new StoredWindow(service, host, "agent-" + host, ++_sequence, pid, "p", start, start.AddSeconds(10), kinds, intervalMs, CallTreeCodec.Serialize(tree));
         Assert.True(await _store.TryAddWindowAsync(w));
         return w;
     }
@@ -233,6 +233,65 @@ public abstract class ProfileStoreTests : IAsyncLifetime
             var bucket = Assert.Single(await _store.ReadBucketsAsync(level, "ival", "", Day, Day.AddDays(1)));
             Assert.Equal(2.0, CallTreeCodec.Deserialize(bucket.Tree).Total.CpuSamples * bucket.SamplingIntervalMs / 1000, 9);
         }
+    }
+
+    /// <summary>
+    /// In-use is a gauge (GaugeLevel): a service bucket adds hosts, processes and the parts of a window at one minute,
+    /// then keeps the peak over minutes; a host's hour bucket the peak of that host's own level. Windows of a minute
+    /// arrive in two rollups (the second host late), as they do when agents upload at different times.
+    /// </summary>
+    [Fact]
+    public async Task Inuse_buckets_add_hosts_processes_and_parts_at_one_minute_and_keep_the_peak_over_minutes()
+    {
+        var service = "gauge-" + Guid.NewGuid().ToString("N")[..8];
+        static CallTree Held(long bytes, string site = "cache")
+        {
+            var tree = new CallTree();
+            tree.Add([new Frame("main"), new Frame(site), new Frame("[alloc] System.Byte[]")], new SampleValues(0, 0, 3 * bytes, 3, bytes, 1));
+            return tree;
+        }
+        var m0 = Day.AddHours(5);
+        var m1 = m0.AddMinutes(1);
+        // Minute 0: h1 pid 1 holds 40 KB, in a window split into two batches (two parts, same start and end); h1 pid 2 holds 5 KB.
+        await AddAsync(service, "h1", m0.AddSeconds(5), Held(30_000), "inuse", 0);
+        await AddAsync(service, "h1", m0.AddSeconds(5), Held(10_000), "inuse", 0);
+        await AddAsync(service, "h1", m0.AddSeconds(8), Held(5_000, "other"), "inuse", 0, pid: 2);
+        // Minute 1: h1 pid 1 holds 10 KB.
+        await AddAsync(service, "h1", m1.AddSeconds(5), Held(10_000), "inuse", 0);
+        await Rollup().RunAsync();
+        // Late: h2 uploads its windows of both minutes after the first rollup: 25 KB in minute 0, 50 KB in minute 1.
+        await AddAsync(service, "h2", m0.AddSeconds(40), Held(25_000), "inuse", 0);
+        await AddAsync(service, "h2", m1.AddSeconds(40), Held(50_000), "inuse", 0);
+        await Rollup().RunAsync();
+
+        async Task<SampleValues> Bucket(BucketLevel level, string host, DateTimeOffset start) =>
+            CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(level, service, host, start, start + level.Length())).Tree).Total;
+
+        // Minute 0: 40 + 5 + 25 KB (not the largest window, 30 KB); minute 1: 10 + 50 KB.
+        Assert.Equal((70_000L, 4L), ((await Bucket(BucketLevel.Minute, "", m0)).InuseBytes, (await Bucket(BucketLevel.Minute, "", m0)).InuseCount));
+        Assert.Equal(60_000, (await Bucket(BucketLevel.Minute, "", m1)).InuseBytes);
+        // Hour and day: the peak of the minutes, per node: "cache" peaks at 65 KB in minute 0 and 60 KB in minute 1.
+        foreach (var level in new[] { BucketLevel.Hour, BucketLevel.Day })
+        {
+            var bucket = await Bucket(level, "", level.Floor(m0));
+            Assert.Equal(70_000, bucket.InuseBytes);
+            Assert.Equal(3 * (30_000 + 10_000 + 5_000 + 10_000 + 25_000 + 50_000L), bucket.AllocBytes); // counters still add
+        }
+        // Hosts' hours: h1 peaks at 45 KB (minute 0), h2 at 50 KB (minute 1).
+        Assert.Equal(45_000, (await Bucket(BucketLevel.Hour, "h1", BucketLevel.Hour.Floor(m0))).InuseBytes);
+        Assert.Equal(50_000, (await Bucket(BucketLevel.Hour, "h2", BucketLevel.Hour.Floor(m0))).InuseBytes);
+        // An in-use query answers the latest from raw windows: per process its newest window, h1 pid 1 10 KB (minute 1),
+        // h1 pid 2 5 KB, h2 50 KB (minute 1).
+        var range = new Abstractions.Profiles.TimeRange(Day, Day.AddDays(1));
+        var latest = await InuseSnapshot.ReadAsync(_store, Reader(), service, null, range, 1000);
+        Assert.Equal(65_000, CallTreeCodec.Deserialize(latest.Tree).Total.InuseBytes);
+        Assert.StartsWith("in use: the latest inuse window of each of 3 process(es), ending between ", latest.Note);
+        // Once the raw windows have expired, the buckets' peak, and the note says it is not the latest.
+        await _store.DeleteExpiredAsync(Day.AddDays(1), DateTimeOffset.MinValue, DateTimeOffset.MinValue, DateTimeOffset.MinValue);
+        var peaks = await InuseSnapshot.ReadAsync(_store, Reader(), service, null, range, 1000);
+        Assert.Equal(70_000, CallTreeCodec.Deserialize(peaks.Tree).Total.InuseBytes);
+        Assert.Equal(InuseSnapshot.PeaksNote, peaks.Note);
+        Assert.Contains("not the latest", peaks.Note);
     }
 
     [Fact]
