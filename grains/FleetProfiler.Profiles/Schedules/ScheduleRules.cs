@@ -10,13 +10,19 @@ namespace FleetProfiler.Profiles.Schedules;
 /// </summary>
 public static class ScheduleRules
 {
-    /// <summary>The kinds a schedule can run: the profile kinds, plus coverage windows (issue 9) and heap snapshots (issue 13; window seconds do not apply).</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["cpu", "wall", "alloc", "coverage", "heap"];
+    /// <summary>
+    /// The kinds a schedule can run: the profile kinds (inuse windows too, at most <see cref="MaxWindowSeconds"/> like
+    /// every window a schedule starts), plus coverage windows (issue 9) and heap snapshots (issue 13; window seconds do not apply).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Kinds = ["cpu", "wall", "alloc", "inuse", "coverage", "heap"];
 
     /// <summary>Hosts (K) one run may choose: beyond a hundred a run stops being a sample of the fleet.</summary>
     public const int MaxHosts = 100;
 
-    /// <summary>Window length bounds, the agent's own (RemoteCommands.MaxSeconds).</summary>
+    /// <summary>
+    /// Window length bounds, the agent's own for gateway commands (RemoteCommands.MaxSeconds), for every kind: an inuse
+    /// window longer than 10 minutes (up to the agent's Agent:InuseWindowSeconds 3600) needs the agent-side schedule.
+    /// </summary>
     public const int MaxWindowSeconds = 600;
 
     /// <summary>The default shortest period (288 runs a day); a silo may lower it (tests) with Scheduling:MinimumPeriod.</summary>

@@ -51,7 +51,7 @@ public sealed class ScheduleCommandsTests(SeededPlatform platform)
     }
 
     [Theory]
-    [InlineData(ExitCodes.Usage, "--kind: unknown value 'gcdump' (cpu, wall, alloc, coverage, heap)", "--kind", "gcdump", "--every", "1h")]
+    [InlineData(ExitCodes.Usage, "--kind: unknown value 'gcdump' (cpu, wall, alloc, inuse, coverage, heap)", "--kind", "gcdump", "--every", "1h")]
     [InlineData(ExitCodes.Usage, "--hosts: '0' is not a whole number between 1 and 100", "--kind", "cpu", "--every", "1h", "--hosts", "0")]
     [InlineData(ExitCodes.Usage, "--times-per-day or --every is required", "--kind", "cpu")]
     [InlineData(ExitCodes.Usage, "give --times-per-day or --every, not both", "--kind", "cpu", "--every", "1h", "--times-per-day", "4")]

@@ -15,12 +15,13 @@ public sealed class ScheduleGrainTests(ClusterFixture cluster)
     private IScheduleGrain Schedule(string service) => cluster.Grains.GetGrain<IScheduleGrain>(service);
 
     [Theory]
-    [InlineData("gcdump", 3600, 1, 10, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)")]
+    [InlineData("gcdump", 3600, 1, 10, "kind: unknown kind 'gcdump' (cpu, wall, alloc, inuse, coverage, heap)")]
     [InlineData("", 3600, 1, 10, "kind: required")]
     [InlineData("cpu", 3600, 0, 10, "hosts: 0 is not between 1 and 100")]
     [InlineData("cpu", 3600, 101, 10, "hosts: 101 is not between 1 and 100")]
     [InlineData("cpu", 3600, 1, 0, "window_seconds: 0 is not between 1 and 600")]
     [InlineData("cpu", 3600, 1, 601, "window_seconds: 601 is not between 1 and 600")]
+    [InlineData("inuse", 3600, 1, 601, "window_seconds: 601 is not between 1 and 600")]
     [InlineData("cpu", 0.5, 1, 1, "period: 0.5 s is not between 1 s and 7 d")]
     [InlineData("cpu", 8 * 86400, 1, 10, "period: 8 d is not between 1 s and 7 d")]
     [InlineData("wall", 60, 1, 61, "window_seconds: 61 s is longer than the period (1 min)")]
@@ -32,6 +33,20 @@ public sealed class ScheduleGrainTests(ClusterFixture cluster)
         Assert.Contains(error, e.Message);
         Assert.Empty(await Schedule(service).ListAsync());
         Assert.DoesNotContain(service, await cluster.Grains.GetGrain<IScheduleDirectoryGrain>(IScheduleDirectoryGrain.Key).GetServicesAsync());
+    }
+
+    [Fact]
+    public async Task An_inuse_schedule_sends_inuse_windows_of_its_length()
+    {
+        var agents = new FakeAgents(cluster, Unique("inuse"));
+        await agents.AddConnectedAsync("i1");
+        await Schedule(agents.Service).SetAsync(new ScheduleSpec("inuse", Hour, 1, 600));
+
+        var run = await Schedule(agents.Service).RunNowAsync("inuse");
+
+        Assert.Equal(("inuse-1", "i1", CommandOutcome.Sent), (run.Id, Assert.Single(run.Hosts).Host, run.Hosts[0].Outcome));
+        var command = Assert.Single(agents.CommandsOf("i1"));
+        Assert.Equal((AgentCommandAction.Start, "inuse", 0, 600), (command.Action, command.Kind, command.ProcessId, command.Seconds));
     }
 
     [Fact]

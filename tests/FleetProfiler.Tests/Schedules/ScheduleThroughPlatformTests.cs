@@ -83,7 +83,7 @@ public sealed class ScheduleThroughPlatformTests
         var run = runs.RootElement.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("id").GetString() == runId);
         Assert.Equal("ACCEPTED", run.GetProperty("hosts")[0].GetProperty("outcome").GetString());
         var bad = await http.GetAsync($"/api/schedules/history?service={service}&kind=gcdump");
-        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)\n"), (bad.StatusCode, await bad.Content.ReadAsStringAsync()));
+        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "kind: unknown kind 'gcdump' (cpu, wall, alloc, inuse, coverage, heap)\n"), (bad.StatusCode, await bad.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class ScheduleThroughPlatformTests
             return (e.StatusCode, e.Status.Detail);
         }
 
-        Assert.Equal((StatusCode.InvalidArgument, "kind: unknown kind 'gcdump' (cpu, wall, alloc, coverage, heap)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "gcdump", TimesPerDay = 4 }));
+        Assert.Equal((StatusCode.InvalidArgument, "kind: unknown kind 'gcdump' (cpu, wall, alloc, inuse, coverage, heap)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "gcdump", TimesPerDay = 4 }));
         Assert.Equal((StatusCode.InvalidArgument, "times_per_day or period: required (how often the schedule runs)"), await SetFails(new SetScheduleRequest { Service = service, Kind = "cpu" }));
         Assert.Equal((StatusCode.InvalidArgument, "times_per_day, period: give one, not both"),
             await SetFails(new SetScheduleRequest { Service = service, Kind = "cpu", TimesPerDay = 4, Period = Duration.FromTimeSpan(TimeSpan.FromHours(6)) }));
