@@ -33,6 +33,43 @@ public static class TestBatches
         Window(sequence, service, host, start, ["alloc", "inuse"],
             sites.Select(s => (s.Stack, (string?)s.Type, new Sample { AllocBytes = s.Bytes, AllocCount = s.Count, InuseBytes = s.Bytes, InuseCount = s.Count })));
 
+    /// <summary>
+    /// An inuse window whose alloc values differ from its in-use ones: each allocation site stack with its type, the
+    /// bytes sampled in the window (one object per 1,000 bytes) and the bytes and objects still in use at its end.
+    /// </summary>
+    public static Batch InuseAndAlloc(ulong sequence, string service, string host, DateTimeOffset start, params (string Stack, string Type, long AllocBytes, long InuseBytes, long InuseCount)[] sites) =>
+        Window(sequence, service, host, start, ["alloc", "inuse"],
+            sites.Select(s => (s.Stack, (string?)s.Type, new Sample { AllocBytes = s.AllocBytes, AllocCount = Math.Max(1, s.AllocBytes / 1000), InuseBytes = s.InuseBytes, InuseCount = s.InuseCount })));
+
+    /// <summary>A heap snapshot of pid 4242 taken at <paramref name="at"/>: live bytes, objects and retained bytes per type.</summary>
+    public static Batch Heap(ulong sequence, string service, string host, DateTimeOffset at, params (string Type, long LiveBytes, long Objects, long RetainedBytes)[] types)
+    {
+        var snapshot = new HeapSnapshot
+        {
+            GcNumber = (long)sequence,
+            PauseUs = 1500,
+            GcUs = 1000,
+            LiveBytes = types.Sum(t => t.LiveBytes),
+            LiveObjects = types.Sum(t => t.Objects),
+            RetainedComputed = true,
+        };
+        snapshot.TypeRows.AddRange(types.Select(t => new HeapTypeRow { Name = t.Type, LiveBytes = t.LiveBytes, Objects = t.Objects, RetainedBytes = t.RetainedBytes }));
+        var b = new Batch
+        {
+            Sequence = sequence,
+            Service = service,
+            Host = host,
+            Pid = 4242,
+            ProcessName = "dotnet",
+            WindowStart = Timestamp.FromDateTimeOffset(at),
+            WindowEnd = Timestamp.FromDateTimeOffset(at.AddSeconds(1)),
+            RuntimeVersion = "10.0.12",
+            HeapSnapshot = snapshot,
+        };
+        b.Kinds.Add("heap");
+        return b;
+    }
+
     private static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string[] kinds, IEnumerable<(string Stack, string? Type, Sample Sample)> samples)
     {
         var b = new Batch

@@ -24,7 +24,8 @@ public sealed class DiffCommand : ToolCommand
           --service S          both sides' service; --a-service / --b-service override it per side
           --host H             both sides' host (default: every host); --a-host / --b-host override it per side
           --endpoint E         both sides: only the samples that ran for this endpoint ("GET /items/{id}")
-          --kind K             cpu (default), wall or alloc
+          --kind K             cpu (default), wall, alloc or inuse (each side's latest in-use snapshot;
+                               `growth` ranks the sites that grew)
           --format F           svg (default) or tree (JSON)
           -o, --output FILE    write to FILE ('-' = stdout, the default)
         """;
@@ -64,6 +65,7 @@ public sealed class DiffCommand : ToolCommand
 
         if (reply.Truncated)
             await context.Console.Error.WriteLineAsync("fleetprofiler: warning: a side's range holds more windows than one query merges; narrow the ranges");
+        if (reply.Note.Length > 0) await context.Console.Error.WriteLineAsync($"fleetprofiler: {reply.Note}");
         var summary = $"{format} diff, A {sides.A}, B {sides.B}, {Formatting.Quantity(reply.Windows, "window")}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, isBinary: false, summary, context.Cancellation);
         return ExitCodes.Ok;

@@ -14,7 +14,7 @@ public sealed class ProfileCommand : ToolCommand
 
     public override string Help => $$"""
         Usage: fleetprofiler profile --service S [--host H] [--endpoint E] [--since D | --from T [--to T]]
-                                     [--kind cpu|wall|alloc] [--types] [--format F] [--min-share X] [-o FILE]
+                                     [--kind cpu|wall|alloc|inuse] [--types] [--format F] [--min-share X] [-o FILE]
 
         Exports the merge of every profile window of a service (or one host) that starts in the range.
 
@@ -23,8 +23,9 @@ public sealed class ProfileCommand : ToolCommand
           --endpoint E       only the samples that ran for this endpoint, "METHOD route" as `endpoints` lists
                              it (e.g. "GET /items/{id}") or "[not in a request]": the endpoint's own flamegraph
         {{RangeHelp}}
-          --kind K           cpu (default), wall or alloc
-          --types            alloc: show each allocated type as a leaf frame "[alloc] Type" under the code that
+          --kind K           cpu (default), wall, alloc or inuse (the latest in-use snapshot of the range:
+                             docs/live-memory.md; what it read and cannot see is printed on stderr)
+          --types            alloc, inuse: show each allocated type as a leaf frame "[alloc] Type" under the code that
                              allocated it (default: that code, the allocation site, is the leaf)
           --format F         folded (default; collapsed stacks), tree (JSON), pprof (gzipped profile.proto),
                              speedscope (JSON) or svg (interactive flamegraph)
@@ -70,6 +71,7 @@ public sealed class ProfileCommand : ToolCommand
         if (reply.Truncated)
             await context.Console.Error.WriteLineAsync($"fleetprofiler: warning: the range holds more windows than one query merges; this profile covers the first {reply.Windows} (narrow the range)");
         if (Formatting.WidenedNote(reply.Coverage) is { } note) await context.Console.Error.WriteLineAsync(note);
+        if (reply.Note.Length > 0) await context.Console.Error.WriteLineAsync($"fleetprofiler: {reply.Note}");
         var summary = $"{format}, {Formatting.Quantity(reply.Windows, "window")}, {Formatting.Count(reply.Total)} {Formatting.Unit(kind)}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, binary, summary, context.Cancellation);
         return ExitCodes.Ok;

@@ -40,6 +40,30 @@ public sealed class SeededPlatform : IAsyncLifetime
         ("app!Program.Main;app!Json.Write", "System.Byte[]", 3000, 3),
     ];
 
+    /// <summary>
+    /// A service with two inuse windows of one process (the older one is A, the recent one B) and a heap snapshot at
+    /// each: Cache.Add's in-use bytes grow from 10,000 to 50,000 while Parser.Parse's shrink; System.Byte[] grows on the heap.
+    /// </summary>
+    public const string InuseService = "cache";
+
+    public static readonly (string Stack, string Type, long AllocBytes, long InuseBytes, long InuseCount)[] OlderInuse =
+    [
+        ("app!Program.Main;app!Cache.Add", "System.Byte[]", 40_000, 10_000, 10),
+        ("app!Program.Main;app!Parser.Parse", "System.String", 90_000, 4_000, 100),
+    ];
+
+    public static readonly (string Stack, string Type, long AllocBytes, long InuseBytes, long InuseCount)[] RecentInuse =
+    [
+        ("app!Program.Main;app!Cache.Add", "System.Byte[]", 60_000, 50_000, 50),
+        ("app!Program.Main;app!Parser.Parse", "System.String", 80_000, 1_000, 25),
+    ];
+
+    public static readonly (string Type, long LiveBytes, long Objects, long RetainedBytes)[] OlderHeap =
+        [("System.Byte[]", 100_000, 100, 100_000), ("System.String", 30_000, 600, 30_000)];
+
+    public static readonly (string Type, long LiveBytes, long Objects, long RetainedBytes)[] RecentHeap =
+        [("System.Byte[]", 400_000, 400, 400_000), ("System.String", 20_000, 400, 20_000)];
+
     private readonly PlatformFixture _platform = new();
 
     public string GatewayUrl => _platform.GrpcUrl;
@@ -63,10 +87,14 @@ public sealed class SeededPlatform : IAsyncLifetime
         var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes));
         RecentStart = minute.AddMinutes(-10);
         OlderStart = RecentStart.AddMinutes(-6);
-        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService);
+        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService, InuseService);
         await Agent.SendAckedAsync(TestBatches.Cpu(1, Service, Host, RecentStart, RecentStacks));
         await Agent.SendAckedAsync(TestBatches.Cpu(2, Service, Host, OlderStart, OlderStacks));
         await Agent.SendAckedAsync(TestBatches.Alloc(3, AllocService, Host, RecentStart, RecentAllocations));
+        await Agent.SendAckedAsync(TestBatches.InuseAndAlloc(4, InuseService, Host, OlderStart, OlderInuse));
+        await Agent.SendAckedAsync(TestBatches.InuseAndAlloc(5, InuseService, Host, RecentStart, RecentInuse));
+        await Agent.SendAckedAsync(TestBatches.Heap(6, InuseService, Host, OlderStart, OlderHeap));
+        await Agent.SendAckedAsync(TestBatches.Heap(7, InuseService, Host, RecentStart, RecentHeap));
     }
 
     public async Task DisposeAsync()
