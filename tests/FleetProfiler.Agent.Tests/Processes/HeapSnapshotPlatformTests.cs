@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using FleetProfiler.Agent.Triggers;
 using HeapClient = FleetProfiler.Protocol.V1.HeapSnapshots.HeapSnapshotsClient;
 
 namespace FleetProfiler.Agent.Tests.Processes;
@@ -9,11 +6,11 @@ namespace FleetProfiler.Agent.Tests.Processes;
 /// <summary>
 /// Heap snapshots end to end: the memory target in mode graph (a Holder retaining ~40 MB) → the agent daemon, asked
 /// once by its heap signal and once by a gateway command (Query/Trigger kind heap) → the real gateway and silo → the
-/// HeapSnapshots gRPC service, <c>/api/heap…</c> JSON and the CLI's <c>heap list|show|diff</c>.
+/// HeapSnapshots gRPC service, <c>/api/heap…</c> JSON and the CLI's <c>heap list|show|diff</c>; and an inuse window
+/// asked the same way (Query/Trigger kind inuse).
 /// </summary>
-public sealed partial class HeapSnapshotPlatformTests : IDisposable
+public sealed class HeapSnapshotPlatformTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TestTimeouts.Convergence;
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -23,27 +20,16 @@ public sealed partial class HeapSnapshotPlatformTests : IDisposable
     {
         await using var platform = await PlatformFixture.StartAsync();
         await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions { Mode = "graph", ChurnMBPerSecond = 0, RetainCapMB = 40 });
-        var credential = PlatformFixture.AgentA;
-        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
-        {
-            ["AgentId"] = credential.AgentId,
-            ["Host"] = credential.Host,
-            ["Token"] = credential.Token,
-            ["Pids:0"] = target.Pid.ToString(CultureInfo.InvariantCulture),
-        });
-        await agent.WaitForLineAsync("Connected to gateway", Deadline);
-        var spooled = $"spooled the heap snapshot of {target.Service}";
+        var credential = PlatformAgent.Credential;
+        await using var agent = await PlatformAgent.StartAsync(platform, _dir.Combine("spool"), target);
 
         // By signal first: its batch makes the gateway attach the agent to the service's host grain.
-        Signals.Send(agent.Pid, RealtimeSignals.Min + 4);
-        var first = await agent.WaitForLineAsync(spooled, Deadline);
-        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(first).Groups[1].Value}", Deadline);
+        await PlatformAgent.SnapshotBySignalAsync(agent, target);
 
         // Then on demand, through the gateway.
         var query = new Query.QueryClient(platform.Channel);
         await query.TriggerAsync(new TriggerRequest { Service = target.Service, Host = credential.Host, Pid = target.Pid, Kind = "heap", Seconds = 1 });
-        await agent.WaitForLineAsync(_ => agent.Lines(spooled).Count >= 2, "a second heap snapshot", Deadline);
-        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(agent.Lines(spooled)[1]).Groups[1].Value}", Deadline);
+        await PlatformAgent.WaitAckedAsync(agent, PlatformAgent.HeapSpooled(target), 2);
 
         var heap = new HeapClient(platform.Channel);
         var list = await heap.ListHeapSnapshotsAsync(new ListHeapSnapshotsRequest { Service = target.Service });
@@ -81,6 +67,49 @@ public sealed partial class HeapSnapshotPlatformTests : IDisposable
         Assert.EndsWith("Holder", cli.StdoutLines[2]);
     }
 
-    [GeneratedRegex(@"as batch (\d+)")]
-    private static partial Regex Batch();
+    /// <summary>
+    /// An inuse window asked through the gateway (Query/Trigger kind inuse) runs on the real agent and its latest
+    /// snapshot is what GetProfile kind inuse answers: the retaining site first, with the note of what was read.
+    /// </summary>
+    [Fact]
+    public async Task An_inuse_window_triggered_through_the_gateway_is_answered_as_the_latest_snapshot()
+    {
+        await using var platform = await PlatformFixture.StartAsync();
+        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions
+        {
+            Mode = "retain",
+            ChurnMBPerSecond = 20,
+            RetainMBPerSecond = 6,
+            RetainCapMB = 100,
+            Environment = new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x200000" },
+        });
+        await using var agent = await PlatformAgent.StartAsync(platform, _dir.Combine("spool"), target);
+        await PlatformAgent.SnapshotBySignalAsync(agent, target);
+
+        var query = new Query.QueryClient(platform.Channel);
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var trigger = await query.TriggerAsync(new TriggerRequest { Service = target.Service, Host = PlatformAgent.Credential.Host, Pid = target.Pid, Kind = "inuse", Seconds = 6 });
+        var accepted = await agent.WaitForLineAsync($"Gateway command {trigger.CommandId} ", PlatformAgent.Deadline);
+        Assert.Contains("kind 'inuse'", accepted);
+        Assert.Contains("accepted", accepted);
+        await PlatformAgent.WaitAckedAsync(agent, PlatformAgent.WindowSpooled(target));
+        Assert.Contains("inuse", agent.Lines(PlatformAgent.WindowSpooled(target))[0]);
+
+        var reply = await query.GetProfileAsync(new GetProfileRequest
+        {
+            Selector = new Selector { Service = target.Service },
+            From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(from),
+            To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(1)),
+            Kind = "inuse",
+            Format = "folded",
+        });
+        Assert.StartsWith("in use: the latest inuse window of each of 1 process(es)", reply.Note);
+        Assert.Contains("objects allocated before a window are not seen", reply.Note);
+        var sites = FoldedLine.Parse(reply.Data.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            .GroupBy(l => FoldedLine.Function(l.Frames[^1])).ToDictionary(g => g.Key, g => g.Sum(l => l.Value));
+        var (top, bytes) = sites.MaxBy(s => s.Value);
+        // The site retaining 6 MB/s holds most of it (the ratio itself is InuseProfilingTests' concern).
+        Assert.Contains("Retainer.Keep", top);
+        Assert.True((double)bytes / reply.Total >= 0.5, string.Join("\n", sites));
+    }
 }

@@ -147,8 +147,11 @@ public sealed partial class InuseProfilingTests
         var share = double.Parse(m.Groups["share"].Value, CultureInfo.InvariantCulture);
         // At most one gen 0 budget (2 MB) of garbage allocated since the last GC counts, out of ~200 MB churned.
         Assert.True(share <= 5, note);
-        // Many GCs freed it (whether a GC reports no range at all depends on whether anything else of the process
-        // survived it: the synthetic case is LiveObjectsTests.A_gc_that_reports_no_ranges_had_no_survivors_in_its_generations).
+        // Many GCs freed it. The count of GCs without survivors is not asserted > 0: no real target can guarantee one.
+        // Measured (runtime 10.0, DOTNET_GCgen0size 2 MB): a target variant that kept nothing at all, not even its last
+        // array, and ran no other thread still promoted 104 bytes in every gen 0 GC (GC.GetGCMemoryInfo(GCKind.Ephemeral)
+        // .PromotedBytes), and the agent saw 0 of 106 GCs without ranges. The rule is tested on synthetic events:
+        // LiveObjectsTests.A_gc_that_reports_no_ranges_had_no_survivors_in_its_generations.
         Assert.True(int.Parse(m.Groups["gcs"].Value, CultureInfo.InvariantCulture) >= 10, note);
     }
 
