@@ -31,6 +31,24 @@ public sealed class AgentStream : IAsyncDisposable
 
     public Task SendAsync(AgentMessage message) => _call.RequestStream.WriteAsync(message);
 
+    /// <summary>
+    /// Sends a message to a gateway that may already have ended the call (a refused credential ends it before the
+    /// hello is read: the write then races the end). False when the call was over; its status is for
+    /// <see cref="ExpectEndAsync"/>.
+    /// </summary>
+    public async Task<bool> TrySendAsync(AgentMessage message)
+    {
+        try
+        {
+            await _call.RequestStream.WriteAsync(message);
+            return true;
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public async Task<GatewayMessage> ReceiveAsync()
     {
         using var deadline = new CancellationTokenSource(TestTimeouts.Step);

@@ -52,7 +52,7 @@ public sealed class ProfileStoreOptions
     /// Time after which a run (a timer tick or a <c>Status/Compact</c> call) starts no further chunk: the chunk in hand
     /// is finished and committed, the rest waits in the queue. It keeps a compaction's answer, and the calls queued
     /// behind a tick, well inside the Orleans call timeout (30 s) however large the backlog; a compaction that stopped
-    /// early says so (<c>CompactReply.more</c>) and is called again.
+    /// early says so (<c>CompactReply.more</c>) and is called again. Zero: one chunk per run.
     /// </summary>
     public TimeSpan RollupRunBudget { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -84,7 +84,7 @@ public sealed class ProfileStoreOptions
             yield return $"{Section}: node caps must be at least 100";
         if (MaxServices <= 0 || MaxHostsPerService <= 0 || MaxQueryWindows <= 0) yield return $"{Section}:MaxServices, MaxHostsPerService and MaxQueryWindows must be positive";
         if (RollupChunksPerTick <= 0) yield return $"{Section}:RollupChunksPerTick must be positive";
-        if (RollupRunBudget <= TimeSpan.Zero) yield return $"{Section}:RollupRunBudget must be positive";
+        if (RollupRunBudget < TimeSpan.Zero) yield return $"{Section}:RollupRunBudget must not be negative";
         if (RollupFailureThreshold <= 0) yield return $"{Section}:RollupFailureThreshold must be positive";
         if (KeepAliveDue < TimeSpan.Zero || KeepAlivePeriod <= TimeSpan.Zero) yield return $"{Section}:KeepAliveDue/KeepAlivePeriod must be positive";
     }

@@ -134,12 +134,13 @@ public sealed class RollupThroughSiloTests
     [Fact]
     public async Task A_compaction_past_its_time_budget_answers_with_more_and_the_calls_that_follow_finish_the_queue()
     {
-        // No timer run during the test (the first tick is an hour away); two windows per chunk; a budget spent at once.
+        // No timer run during the test (the first tick is an hour away); two windows per chunk; a budget of zero, spent
+        // once the first chunk is in (not 1 ms: a fast chunk would leave room for a second, and the test would race).
         await using var platform = await Platform.StartAsync(new Dictionary<string, string>
         {
             ["Profiles:RollupPeriod"] = "01:00:00",
             ["Profiles:RollupChunk"] = "2",
-            ["Profiles:RollupRunBudget"] = "00:00:00.001",
+            ["Profiles:RollupRunBudget"] = "00:00:00",
         });
         var minute = DateTimeOffset.UtcNow.AddMinutes(-10);
         var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-r", "host-r", Token, "api");
