@@ -55,10 +55,15 @@ public static class PostgresPreflight
             throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks Orleans query keys {string.Join(", ", missing)}; re-apply the schema with deploy/scripts/create-db.sh.");
         foreach (var table in requiredTables ?? [])
         {
-            await using var check = new NpgsqlCommand("select to_regclass(@t) is not null", conn);
-            check.Parameters.AddWithValue("t", table);
+            // "table.column" names a column a later schema file added to an existing table.
+            var dot = table.IndexOf('.');
+            await using var check = dot < 0
+                ? new NpgsqlCommand("select to_regclass(@t) is not null", conn)
+                : new NpgsqlCommand("select exists (select 1 from information_schema.columns where table_schema = current_schema() and table_name = @t and column_name = @c)", conn);
+            check.Parameters.AddWithValue("t", dot < 0 ? table : table[..dot]);
+            if (dot >= 0) check.Parameters.AddWithValue("c", table[(dot + 1)..]);
             if (await check.ExecuteScalarAsync(ct) is not true)
-                throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks table {table}; re-apply the schema with deploy/scripts/create-db.sh.");
+                throw new StartupException($"{ConnectionStringKey}: database '{csb.Database}' lacks {(dot < 0 ? "table" : "column")} {table}; re-apply the schema with deploy/scripts/create-db.sh.");
         }
     }
 }

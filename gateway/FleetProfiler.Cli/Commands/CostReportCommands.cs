@@ -253,5 +253,18 @@ internal static class CostText
             await context.Console.Error.WriteLineAsync($"fleetprofiler: warning: no cost entered for {reply.Service} {m} (fleetprofiler cost set): its minutes are charged nothing");
         if (reply.FoldedEndpoints > 0)
             await context.Console.Error.WriteLineAsync($"fleetprofiler: note: {Formatting.Quantity(reply.FoldedEndpoints, "endpoint")} over the row cap folded into [other endpoints]");
+        await WriteAttributionWarningAsync(context, reply.WindowAttributions, reply.Windows);
+    }
+
+    /// <summary>
+    /// A warning on stderr when some windows were attributed by thread correlation (the agent's fallback when the TPL
+    /// timeline events are absent), with the agents' notes: their CPU after an await may be on the wrong endpoint.
+    /// </summary>
+    public static async Task WriteAttributionWarningAsync(CommandContext context, WindowAttributions? a, int windows)
+    {
+        if (a is null || a.Threads == 0) return;
+        await context.Console.Error.WriteLineAsync($"fleetprofiler: warning: {a.Threads} of {Formatting.Quantity(windows, "window")} attributed by thread " +
+            "correlation (the TPL timeline events were absent): their CPU after an await may be charged to the wrong endpoint" +
+            (a.ThreadsNotes.Count > 0 ? $"; agent: {string.Join(" | ", a.ThreadsNotes)}" : ""));
     }
 }

@@ -90,6 +90,7 @@ public sealed class EndpointsCommand : ToolCommand
                 $"({Formatting.Count(reply.CpuSamples)} CPU samples)");
             if (reply.Truncated)
                 await context.Console.Error.WriteLineAsync("fleetprofiler: warning: the range holds more windows than one reply reads; the CPU and ALLOC columns miss some (narrow the range)");
+            await CostText.WriteAttributionWarningAsync(context, reply.WindowAttributions, reply.Windows);
         }
         return ExitCodes.Ok;
     }

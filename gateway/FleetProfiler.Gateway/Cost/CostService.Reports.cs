@@ -179,6 +179,7 @@ public sealed partial class CostService
             FoldedEndpoints = r.FoldedEndpoints,
             MinutesWithRequests = r.MinutesWithRequests,
             Order = order,
+            WindowAttributions = EndpointRows.Attributions(r.Attributions, r.Windows),
         };
         reply.Months.AddRange(r.Months.Select(m =>
         {

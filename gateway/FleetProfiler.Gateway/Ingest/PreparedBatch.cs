@@ -41,7 +41,8 @@ public sealed record PreparedBatch(
             return new($"stacks: the window's call tree has {tree.NodeCount} nodes (distinct stack paths), over max_window_nodes ({limits.MaxWindowNodes})");
         var window = new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch));
+            batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch),
+            AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "");
         return new(null, Window: window, WindowTotal: tree.Total);
     }
 }

@@ -53,4 +53,13 @@ public static class EndpointRows
         row.WallSamples = f.WallSamples;
         row.AllocBytes = f.AllocBytes;
     }
+
+    /// <summary>The windows by attribution method; a silo of an older version sends none: all <paramref name="windows"/> unknown.</summary>
+    public static Protocol.V1.WindowAttributions Attributions(Abstractions.Endpoints.WindowAttributions? a, int windows)
+    {
+        a ??= Abstractions.Endpoints.WindowAttributions.Empty with { Unknown = windows };
+        var m = new Protocol.V1.WindowAttributions { Timeline = a.Timeline, Threads = a.Threads, None = a.None, Off = a.Off, Unknown = a.Unknown };
+        m.ThreadsNotes.AddRange(a.ThreadsNotes);
+        return m;
+    }
 }

@@ -204,6 +204,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
             Windows = usage.Total.Windows,
             CpuSamples = usage.Total.CpuSamples,
             Truncated = usage.Truncated,
+            WindowAttributions = EndpointRows.Attributions(usage.Attributions, usage.Total.Windows),
         };
         reply.Endpoints.AddRange(EndpointRows.Join(report.Endpoints, usage));
         reply.Minutes.AddRange(report.Minutes.Select(m => new EndpointMinute

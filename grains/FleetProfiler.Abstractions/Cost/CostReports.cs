@@ -1,3 +1,4 @@
+using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Profiles;
 
 namespace FleetProfiler.Abstractions.Cost;
@@ -130,6 +131,7 @@ public sealed record OwnedFile(
 /// <param name="FoldedEndpoints">Endpoints folded into <c>[other endpoints]</c> by the row cap.</param>
 /// <param name="MinutesWithRequests">Minutes of the range with request data (route minutes are kept 48 h by default).</param>
 /// <param name="Files">Own-code files seen in the range's windows with their owners, most samples first; at most 2,000.</param>
+/// <param name="Attributions">The <see cref="Windows"/> by attribution method (null from a silo of an older version).</param>
 [GenerateSerializer, Immutable]
 public sealed record ServiceCostReport(
     [property: Id(0)] string Service,
@@ -147,7 +149,8 @@ public sealed record ServiceCostReport(
     [property: Id(12)] EndpointCostRow NoData,
     [property: Id(13)] int FoldedEndpoints,
     [property: Id(14)] int MinutesWithRequests,
-    [property: Id(15)] IReadOnlyList<OwnedFile> Files)
+    [property: Id(15)] IReadOnlyList<OwnedFile> Files,
+    [property: Id(16)] WindowAttributions? Attributions = null)
 {
     /// <summary>Endpoint rows at most; the rest fold into <see cref="OtherEndpoints"/>.</summary>
     public const int MaxEndpoints = 1_000;

@@ -124,6 +124,7 @@ public sealed record EndpointUsageRow(
 /// <param name="Total">The whole service.</param>
 /// <param name="Periods">The whole service's figures per period with data, oldest first (the same periods as <see cref="IEndpointGrain.GetUsageAsync"/> gives).</param>
 /// <param name="MinutesWithRequests">Distinct minutes in which the service reported any request: the honest divisor of a requests-per-minute rate.</param>
+/// <param name="Attributions">The windows behind <see cref="Total"/>'s sample figures by attribution method (null from a silo of an older version).</param>
 [GenerateSerializer, Immutable]
 public sealed record ServiceEndpointUsage(
     [property: Id(0)] string Service,
@@ -133,7 +134,8 @@ public sealed record ServiceEndpointUsage(
     [property: Id(4)] IReadOnlyList<EndpointUsageRow> Endpoints,
     [property: Id(5)] EndpointFigures Total,
     [property: Id(6)] IReadOnlyList<ServiceUsagePeriod> Periods,
-    [property: Id(7)] int MinutesWithRequests)
+    [property: Id(7)] int MinutesWithRequests,
+    [property: Id(8)] WindowAttributions? Attributions = null)
 {
     /// <summary>Rows one reply lists at most; the rest are added up in the <see cref="OtherEndpoints"/> row.</summary>
     public const int MaxEndpoints = 1000;

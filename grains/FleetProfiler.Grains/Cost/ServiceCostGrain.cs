@@ -79,7 +79,8 @@ public sealed class ServiceCostGrain(ProfileReader reader) : Grain, IServiceCost
             [.. table.MonthsWithoutInput.Select(m => m.ToString())],
             table.Windows, days.Any(d => d.Truncated) || profile.Truncated,
             [.. table.Endpoints.Select(Row)], Row(table.NotInRequest), Row(table.NotAttributed), Row(table.NoData), table.FoldedEndpoints,
-            requests.Minutes.Where(m => m.Requests > 0).Select(m => m.Minute).Distinct().Count(), files);
+            requests.Minutes.Where(m => m.Requests > 0).Select(m => m.Minute).Distinct().Count(), files,
+            days.Aggregate(WindowAttributions.Empty, (sum, d) => sum.Add(d.Attributions ?? WindowAttributions.Empty with { Unknown = d.Total.Windows })));
 
         // Not awaited: a team grain asking for this report is busy until it returns (awaiting would deadlock it); the
         // note is idempotent and reaches it right after. CODEOWNERS uploads and explicit owners announce synchronously.

@@ -78,6 +78,6 @@ public sealed class ServiceEndpointsGrain(UsageReader usage) : Grain, IServiceEn
             var (method, route) = EndpointNames.Split(e.Name);
             return new EndpointUsageRow(e.Name, method, route, e.Figures);
         }).ToList();
-        return new ServiceEndpointUsage(service, range, read.Covered, read.Truncated, endpoints, total.ToFigures(read.Windows), periods, read.MinutesWithRequests);
+        return new ServiceEndpointUsage(service, range, read.Covered, read.Truncated, endpoints, total.ToFigures(read.Windows), periods, read.MinutesWithRequests, read.Attributions);
     }
 }

@@ -23,6 +23,9 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
     /// </summary>
     public const int MaxEndpointsPerRead = 10_000;
 
+    /// <summary>(method, note) groups one read counts at most (notes vary with the agent's counts; methods are few).</summary>
+    public const int MaxAttributionGroups = 100;
+
     /// <summary>
     /// Usage of <paramref name="service"/> over <paramref name="range"/> widened to whole minutes, per period with
     /// data; with <paramref name="endpoint"/> set, that endpoint's figures per period too.
@@ -40,6 +43,7 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
         var read = await store.ReadRangeAsync(service, null, plan.Parts, Math.Min(MaxWindows, options.MaxQueryWindows), ct);
         var covered = new TimeRange(plan.Parts[0].From, plan.Parts[^1].To);
         var rows = await store.ReadRouteMinutesAsync(service, covered.From, covered.To, ct);
+        var groups = await store.CountAttributionsAsync(service, covered.From, covered.To, MaxAttributionGroups, ct);
 
         var periods = new SortedDictionary<DateTimeOffset, Period>();
         var byEndpoint = new Dictionary<string, FiguresSum>(StringComparer.Ordinal);
@@ -64,7 +68,8 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
         }
 
         var list = periods.Values.Where(p => p.Windows > 0 || !p.Service.IsEmpty).ToList();
-        return new UsageRead(range, covered, read.Truncated, list, byEndpoint, windows, minutesWithRequests.Count);
+        return new UsageRead(range, covered, read.Truncated, list, byEndpoint, windows, minutesWithRequests.Count,
+            WindowAttributions.From(groups, windows));
 
         Period PeriodOf(DateTimeOffset t)
         {
@@ -114,7 +119,10 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
     }
 }
 
-/// <summary>What a usage read found: periods with data (oldest first), every endpoint's sums over the range.</summary>
+/// <summary>
+/// What a usage read found: periods with data (oldest first), every endpoint's sums over the range, and the windows
+/// behind the sample figures by attribution method (counted from the raw window rows of the covered range).
+/// </summary>
 public sealed record UsageRead(
     TimeRange Range,
     TimeRange Covered,
@@ -122,4 +130,5 @@ public sealed record UsageRead(
     IReadOnlyList<UsageReader.Period> Periods,
     IReadOnlyDictionary<string, FiguresSum> Endpoints,
     int Windows,
-    int MinutesWithRequests);
+    int MinutesWithRequests,
+    WindowAttributions Attributions);

@@ -60,7 +60,9 @@ public sealed class HostGrain(
         var newPaths = upload.SourcePaths?.Where(p => !_knownPaths.Contains(p)).ToList();
         var window = new StoredWindow(service, host, upload.AgentId, upload.Sequence, upload.ProcessId, upload.ProcessName,
             upload.WindowStart, upload.WindowEnd, upload.Kinds, upload.SamplingIntervalMs, upload.Tree,
-            SourcePaths: newPaths is { Count: > 0 } ? newPaths : null);
+            SourcePaths: newPaths is { Count: > 0 } ? newPaths : null,
+            // An upload from a gateway of an older version carries no method: not known, rather than "off".
+            AttributionMethod: upload.AttributionMethod ?? AttributionMethods.Unknown, AttributionNote: upload.AttributionNote ?? "");
         // The store's unique (agent, sequence) key is the dedupe: a resend after a lost ack finds its row.
         var inserted = await store.TryAddWindowAsync(window);
         if (inserted && newPaths is { Count: > 0 })

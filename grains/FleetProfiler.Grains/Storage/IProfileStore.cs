@@ -60,6 +60,12 @@ public interface IProfileStore
     /// </summary>
     Task<IReadOnlyList<RouteMinute>> ReadRouteMinutesAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
 
+    /// <summary>
+    /// Windows of a service starting in [from, to) (quarantined ones left out) counted by attribution method and note,
+    /// largest groups first, at most <paramref name="limit"/> groups.
+    /// </summary>
+    Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default);
+
     /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
     Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
 
@@ -73,7 +79,9 @@ public interface IProfileStore
 /// <summary>
 /// One profile window of one process as stored: metadata and the encoded call tree. <see cref="Id"/> is 0 until stored.
 /// <see cref="SourcePaths"/> (written with the window, never read back with it) records the original path of each
-/// repository-relative file the window names, per service, latest wins.
+/// repository-relative file the window names, per service, latest wins. <see cref="AttributionMethod"/> and
+/// <see cref="AttributionNote"/> say how its samples were attributed to requests (<see cref="AttributionMethods"/>;
+/// <c>unknown</c> for rows stored before the store kept them).
 /// </summary>
 public sealed record StoredWindow(
     string Service,
@@ -88,7 +96,9 @@ public sealed record StoredWindow(
     double SamplingIntervalMs,
     byte[] Tree,
     long Id = 0,
-    IReadOnlyList<SourcePath>? SourcePaths = null);
+    IReadOnlyList<SourcePath>? SourcePaths = null,
+    string AttributionMethod = AttributionMethods.Unknown,
+    string AttributionNote = "");
 
 /// <summary>
 /// One chunk of the rollup's work: the watermark it read before reading the chunk, the merged buckets, the ids of the

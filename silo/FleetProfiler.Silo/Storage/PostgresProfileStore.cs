@@ -5,16 +5,17 @@ using NpgsqlTypes;
 namespace FleetProfiler.Silo.Storage;
 
 /// <summary>
-/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql and 12-rollup-queue.sql. Identity
+/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql, 12-rollup-queue.sql and 13-window-attribution.sql. Identity
 /// values are handed out before commit, so ids do not arrive in commit order; the rollup therefore works from a queue
 /// whose rows are written in the window's own transaction (see <see cref="IProfileStore"/>).
 /// </summary>
 public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
 {
-    /// <summary>The tables this store needs; the silo's preflight checks them before Orleans starts.</summary>
-    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute", "profile_rollup_queue", "profile_quarantine"];
+    /// <summary>The tables (and columns added later, "table.column") this store needs; the silo's preflight checks them before Orleans starts.</summary>
+    public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute", "profile_rollup_queue", "profile_quarantine",
+        "profile_window.attribution_method"];
 
-    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note";
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
@@ -32,13 +33,15 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         // One statement, so one transaction: a committed window is queued for the rollup, an uncommitted one is in neither.
         await using var cmd = new NpgsqlCommand("""
             WITH w AS (
-                INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree,
+                                            attribution_method, attribution_note)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                 ON CONFLICT (agent_id, sequence) DO NOTHING
                 RETURNING id)
             INSERT INTO profile_rollup_queue (window_id) SELECT id FROM w
             """, conn, tx);
-        Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, StoredTrees.Compact(w.Tree));
+        Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, StoredTrees.Compact(w.Tree),
+            w.AttributionMethod, w.AttributionNote);
         var inserted = await cmd.ExecuteNonQueryAsync(ct) == 1;
         if (inserted && w.SourcePaths is { Count: > 0 } paths)
         {
@@ -61,6 +64,23 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) result[r.GetString(0)] = r.GetString(1);
         return result;
+    }
+
+    public async Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT attribution_method, attribution_note, count(*)::integer FROM profile_window w
+            WHERE service = $1 AND window_start >= $2 AND window_start < $3
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            GROUP BY attribution_method, attribution_note
+            ORDER BY 3 DESC, 1, 2
+            LIMIT $4
+            """);
+        Add(cmd, service, from.UtcDateTime, to.UtcDateTime, limit);
+        var list = new List<(string, string, int)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1), r.GetInt32(2)));
+        return list;
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
@@ -232,5 +252,6 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
     private static StoredWindow ReadWindow(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
             new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero),
-            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11));
+            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11),
+            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13));
 }

@@ -7,7 +7,7 @@ namespace FleetProfiler.Silo.Storage;
 /// <summary>The profile store of single-node mode: a SQLite file in WAL mode (deploy/sql/10-profile-store.sql is the PostgreSQL twin).</summary>
 public sealed partial class SqliteProfileStore : IProfileStore
 {
-    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id";
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note";
 
     private const int MaxGroup = 256;
 
@@ -33,6 +33,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
                 kinds TEXT NOT NULL, sampling_interval_ms REAL NOT NULL, tree BLOB NOT NULL,
                 received_at INTEGER NOT NULL,
+                attribution_method TEXT NOT NULL DEFAULT 'unknown', attribution_note TEXT NOT NULL DEFAULT '',
                 UNIQUE (agent_id, sequence));
             CREATE INDEX IF NOT EXISTS ix_profile_window_service_time ON profile_window (service, window_start);
             CREATE INDEX IF NOT EXISTS ix_profile_window_host_time ON profile_window (service, host, window_start);
@@ -47,6 +48,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
             INSERT INTO profile_rollup (id, watermark) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
             """;
         cmd.ExecuteNonQuery();
+        AddAttributionColumns(conn);
         CreateRouteMinuteTable(conn);
         CreateQueueTables(conn);
         _ = Task.Run(WriteLoopAsync);
@@ -79,17 +81,18 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 using var cmd = conn.CreateCommand();
                 cmd.Transaction = tx;
                 cmd.CommandText = """
-                    INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at)
-                    VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now)
+                    INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at,
+                                                attribution_method, attribution_note)
+                    VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now, $amethod, $anote)
                     ON CONFLICT (agent_id, sequence) DO NOTHING
                     """;
-                var p = new[] { "$service", "$host", "$agent", "$seq", "$pid", "$pname", "$start", "$end", "$kinds", "$interval", "$tree", "$now" }
+                var p = new[] { "$service", "$host", "$agent", "$seq", "$pid", "$pname", "$start", "$end", "$kinds", "$interval", "$tree", "$now", "$amethod", "$anote" }
                     .Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var w = batch[i].Window;
-                    object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now];
+                    object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now, w.AttributionMethod, w.AttributionNote];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
                     results[i] = cmd.ExecuteNonQuery() == 1;
                     if (results[i]) Enqueue(conn, tx);
@@ -272,7 +275,51 @@ public sealed partial class SqliteProfileStore : IProfileStore
     private static StoredWindow ReadWindow(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
-            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11));
+            r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11),
+            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13));
+
+    /// <summary>
+    /// A store from before windows kept their attribution gets the columns, its rows reading <c>unknown</c> and "" (the
+    /// SQLite twin of deploy/sql/13-window-attribution.sql). Idempotent: the columns are added only when missing.
+    /// </summary>
+    private static void AddAttributionColumns(SqliteConnection conn)
+    {
+        using var tx = conn.BeginTransaction();
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT count(*) FROM pragma_table_info('profile_window') WHERE name = 'attribution_method'";
+        if (Convert.ToInt64(cmd.ExecuteScalar()) == 0)
+        {
+            cmd.CommandText = """
+                ALTER TABLE profile_window ADD COLUMN attribution_method TEXT NOT NULL DEFAULT 'unknown';
+                ALTER TABLE profile_window ADD COLUMN attribution_note TEXT NOT NULL DEFAULT '';
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    public async Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            SELECT attribution_method, attribution_note, count(*) FROM profile_window w
+            WHERE service = $service AND window_start >= $from AND window_start < $to
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            GROUP BY attribution_method, attribution_note
+            ORDER BY 3 DESC, 1, 2
+            LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$service", service);
+        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var list = new List<(string, string, int)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1), r.GetInt32(2)));
+        return list;
+    }
 
     private static void WriteSourcePaths(SqliteConnection conn, SqliteTransaction tx, string service, IReadOnlyList<SourcePath> paths, long now)
     {

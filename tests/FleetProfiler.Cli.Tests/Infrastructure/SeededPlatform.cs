@@ -64,6 +64,22 @@ public sealed class SeededPlatform : IAsyncLifetime
     public static readonly (string Type, long LiveBytes, long Objects, long RetainedBytes)[] RecentHeap =
         [("System.Byte[]", 400_000, 400, 400_000), ("System.String", 20_000, 400, 20_000)];
 
+    /// <summary>
+    /// A service with requests and one cpu window attributed by thread correlation (the agent's fallback): in the recent
+    /// minute GET /items/{id} served 4 requests and ran Items.Get (30 samples), GET /cart 2 requests (Cart.Post, 10);
+    /// Cache.Lookup (5) ran outside any request.
+    /// </summary>
+    public const string EndpointService = "storefront";
+
+    public const string FallbackNote = "no TPL SetActivityId events in the window: attributed by thread, wrong after await";
+
+    public static readonly (string Stack, long Samples, string Endpoint)[] EndpointStacks =
+    [
+        ("app!Program.Main;app!Items.Get;app!Sieve.Run", 30, "GET /items/{id}"),
+        ("app!Program.Main;app!Cart.Post", 10, "GET /cart"),
+        ("app!Program.Main;app!Cache.Lookup", 5, "[not in a request]"),
+    ];
+
     private readonly PlatformFixture _platform = new();
 
     public string GatewayUrl => _platform.GrpcUrl;
@@ -87,7 +103,7 @@ public sealed class SeededPlatform : IAsyncLifetime
         var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes));
         RecentStart = minute.AddMinutes(-10);
         OlderStart = RecentStart.AddMinutes(-6);
-        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService, InuseService);
+        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService, InuseService, EndpointService);
         await Agent.SendAckedAsync(TestBatches.Cpu(1, Service, Host, RecentStart, RecentStacks));
         await Agent.SendAckedAsync(TestBatches.Cpu(2, Service, Host, OlderStart, OlderStacks));
         await Agent.SendAckedAsync(TestBatches.Alloc(3, AllocService, Host, RecentStart, RecentAllocations));
@@ -95,6 +111,36 @@ public sealed class SeededPlatform : IAsyncLifetime
         await Agent.SendAckedAsync(TestBatches.InuseAndAlloc(5, InuseService, Host, RecentStart, RecentInuse));
         await Agent.SendAckedAsync(TestBatches.Heap(6, InuseService, Host, OlderStart, OlderHeap));
         await Agent.SendAckedAsync(TestBatches.Heap(7, InuseService, Host, RecentStart, RecentHeap));
+
+        var window = TestBatches.Cpu(8, EndpointService, Host, RecentStart, [.. EndpointStacks.Select(e => (e.Stack, e.Samples))])
+            .WithEndpoints([.. EndpointStacks.Select(e => e.Endpoint)]);
+        window.Attribution.Method = "threads";
+        window.Attribution.Note = FallbackNote;
+        await Agent.SendAckedAsync(window);
+        var requests = new Protocol.V1.Batch
+        {
+            Sequence = 9,
+            Service = EndpointService,
+            Host = Host,
+            WindowStart = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(RecentStart),
+            WindowEnd = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(RecentStart.AddMinutes(1)),
+        };
+        foreach (var (route, count) in new[] { ("/items/{id}", 4), ("/cart", 2) })
+        {
+            requests.RouteMinutes.Add(new Protocol.V1.RouteMinute
+            {
+                Minute = requests.WindowStart,
+                Method = "GET",
+                Route = route,
+                StatusClass = "2xx",
+                Requests = count,
+                DurationSumMs = count * 10,
+                P50Ms = 10,
+                P95Ms = 10,
+                P99Ms = 10,
+            });
+        }
+        await Agent.SendAckedAsync(requests);
     }
 
     public async Task DisposeAsync()

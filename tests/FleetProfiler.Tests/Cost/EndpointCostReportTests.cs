@@ -271,4 +271,34 @@ public sealed class EndpointCostReportTests(LongRetentionPlatform fixture) : ICl
         using var unknown = await http.GetAsync($"/api/cost/top?service=nowhere-{service}&{range}");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task Every_report_counts_its_windows_by_attribution_method_and_names_the_thread_fallback()
+    {
+        const string note = "no TPL SetActivityId events in the window (the runtime did not honour the DebugActivityId keyword): attributed by thread, wrong after await";
+        var service = "attr-" + Guid.NewGuid().ToString("N")[..8];
+        var (agent, _) = await AgentStream.ConnectAsync(Platform.Channel, "agent-a", "host-a", PlatformFixture.TokenA, service);
+        await using var _ = agent;
+        // 31 October: one window on the TPL timeline, one by thread correlation; 1 November: one without attribution.
+        await agent.SendAckedAsync(LabelledBatches.Window(Next(), service, "host-a", From.AddSeconds(10), "cpu", ("GET /a", $"{Kestrel};{OrdersGet}", 5)));
+        var threads = LabelledBatches.Window(Next(), service, "host-a", From.AddMinutes(1).AddSeconds(10), "cpu", ("GET /a", $"{Kestrel};{OrdersGet}", 2));
+        threads.Attribution = new Attribution { Method = "threads", Requests = 1, SamplesInRequests = 2, Note = note };
+        await agent.SendAckedAsync(threads);
+        await agent.SendAckedAsync(TestBatches.Cpu(Next(), service, "host-a", From.AddMinutes(2).AddSeconds(10), (Timer, 3)));
+
+        var costs = await ReportAsync(service, "cpu");
+        Assert.Equal(3, costs.Windows);
+        var a = costs.WindowAttributions;
+        Assert.Equal((1, 1, 0, 1, 0), (a.Timeline, a.Threads, a.None, a.Off, a.Unknown));
+        Assert.Equal([note], a.ThreadsNotes);
+
+        var endpoints = await new FleetProfiler.Protocol.V1.Query.QueryClient(Platform.Channel).ListEndpointsAsync(new ListEndpointsRequest
+        {
+            Service = service,
+            From = Timestamp.FromDateTimeOffset(From),
+            To = Timestamp.FromDateTimeOffset(To),
+        });
+        Assert.Equal(3, endpoints.Windows);
+        Assert.Equal(costs.WindowAttributions, endpoints.WindowAttributions);
+    }
 }

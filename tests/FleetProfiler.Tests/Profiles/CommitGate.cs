@@ -34,5 +34,6 @@ public sealed class CommitGate(IProfileStore inner) : IProfileStore
     public Task<bool> TryAddRouteMinutesAsync(string service, string host, string agentId, long sequence, IReadOnlyList<RouteMinute> rows, CancellationToken ct = default) => inner.TryAddRouteMinutesAsync(service, host, agentId, sequence, rows, ct);
     public Task<IReadOnlyList<RouteMinute>> ReadRouteMinutesAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) => inner.ReadRouteMinutesAsync(service, from, to, ct);
     public Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default) => inner.ReadOriginalPathsAsync(service, paths, ct);
+    public Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default) => inner.CountAttributionsAsync(service, from, to, limit, ct);
     public Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default) => inner.DeleteExpiredAsync(windowsBefore, minutesBefore, hoursBefore, daysBefore, ct);
 }

@@ -31,6 +31,12 @@ public abstract class ProfileStoreTests : IAsyncLifetime
     /// <summary>Writes a bucket row with its bytes as given, as a store of an older version did.</summary>
     protected abstract Task InsertRawBucketAsync(StoredBucket b);
 
+    /// <summary>Drops the attribution columns, as a store from before deploy/sql/13-window-attribution.sql was.</summary>
+    protected abstract Task DropAttributionColumnsAsync();
+
+    /// <summary>Opens the store again, applying its schema (or self-upgrade) again.</summary>
+    protected abstract Task<IProfileStore> ReopenAsync();
+
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
@@ -84,6 +90,55 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.False(await _store.TryAddWindowAsync(w with { Tree = CallTreeCodec.Serialize(Tree(("b", 5))) }));
         var read = await _store.ReadWindowsAsync("s", "h", Day, Day.AddMinutes(1), 10);
         Assert.Equal("a 1\n", Folded(CallTreeCodec.Deserialize(Assert.Single(read).Tree)));
+    }
+
+    private const string FallbackNote = "no TPL SetActivityId events in the window: attributed by thread, wrong after await";
+
+    private static StoredWindow AttributedWindow(string service, long sequence, int second, string method = AttributionMethods.Unknown, string note = "") =>
+        new(service, "h", "agent-" + service, sequence, 1, "p", Day.AddHours(5).AddSeconds(second), Day.AddHours(5).AddSeconds(second + 5), "cpu", 1,
+            CallTreeCodec.Serialize(Tree(("a", 1))), AttributionMethod: method, AttributionNote: note);
+
+    [Fact]
+    public async Task A_window_keeps_its_attribution_and_windows_are_counted_by_method_and_note()
+    {
+        var service = "attr-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 1, 0, AttributionMethods.Timeline)));
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 2, 1, AttributionMethods.Threads, FallbackNote)));
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 3, 2, AttributionMethods.Threads, FallbackNote)));
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 4, 3, AttributionMethods.Off)));
+        // A silo of an older version (rolling upgrade) inserts without the columns: "unknown".
+        await InsertRawWindowAsync(AttributedWindow(service, 5, 4, AttributionMethods.Timeline));
+        // Outside the range counted below.
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 6, 3600, AttributionMethods.Threads, "other")));
+
+        var from = Day.AddHours(5);
+        var read = await _store.ReadWindowsAsync(service, null, from, from.AddMinutes(1), 10);
+        Assert.Equal([(AttributionMethods.Timeline, ""), (AttributionMethods.Threads, FallbackNote), (AttributionMethods.Threads, FallbackNote), (AttributionMethods.Off, ""), (AttributionMethods.Unknown, "")],
+            read.Select(w => (w.AttributionMethod, w.AttributionNote)));
+        Assert.Equal([(AttributionMethods.Threads, FallbackNote, 2), (AttributionMethods.Off, "", 1), (AttributionMethods.Timeline, "", 1), (AttributionMethods.Unknown, "", 1)],
+            await _store.CountAttributionsAsync(service, from, from.AddMinutes(1), 10));
+        Assert.Equal(2, (await _store.CountAttributionsAsync(service, from, from.AddHours(2), 2)).Count);
+
+        // The rollup reads them back too (its chunk is read with the same columns).
+        Assert.Contains(await _store.ReadUncompactedAsync(100), w => w.AgentId == "agent-" + service && w.AttributionNote == FallbackNote);
+    }
+
+    [Fact]
+    public async Task A_store_from_before_the_attribution_columns_upgrades_and_reads_its_windows_as_unknown()
+    {
+        var service = "attr-old-" + Guid.NewGuid().ToString("N")[..8];
+        await DropAttributionColumnsAsync();
+        await InsertRawWindowAsync(AttributedWindow(service, 1, 0));
+        _store = await ReopenAsync();
+        // Applying the schema again changes nothing.
+        _store = await ReopenAsync();
+        Assert.True(await _store.TryAddWindowAsync(AttributedWindow(service, 2, 1, AttributionMethods.Threads, FallbackNote)));
+
+        var from = Day.AddHours(5);
+        var read = await _store.ReadWindowsAsync(service, null, from, from.AddMinutes(1), 10);
+        Assert.Equal([(AttributionMethods.Unknown, ""), (AttributionMethods.Threads, FallbackNote)], read.Select(w => (w.AttributionMethod, w.AttributionNote)));
+        Assert.Equal([(AttributionMethods.Threads, FallbackNote, 1), (AttributionMethods.Unknown, "", 1)],
+            await _store.CountAttributionsAsync(service, from, from.AddMinutes(1), 10));
     }
 
     [Fact]
@@ -434,6 +489,11 @@ public sealed class SqliteProfileStoreTests : ProfileStoreTests
         INSERT INTO profile_rollup_queue (window_id) VALUES (last_insert_rowid());
         """, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree);
 
+    protected override Task DropAttributionColumnsAsync() =>
+        ExecuteAsync("ALTER TABLE profile_window DROP COLUMN attribution_method; ALTER TABLE profile_window DROP COLUMN attribution_note;");
+
+    protected override Task<IProfileStore> ReopenAsync() => CreateStoreAsync();
+
     protected override Task InsertRawBucketAsync(StoredBucket b) => ExecuteAsync(
         "INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree) VALUES ($p1, $p2, $p3, $p4, $p5, $p6, $p7)",
         (int)b.Level, b.Service, b.Host, b.Start.ToUnixTimeMilliseconds(), b.Windows, b.SamplingIntervalMs, b.Tree);
@@ -467,6 +527,18 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
         _source = NpgsqlDataSource.Create(_database.ConnectionString);
         await TestPostgres.ApplyProfileStoreSchemaAsync(_source);
         return new PostgresProfileStore(_source);
+    }
+
+    protected override async Task DropAttributionColumnsAsync()
+    {
+        await using var cmd = _source!.CreateCommand("ALTER TABLE profile_window DROP COLUMN attribution_method, DROP COLUMN attribution_note");
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<IProfileStore> ReopenAsync()
+    {
+        await TestPostgres.ApplyProfileStoreSchemaAsync(_source!);
+        return new PostgresProfileStore(_source!);
     }
 
     protected override async Task InsertRawWindowAsync(StoredWindow w)
