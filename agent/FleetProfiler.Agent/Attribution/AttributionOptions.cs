@@ -9,6 +9,13 @@ public sealed class AttributionOptions
     /// <summary>On by default: every cpu, wall and alloc window runs a second, stack-less session for the request timeline.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// True (default): the TPL activity timeline (<c>SetActivityId</c> events, keyword DebugActivityId) attributes samples
+    /// after <c>await</c> correctly. False: the session does not ask for those events and windows fall back to thread
+    /// correlation (method <c>threads</c>, wrong after await), which costs the target less per await.
+    /// </summary>
+    public bool ActivityTimeline { get; set; } = true;
+
     /// <summary>Distinct <c>METHOD route</c> labels per window; the routes with the fewest samples fold into <c>[other routes]</c>.</summary>
     public int MaxEndpointsPerWindow { get; set; } = 100;
 

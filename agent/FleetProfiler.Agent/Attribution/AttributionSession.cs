@@ -55,9 +55,16 @@ public sealed class AttributionSession
     private readonly List<(long Time, TaskCompletionSource Reached)> _waiters = [];
     private long _lastTime = long.MinValue;
 
-    public static IReadOnlyList<EventPipeProvider> Providers { get; } =
+    public static IReadOnlyList<EventPipeProvider> Providers { get; } = ProvidersFor(activityTimeline: true);
+
+    /// <summary>
+    /// The session's providers; without <paramref name="activityTimeline"/> the TPL provider keeps TasksFlowActivityIds
+    /// (the Hosting events' activity ids pair each Stop with its Start) but not DebugActivityId: no <c>SetActivityId</c>
+    /// events, so every window falls back to thread correlation.
+    /// </summary>
+    public static IReadOnlyList<EventPipeProvider> ProvidersFor(bool activityTimeline) =>
     [
-        new(TplProvider, EventLevel.Verbose, TasksFlowActivityIdsKeyword | DebugActivityIdKeyword),
+        new(TplProvider, EventLevel.Verbose, TasksFlowActivityIdsKeyword | (activityTimeline ? DebugActivityIdKeyword : 0)),
         new(HostingProvider, EventLevel.Informational),
         new(LoggingProvider, EventLevel.Verbose, FormattedMessageKeyword,
             new Dictionary<string, string> { ["FilterSpecs"] = $"{RoutingLogger}:Debug" }),
@@ -93,7 +100,7 @@ public sealed class AttributionSession
         try
         {
             session = await client.StartEventPipeSessionAsync(
-                new EventPipeSessionConfiguration(Providers, options.CircularBufferMB, requestRundown: false, requestStackwalk: false), ct);
+                new EventPipeSessionConfiguration(ProvidersFor(options.ActivityTimeline), options.CircularBufferMB, requestRundown: false, requestStackwalk: false), ct);
         }
         catch (Exception e)
         {

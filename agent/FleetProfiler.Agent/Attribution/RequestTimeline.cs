@@ -125,7 +125,9 @@ public sealed class RequestTimeline(AttributionOptions limits, Func<Guid, string
             switches = _threadSwitches;
             requestOf = Enumerable.Range(0, _requests.Count).ToArray();
             notes.Add(_switches.Count == 0
-                ? "no TPL SetActivityId events in the window (the runtime did not honour the DebugActivityId keyword): attributed by thread, wrong after await"
+                ? limits.ActivityTimeline
+                    ? "no TPL SetActivityId events in the window (the runtime did not honour the DebugActivityId keyword): attributed by thread, wrong after await"
+                    : "the activity timeline is off (Agent:Attribution:ActivityTimeline=false): attributed by thread, wrong after await"
                 : "requests carry no activity paths (TasksFlowActivityIds off?): attributed by thread, wrong after await");
         }
         if (_requestsDropped > 0)

@@ -177,6 +177,29 @@ public sealed class EndpointAttributionTests(ITestOutputHelper output) : IDispos
         Assert.DoesNotContain(once.StdoutLines, l => l.StartsWith("[endpoint] GET /", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The fallback: without the TPL <c>SetActivityId</c> events (here: not asked for, as on a runtime that does not write
+    /// them) the window is attributed by thread correlation, and the method and note say so. The platform side is in
+    /// EndpointCostPlatformTests.
+    /// </summary>
+    [Fact]
+    public async Task Without_the_activity_timeline_the_window_falls_back_to_thread_correlation_and_says_so()
+    {
+        await using var service = await StartServiceAsync("notimeline");
+        using var load = new Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+        var (exit, once) = await AgentDaemon.RunOnceAsync(service.Process.Pid, "cpu", 2, extra: ["--by-endpoint", "--Agent:Attribution:ActivityTimeline=false"]);
+        await load.StopAsync();
+
+        Assert.Equal(0, exit);
+        var line = once.Lines("Attribution of pid").Single();
+        output.WriteLine(line);
+        Assert.Contains("method threads", line);
+        Assert.Contains("(the activity timeline is off (Agent:Attribution:ActivityTimeline=false): attributed by thread, wrong after await)", line);
+        // A synchronous handler runs on one thread: by thread, its work is still on its own route.
+        Assert.Contains(once.StdoutLines, l => l.StartsWith("[endpoint] GET /work/sync;", StringComparison.Ordinal) && l.Contains("RouteWork.SyncWork("));
+    }
+
     [Fact]
     public async Task With_attribution_off_the_window_has_no_endpoints_and_by_endpoint_says_why()
     {

@@ -63,6 +63,7 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         });
 
         Assert.True(report.Windows >= 1, $"windows {report.Windows}");
+        Assert.Equal((report.Windows, 0), (report.WindowAttributions.Timeline, report.WindowAttributions.Threads));
         Assert.True(report.TotalCents > 0, $"total {report.TotalCents}");
         var rows = report.Endpoints.ToDictionary(e => e.Endpoint);
         // The endpoint rows and the bracketed rows ([not in a request], [not attributed], [no data]) share the cost.
@@ -74,7 +75,6 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         Assert.Equal(report.TotalCents, all.Sum(e => e.CentsByCpu));
         // The agent attributed the window: nothing lands in [not attributed].
         Assert.Equal(0, report.NotAttributed.CpuSamples);
-
         // Each work route's CPU samples are exactly the weight of its own flamegraph, whose work is its own route's.
         foreach (var (route, work) in WorkRoutes.Zip(new[] { "RouteWork.Alpha", "RouteWork.Beta", "RouteWork.Sync" }))
         {
@@ -94,6 +94,54 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
             var own = inWork.Where(s => s.Stack.Contains(work, StringComparison.Ordinal)).Sum(s => s.Count);
             Assert.True(own >= 0.95 * inWork.Sum(s => s.Count), $"{route}: {own} of {inWork.Sum(s => s.Count)} work samples are its own");
         }
+        Assert.Empty(agent.Lines("rejected"));
+    }
+
+    /// <summary>
+    /// The fallback on a real process: with <c>Agent:Attribution:ActivityTimeline=false</c> the attribution session does
+    /// not ask for the TPL <c>SetActivityId</c> events, as on a runtime that does not write them. The window is attributed by
+    /// thread correlation, and the platform keeps the method and the agent's note with it and says so in its replies.
+    /// </summary>
+    [Fact]
+    public async Task Without_the_activity_timeline_a_real_window_is_attributed_by_thread_and_the_platform_says_so()
+    {
+        await using var platform = await PlatformFixture.StartAsync();
+        await using var service = await EndpointAttributionTests.StartServiceAsync("threads");
+        var name = $"{DemoService.ServicePrefix}-threads";
+        var pid = service.Process.Pid;
+        var credential = PlatformFixture.AgentA;
+        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
+        {
+            ["AgentId"] = credential.AgentId,
+            ["Host"] = credential.Host,
+            ["Token"] = credential.Token,
+            ["Signals"] = "false",
+            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
+            ["Attribution:ActivityTimeline"] = "false",
+        });
+        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        using var load = new EndpointAttributionTests.Load(service.BaseUrl);
+        await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
+
+        var query = new Query.QueryClient(platform.Channel);
+        var trigger = await query.TriggerAsync(new TriggerRequest { Service = name, Host = credential.Host, Pid = pid, Kind = "cpu", Seconds = 3 });
+        await agent.WaitForLineAsync($"Gateway command {trigger.CommandId} Start kind 'cpu'", Deadline);
+        var attribution = await agent.WaitForLineAsync($"Attribution of pid {pid}:", Deadline);
+        var spooled = await agent.WaitForLineAsync(l => l.Contains($"Spooled window of {name}") && l.Contains("cpu"), "the cpu window", Deadline);
+        await agent.WaitForLineAsync($"Gateway acked batch {Batch().Match(spooled).Groups[1].Value};", Deadline);
+        await load.StopAsync();
+
+        const string note = "the activity timeline is off (Agent:Attribution:ActivityTimeline=false): attributed by thread, wrong after await";
+        Assert.Contains("method threads", attribution);
+        Assert.Contains(note, attribution);
+        var now = DateTime.UtcNow;
+        var from = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, DateTimeKind.Utc).AddMinutes(-10);
+        var endpoints = await query.ListEndpointsAsync(new ListEndpointsRequest { Service = name, From = Timestamp.FromDateTime(from), To = Timestamp.FromDateTime(from.AddMinutes(12)) });
+        var a = endpoints.WindowAttributions;
+        Assert.Equal((1, 1, 0, 0, 0, 0), (endpoints.Windows, a.Threads, a.Timeline, a.None, a.Off, a.Unknown));
+        Assert.Equal([note], a.ThreadsNotes);
+        // The samples still went to routes (by thread): the sync route's work is on its own endpoint.
+        Assert.Contains(endpoints.Endpoints, e => e.Route == "/work/sync" && e.CpuSamples > 0);
         Assert.Empty(agent.Lines("rejected"));
     }
 
