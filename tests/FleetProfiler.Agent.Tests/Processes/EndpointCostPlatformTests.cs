@@ -8,7 +8,7 @@ namespace FleetProfiler.Agent.Tests.Processes;
 /// Endpoint cost on real processes end to end: the test service (tests/FleetProfiler.TestService) under the test's own
 /// load → the agent daemon (a cpu window commanded through the platform, attribution on) → the platform (single-node
 /// silo with the co-hosted gateway) → Cost/EndpointCosts by CPU share, checked against the endpoint flamegraphs the same
-/// platform answers for the same range.
+/// platform answers for the same range, with each route's handler file and owner derived from the real stacks.
 /// </summary>
 public sealed partial class EndpointCostPlatformTests : IDisposable
 {
@@ -33,6 +33,8 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
             ["Token"] = credential.Token,
             ["Signals"] = "false",
             ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
+            // The test service's PDB names its build paths (no PathMap): the agent strips the repository root (rule 3).
+            ["SourcePathPrefixes:*:0"] = Repo.Root,
         });
         await agent.WaitForLineAsync("Connected to gateway", Deadline);
         using var load = new EndpointAttributionTests.Load(service.BaseUrl);
@@ -54,6 +56,12 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         {
             await cost.SetMonthlyCostAsync(new SetMonthlyCostRequest { Service = name, Month = month, Usd = 7200, InstanceHours = 720 });
         }
+        // RouteWork.cs holds the work routes' CPU-heavy methods, Program.cs their handlers (lambdas). Last match wins.
+        await cost.SetCodeOwnersAsync(new SetCodeOwnersRequest
+        {
+            Service = name,
+            Content = "* @org/everyone\n*.cs @org/code\ntests/FleetProfiler.TestService/ @org/test-service\nRouteWork.cs @org/route-work\n",
+        });
         var report = await cost.EndpointCostsAsync(new EndpointCostsRequest
         {
             Service = name,
@@ -75,6 +83,19 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         Assert.Equal(report.TotalCents, all.Sum(e => e.CentsByCpu));
         // The agent attributed the window: nothing lands in [not attributed].
         Assert.Equal(0, report.NotAttributed.CpuSamples);
+        // The handler file of each work route, found in the real stacks (the own file on most of the route's samples):
+        // one of the test service's files, repository-relative (the agent mapped the PDB's build path), owned by the last
+        // CODEOWNERS line that matches it: RouteWork.cs by its own line, Program.cs by the directory's.
+        Assert.All(WorkRoutes, route =>
+        {
+            var row = rows[route];
+            Assert.True(row.HandlerFile is "tests/FleetProfiler.TestService/Program.cs" or "tests/FleetProfiler.TestService/RouteWork.cs", $"{route}: {row}");
+            var expected = row.HandlerFile.EndsWith("/RouteWork.cs", StringComparison.Ordinal)
+                ? ("@org/route-work", "CODEOWNERS line 4 (RouteWork.cs)")
+                : ("@org/test-service", "CODEOWNERS line 3 (tests/FleetProfiler.TestService/)");
+            Assert.Equal(("codeowners", expected.Item1, expected.Item2), (row.OwnerSource, row.Team, row.OwnerReason));
+        });
+
         // Each work route's CPU samples are exactly the weight of its own flamegraph, whose work is its own route's.
         foreach (var (route, work) in WorkRoutes.Zip(new[] { "RouteWork.Alpha", "RouteWork.Beta", "RouteWork.Sync" }))
         {
