@@ -36,7 +36,7 @@ public static class RouteMinuteValidator
                 if (!double.IsFinite(v) || v < 0) return $"route_minutes[{i}].{name} must be a finite, non-negative number";
             if (!routes.TryGetValue(minute, out var seen)) routes[minute] = seen = new HashSet<string>(StringComparer.Ordinal);
             if (seen.Add(r.Route) && seen.Count > BatchLimitDefaults.MaxRoutesPerMinute)
-                return $"more than {BatchLimitDefaults.MaxRoutesPerMinute} routes in minute {minute:u} (max_routes_per_minute): fold the rest into [other routes]";
+                return $"route_minutes[{i}].route: more than {BatchLimitDefaults.MaxRoutesPerMinute} routes in minute {minute:u} (max_routes_per_minute): fold the rest into [other routes]";
         }
         return null;
     }

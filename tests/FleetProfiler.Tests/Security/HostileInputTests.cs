@@ -50,6 +50,60 @@ public sealed class HostileInputTests(PlatformFixture platform)
         Assert.Equal(new Dictionary<string, long> { ["main;good"] = 2 }, await Ingest.IngestServiceTests.FoldedAsync(platform, service));
     }
 
+    /// <summary>
+    /// A route flood: more distinct routes in one minute than the protocol allows (max_routes_per_minute, 1,000; an agent
+    /// folds its own overflow into "[other routes]" long before) is refused whole, naming the field and the minute.
+    /// </summary>
+    [Fact]
+    public async Task A_route_flood_over_the_per_minute_cap_is_rejected_naming_the_field_stores_nothing_and_the_stream_goes_on()
+    {
+        var service = NewService();
+        var (agent, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
+        await using var _ = agent;
+        // A recent whole minute (route minutes are kept 48 h), then a later one in the same batch.
+        var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes) - 10);
+        Batch Routes(int routes, string prefix)
+        {
+            var b = new Batch
+            {
+                Sequence = NewSequence(),
+                Service = service,
+                Host = "host-c",
+                WindowStart = Timestamp.FromDateTimeOffset(minute),
+                WindowEnd = Timestamp.FromDateTimeOffset(minute.AddMinutes(2)),
+            };
+            b.RouteMinutes.AddRange(Enumerable.Range(0, routes).Select(i => new RouteMinute
+            {
+                // Small rows: 1,001 of them stay under the platform's 64 KiB batch limit (PlatformFixture.MaxBatchBytes).
+                Minute = Timestamp.FromDateTimeOffset(minute),
+                Method = "GET",
+                Route = $"/{prefix}{i}",
+                StatusClass = "2xx",
+                Requests = 1,
+            }));
+            // The same routes again in the next minute count for that minute alone.
+            b.RouteMinutes.AddRange(b.RouteMinutes.Take(2).Select(r => new RouteMinute(r) { Minute = Timestamp.FromDateTimeOffset(minute.AddMinutes(1)) }));
+            return b;
+        }
+
+        var flood = Routes(1_001, "f");
+        var reply = await agent.SendBatchAsync(flood);
+
+        Assert.Equal(GatewayMessage.BodyOneofCase.Rejected, reply.BodyCase);
+        Assert.Equal(((int)StatusCode.InvalidArgument, flood.Sequence), (reply.Rejected.Code, reply.Rejected.Sequence));
+        Assert.Equal($"route_minutes[1000].route: more than 1000 routes in minute {minute:u} (max_routes_per_minute): fold the rest into [other routes]", reply.Rejected.Message);
+        // At the cap the same stream stores the batch; nothing of the flood was stored.
+        await agent.SendAckedAsync(Routes(1_000, "c"));
+        var endpoints = await new FleetProfiler.Protocol.V1.Query.QueryClient(platform.Channel).ListEndpointsAsync(new ListEndpointsRequest
+        {
+            Service = service,
+            From = Timestamp.FromDateTimeOffset(minute),
+            To = Timestamp.FromDateTimeOffset(minute.AddMinutes(2)),
+        });
+        Assert.Equal((1_000, 1_002L), (endpoints.Endpoints.Count, endpoints.Endpoints.Sum(e => e.Requests)));
+        Assert.All(endpoints.Endpoints, e => Assert.StartsWith("/c", e.Route, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_gzip_bomb_ends_its_stream_resource_exhausted_and_the_gateway_serves_the_next()
     {
