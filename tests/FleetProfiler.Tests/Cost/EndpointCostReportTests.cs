@@ -273,6 +273,33 @@ public sealed class EndpointCostReportTests(LongRetentionPlatform fixture) : ICl
     }
 
     [Fact]
+    public async Task The_browser_port_lists_endpoints_as_json_as_query_list_endpoints_does()
+    {
+        var service = await SeededServiceAsync();
+        var grpc = await new FleetProfiler.Protocol.V1.Query.QueryClient(Platform.Channel).ListEndpointsAsync(new ListEndpointsRequest
+        {
+            Service = service,
+            From = Timestamp.FromDateTimeOffset(From),
+            To = Timestamp.FromDateTimeOffset(To),
+            PerMinute = true,
+        });
+        using var http = Platform.Http();
+        var range = $"from={Uri.EscapeDataString(From.ToString("O"))}&to={Uri.EscapeDataString(To.ToString("O"))}";
+        var json = await http.GetStringAsync($"/api/endpoints?service={service}&{range}&per_minute=true");
+        // The proto3 JSON mapping of the same reply.
+        Assert.Equal(grpc, ListEndpointsReply.Parser.ParseJson(json));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal((3, 5), (doc.RootElement.GetProperty("windows").GetInt32(), doc.RootElement.GetProperty("minutes").GetArrayLength()));
+        Assert.Equal(["/a", "/b", "[not in a request]"], doc.RootElement.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("route").GetString()));
+        Assert.Equal(3, doc.RootElement.GetProperty("windowAttributions").GetProperty("timeline").GetInt32());
+
+        using var bad = await http.GetAsync($"/api/endpoints?service={service}&{range}&per_minute=yes");
+        Assert.Equal((System.Net.HttpStatusCode.BadRequest, "per_minute: 'yes' is not true or false\n"), (bad.StatusCode, await bad.Content.ReadAsStringAsync()));
+        using var unknown = await http.GetAsync($"/api/endpoints?{range}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task Every_report_counts_its_windows_by_attribution_method_and_names_the_thread_fallback()
     {
         const string note = "no TPL SetActivityId events in the window (the runtime did not honour the DebugActivityId keyword): attributed by thread, wrong after await";
