@@ -19,22 +19,12 @@ public static class CoverageBatches
     public static Batch Run(ulong sequence, string service, string host, DateTimeOffset at, IReadOnlyList<CoverageFileSpec> files,
         bool canary = false, string uncertainReason = "", IReadOnlyList<(string Name, string File, uint Line, DeadConfidence Confidence)>? deadMethods = null)
     {
-        var b = new Batch
+        var b = TestBatches.Header(sequence, service, host, at, at);
+        b.Coverage = new CoverageRun
         {
-            Sequence = sequence,
-            Service = service,
-            Host = host,
-            Pid = 4242,
-            ProcessName = "dotnet",
-            WindowStart = Timestamp.FromDateTimeOffset(at),
-            WindowEnd = Timestamp.FromDateTimeOffset(at),
-            RuntimeVersion = "10.0.12",
-            Coverage = new CoverageRun
-            {
-                ProcessStart = Timestamp.FromDateTimeOffset(at.AddHours(-1)),
-                Canary = canary,
-                UncertainReason = uncertainReason,
-            },
+            ProcessStart = Timestamp.FromDateTimeOffset(at.AddHours(-1)),
+            Canary = canary,
+            UncertainReason = uncertainReason,
         };
         b.Kinds.Add("coverage");
         foreach (var module in files.Select(f => f.Module).Append("App").Distinct())

@@ -54,36 +54,29 @@ public static class TestBatches
             RetainedComputed = true,
         };
         snapshot.TypeRows.AddRange(types.Select(t => new HeapTypeRow { Name = t.Type, LiveBytes = t.LiveBytes, Objects = t.Objects, RetainedBytes = t.RetainedBytes }));
-        var b = new Batch
-        {
-            Sequence = sequence,
-            Service = service,
-            Host = host,
-            Pid = 4242,
-            ProcessName = "dotnet",
-            WindowStart = Timestamp.FromDateTimeOffset(at),
-            WindowEnd = Timestamp.FromDateTimeOffset(at.AddSeconds(1)),
-            RuntimeVersion = "10.0.12",
-            HeapSnapshot = snapshot,
-        };
+        var b = Header(sequence, service, host, at, at.AddSeconds(1));
+        b.HeapSnapshot = snapshot;
         b.Kinds.Add("heap");
         return b;
     }
 
+    /// <summary>A batch of the test agent's process (pid 4242, "dotnet", runtime 10.0.12) over [start, end], without content.</summary>
+    public static Batch Header(ulong sequence, string service, string host, DateTimeOffset start, DateTimeOffset end) => new()
+    {
+        Sequence = sequence,
+        Service = service,
+        Host = host,
+        Pid = 4242,
+        ProcessName = "dotnet",
+        WindowStart = Timestamp.FromDateTimeOffset(start),
+        WindowEnd = Timestamp.FromDateTimeOffset(end),
+        RuntimeVersion = "10.0.12",
+    };
+
     private static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string[] kinds, IEnumerable<(string Stack, string? Type, Sample Sample)> samples)
     {
-        var b = new Batch
-        {
-            Sequence = sequence,
-            Service = service,
-            Host = host,
-            Pid = 4242,
-            ProcessName = "dotnet",
-            WindowStart = Timestamp.FromDateTimeOffset(start),
-            WindowEnd = Timestamp.FromDateTimeOffset(start.AddSeconds(10)),
-            SamplingIntervalMs = 1,
-            RuntimeVersion = "10.0.12",
-        };
+        var b = Header(sequence, service, host, start, start.AddSeconds(10));
+        b.SamplingIntervalMs = 1;
         b.Kinds.AddRange(kinds);
         var strings = new Dictionary<string, uint> { [""] = 0 };
         b.Strings.Add("");

@@ -18,6 +18,32 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>The agent daemon as agent A, watching only <paramref name="pid"/>, connected to the platform.</summary>
+    private async Task<ChildProcess> StartAgentAsync(PlatformFixture platform, int pid, params (string Key, string Value)[] extra)
+    {
+        var credential = PlatformFixture.AgentA;
+        var settings = new Dictionary<string, string>
+        {
+            ["AgentId"] = credential.AgentId,
+            ["Host"] = credential.Host,
+            ["Token"] = credential.Token,
+            ["Signals"] = "false",
+            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in extra) settings[key] = value;
+        var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, settings);
+        try
+        {
+            await agent.WaitForLineAsync("Connected to gateway", Deadline);
+            return agent;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task A_commanded_cpu_window_of_a_real_service_splits_its_cost_over_the_routes_that_used_the_cpu()
     {
@@ -26,17 +52,8 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         var name = $"{DemoService.ServicePrefix}-cost";
         var pid = service.Process.Pid;
         var credential = PlatformFixture.AgentA;
-        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
-        {
-            ["AgentId"] = credential.AgentId,
-            ["Host"] = credential.Host,
-            ["Token"] = credential.Token,
-            ["Signals"] = "false",
-            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
-            // The test service's PDB names its build paths (no PathMap): the agent strips the repository root (rule 3).
-            ["SourcePathPrefixes:*:0"] = Repo.Root,
-        });
-        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        // The test service's PDB names its build paths (no PathMap): the agent strips the repository root (rule 3).
+        await using var agent = await StartAgentAsync(platform, pid, ("SourcePathPrefixes:*:0", Repo.Root));
         using var load = new EndpointAttributionTests.Load(service.BaseUrl);
         await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
 
@@ -131,16 +148,7 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
         var name = $"{DemoService.ServicePrefix}-threads";
         var pid = service.Process.Pid;
         var credential = PlatformFixture.AgentA;
-        await using var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, new Dictionary<string, string>
-        {
-            ["AgentId"] = credential.AgentId,
-            ["Host"] = credential.Host,
-            ["Token"] = credential.Token,
-            ["Signals"] = "false",
-            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
-            ["Attribution:ActivityTimeline"] = "false",
-        });
-        await agent.WaitForLineAsync("Connected to gateway", Deadline);
+        await using var agent = await StartAgentAsync(platform, pid, ("Attribution:ActivityTimeline", "false"));
         using var load = new EndpointAttributionTests.Load(service.BaseUrl);
         await Eventually.Until(() => load.Completed >= 20, Deadline, "requests answered under load");
 

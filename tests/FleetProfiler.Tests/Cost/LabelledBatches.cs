@@ -12,19 +12,9 @@ public static class LabelledBatches
     /// <summary>A cpu (or alloc) window of 10 s at <paramref name="start"/>: (endpoint, stack root first, value).</summary>
     public static Batch Window(ulong sequence, string service, string host, DateTimeOffset start, string kind, params (string Endpoint, string Stack, long Value)[] samples)
     {
-        var b = new Batch
-        {
-            Sequence = sequence,
-            Service = service,
-            Host = host,
-            Pid = 4242,
-            ProcessName = "dotnet",
-            WindowStart = Timestamp.FromDateTimeOffset(start),
-            WindowEnd = Timestamp.FromDateTimeOffset(start.AddSeconds(10)),
-            SamplingIntervalMs = 10,
-            RuntimeVersion = "10.0.12",
-            Attribution = new Attribution { Method = "timeline", Requests = 1 },
-        };
+        var b = TestBatches.Header(sequence, service, host, start, start.AddSeconds(10));
+        b.SamplingIntervalMs = 10;
+        b.Attribution = new Attribution { Method = "timeline", Requests = 1 };
         b.Kinds.AddRange(kind == "cpu" ? ["cpu", "wall"] : ["alloc"]);
         var strings = new Dictionary<string, uint> { [""] = 0 };
         b.Strings.Add("");
