@@ -18,30 +18,12 @@ public sealed partial class EndpointCostPlatformTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>The agent daemon as agent A, watching only <paramref name="pid"/>, connected to the platform.</summary>
-    private async Task<ChildProcess> StartAgentAsync(PlatformFixture platform, int pid, params (string Key, string Value)[] extra)
+    /// <summary>The agent daemon as agent A, watching only <paramref name="pid"/> with signals off, connected to the platform.</summary>
+    private Task<ChildProcess> StartAgentAsync(PlatformFixture platform, int pid, params (string Key, string Value)[] extra)
     {
-        var credential = PlatformFixture.AgentA;
-        var settings = new Dictionary<string, string>
-        {
-            ["AgentId"] = credential.AgentId,
-            ["Host"] = credential.Host,
-            ["Token"] = credential.Token,
-            ["Signals"] = "false",
-            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
-        };
+        var settings = new Dictionary<string, string> { ["Signals"] = "false" };
         foreach (var (key, value) in extra) settings[key] = value;
-        var agent = await AgentDaemon.StartAsync(_dir.Combine("spool"), platform.GrpcUrl, settings);
-        try
-        {
-            await agent.WaitForLineAsync("Connected to gateway", Deadline);
-            return agent;
-        }
-        catch
-        {
-            await agent.DisposeAsync();
-            throw;
-        }
+        return PlatformAgent.StartAsync(platform, _dir.Combine("spool"), pid, settings);
     }
 
     [Fact]

@@ -15,14 +15,18 @@ internal static partial class PlatformAgent
     public static AgentCredential Credential => PlatformFixture.AgentA;
 
     /// <summary>Starts the daemon (targeting only <paramref name="target"/>, with <paramref name="settings"/> on top) and waits until it is connected.</summary>
-    public static async Task<ChildProcess> StartAsync(PlatformFixture platform, string spool, MemoryTargetProcess target, IReadOnlyDictionary<string, string>? settings = null)
+    public static Task<ChildProcess> StartAsync(PlatformFixture platform, string spool, MemoryTargetProcess target, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(platform, spool, target.Pid, settings);
+
+    /// <summary>Starts the daemon (targeting only <paramref name="pid"/>, with <paramref name="settings"/> on top) and waits until it is connected.</summary>
+    public static async Task<ChildProcess> StartAsync(PlatformFixture platform, string spool, int pid, IReadOnlyDictionary<string, string>? settings = null)
     {
         var all = new Dictionary<string, string>
         {
             ["AgentId"] = Credential.AgentId,
             ["Host"] = Credential.Host,
             ["Token"] = Credential.Token,
-            ["Pids:0"] = target.Pid.ToString(CultureInfo.InvariantCulture),
+            ["Pids:0"] = pid.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) all[key] = value;
         var agent = await AgentDaemon.StartAsync(spool, platform.GrpcUrl, all);
