@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
 
@@ -20,6 +19,14 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     // per-host history past the raw windows' 48 h is kept at hour granularity for HourRetention (30 d).
     private static readonly BucketLevel[] HostLevels = [BucketLevel.Hour];
 
+    // Windows per chunk: RollupChunk, smaller while chunks take more than half of the run budget. A chunk is one
+    // transaction and cannot be cut short, so on a slow store (a loaded machine, windows spread over many buckets) a
+    // fixed chunk would let a run outlast its budget and the caller's timeout by a whole chunk.
+    private int _chunk;
+
+    /// <summary>Windows the next chunk reads (for tests and the status page).</summary>
+    public int ChunkSize => _chunk > 0 ? Math.Min(_chunk, options.RollupChunk) : options.RollupChunk;
+
     /// <summary>
     /// Compacts until the queue is empty, or after <paramref name="maxChunks"/> chunks (so that under sustained
     /// ingest a run still ends, logs and applies retention); returns what it did.
@@ -27,7 +34,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     public async Task<RollupResult> RunAsync(CancellationToken ct = default, int maxChunks = int.MaxValue, TimeSpan? budget = null)
     {
         var chunks = 0;
-        var started = Stopwatch.GetTimestamp();
+        var started = clock.GetTimestamp();
         var more = false;
         var watermark = await store.GetWatermarkAsync(ct);
         int windows = 0, buckets = 0, quarantined = 0, conflicts = 0;
@@ -35,15 +42,16 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
         {
             // A run ends at its chunk limit or, after its first chunk, once its time budget is spent (a compaction
             // answers within the caller's timeout however large the backlog); the queue keeps what is left.
-            if (chunks == maxChunks || (chunks > 0 && budget is { } b && Stopwatch.GetElapsedTime(started) >= b))
+            if (chunks == maxChunks || (chunks > 0 && budget is { } b && clock.GetElapsedTime(started) >= b))
             {
                 more = true;
                 break;
             }
 
             chunks++;
+            var chunkStarted = clock.GetTimestamp();
             // The watermark was read before the chunk: if another rollup commits in between, our commit fails whole.
-            var chunk = await store.ReadUncompactedAsync(options.RollupChunk, ct);
+            var chunk = await store.ReadUncompactedAsync(ChunkSize, ct);
             if (chunk.Count == 0) break;
             var deltas = new Dictionary<(BucketLevel Level, string Service, string Host, DateTimeOffset Start), Delta>();
             var compacted = new List<long>(chunk.Count);
@@ -100,6 +108,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
             foreach (var q in quarantine)
                 logger.LogError("Rollup quarantined {Row} of service {Service} host {Host}: {Reason}. The rollup goes on without it; the row is kept in profile_quarantine", q.Row, q.Service, q.Host, q.Reason);
             watermark = moved;
+            Adapt(chunk.Count, clock.GetElapsedTime(chunkStarted), budget);
             windows += compacted.Count;
             buckets += upserts.Count;
             quarantined += quarantine.Count;
@@ -115,6 +124,25 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
 
         var quarantinedTotal = await store.CountQuarantinedAsync(ct);
         return new RollupResult(windows, buckets, watermark, expired, quarantined, conflicts, quarantinedTotal, more);
+    }
+
+    /// <summary>
+    /// Halves the chunk after a full chunk that took more than half of the budget; doubles it back (up to
+    /// <c>RollupChunk</c>) after one that took less than an eighth. Without a positive budget the size stays.
+    /// </summary>
+    private void Adapt(int read, TimeSpan took, TimeSpan? budget)
+    {
+        if (budget is not { } b || b <= TimeSpan.Zero) return;
+        var size = ChunkSize;
+        if (took > b / 2 && read >= size && size > 1)
+        {
+            _chunk = Math.Max(1, size / 2);
+            logger.LogInformation("Rollup chunk of {Windows} window(s) took {Seconds:F1} s of a {Budget:F0} s run budget; the next chunks read {Chunk}", read, took.TotalSeconds, b.TotalSeconds, _chunk);
+        }
+        else if (took < b / 8 && size < options.RollupChunk)
+        {
+            _chunk = Math.Min(options.RollupChunk, size * 2);
+        }
     }
 
     /// <summary>The decoded tree, or null with the reason when the stored bytes are not a call tree.</summary>

@@ -17,6 +17,16 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         public override DateTimeOffset GetUtcNow() => now();
     }
 
+    /// <summary>A clock whose monotonic timestamp advances by <see cref="Step"/> at every reading: each chunk "takes" one step.</summary>
+    private sealed class SteppingClock : TimeProvider
+    {
+        private long _ticks;
+        public TimeSpan Step { get; set; }
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow.AddSeconds(1);
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, Step.Ticks);
+    }
+
     // Yesterday, so every level is inside its retention.
     protected static readonly DateTimeOffset Day = BucketLevel.Day.Floor(DateTimeOffset.UtcNow.AddDays(-1));
     private readonly ProfileStoreOptions _options = new() { RollupChunk = 7, HourPrecisionFrom = TimeSpan.FromDays(3650) };
@@ -227,6 +237,34 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.Equal(0, limited.Windows);
         Assert.False(limited.More);
         Assert.Equal(Folded(more), Folded(CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget2", "", Day, Day.AddDays(1))).Tree)));
+    }
+
+    [Fact]
+    public async Task Chunks_that_take_more_than_half_the_budget_shrink_and_fast_ones_grow_back_without_losing_a_window()
+    {
+        var all = await SeedDayAsync("adapt");
+        var clock = new SteppingClock { Step = TimeSpan.FromSeconds(20) };
+        var rollup = new ProfileRollup(_store, _options, clock, NullLogger<ProfileRollup>.Instance);
+        var budget = TimeSpan.FromSeconds(10);
+
+        // Every chunk takes 20 s of a 10 s budget: each run ends after one chunk, and each next chunk is half as big.
+        var slow = new List<RollupResult>();
+        for (var i = 0; i < 3; i++) slow.Add(await rollup.RunAsync(budget: budget));
+        Assert.Equal([7, 3, 1], slow.Select(r => r.Windows));
+        Assert.All(slow, r => Assert.True(r.More));
+        Assert.Equal(1, rollup.ChunkSize);
+
+        // Chunks of 0.5 s (under an eighth of the budget): the size doubles back towards RollupChunk (7) and one run
+        // finishes the queue (1 + 2 + 4 windows).
+        clock.Step = TimeSpan.FromSeconds(0.5);
+        var fast = await rollup.RunAsync(budget: budget);
+        Assert.Equal(7, fast.Windows);
+        Assert.False(fast.More);
+        Assert.Equal(7, rollup.ChunkSize);
+
+        var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "adapt", "", Day, Day.AddDays(1)));
+        Assert.Equal(18, day.Windows);
+        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
     }
 
     [Fact]
