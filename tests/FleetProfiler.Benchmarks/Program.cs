@@ -22,7 +22,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 try
 {
     var options = new CommandLineOptions(args.Skip(1));
-    Log.Result($"# {args[0]} benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, silo {Repo.SiloDll}");
+    Log.Result($"# {args[0]} benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {IngestBenchmark.LoadAverage()}, silo {Repo.SiloDll}");
     switch (args[0])
     {
         case "ingest":

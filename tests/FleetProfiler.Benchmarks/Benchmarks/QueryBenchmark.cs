@@ -141,6 +141,7 @@ public static class QueryBenchmark
                 parts.Add($"{format} median {Stats.Median(l):F0} ms p95 {Stats.Percentile(l, 95):F0} ms (n={l.Count})");
             }
             Log.Result($"memory after queries: silo VmRSS {rss:F0} MiB, VmHWM {hwm:F0} MiB");
+            Log.Result($"machine: load average {IngestBenchmark.LoadAverage()} at the end (2 cores; other processes on the machine count)");
             return $"query: {label} flamegraph of 1 service ({s.Hosts} hosts, {counters.Acked:N0} windows): {string.Join("; ", parts)}; goal ≤ {(s.Days == 1 ? 100 : 300)} ms median";
         }
         finally
