@@ -11,7 +11,7 @@ public static class FleetProfilerTool
     public static IReadOnlyList<ToolCommand> Commands { get; } =
     [
         new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
-        new TriggerCommand(), new StatusCommand(),
+        new TriggerCommand(), new CommandsCommand(), new StatusCommand(),
         new HeapListCommand(), new HeapShowCommand(), new HeapDiffCommand(), new HeapTakeCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new CostReportCommand(), new CostTopCommand(), new TeamsCommand(),
         new OwnersSetCommand(), new OwnersResolveCommand(), new OwnersEndpointCommand(), new OwnersListCommand(),

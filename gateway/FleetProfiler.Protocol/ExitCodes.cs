@@ -28,6 +28,9 @@ public static class ExitCodes
     /// <summary>Agent: the target process cannot be profiled (pid not found, not .NET, diagnostics socket not accessible).</summary>
     public const int TargetUnavailable = 5;
 
+    /// <summary>CLI: the host's agent refused the command (<c>trigger</c>, <c>heap take</c>); its reason is on stderr.</summary>
+    public const int Refused = 6;
+
     /// <summary>Bad command line or configuration, in every binary (sysexits' EX_USAGE): one line names the option or
     /// setting. A restart cannot fix it, so systemd units do not restart on it.</summary>
     public const int Usage = 64;

@@ -128,20 +128,23 @@ public sealed class HeapDiffCommand : ToolCommand
 public sealed class HeapTakeCommand : ToolCommand
 {
     public override string Name => "heap take";
-    public override string Summary => "ask a host's agent for a heap snapshot now (prints the command id)";
+    public override string Summary => "ask a host's agent for a heap snapshot now (prints the command id and the agent's answer)";
 
-    public override string Help => """
-        Usage: fleetprofiler heap take --service S --host H [--pid P]
+    public override string Help => $"""
+        Usage: fleetprofiler heap take --service S --host H [--pid P] [--wait N | --no-wait]
 
         Sends a heap snapshot command (kind heap) to the agent of H: it induces one full blocking GC in each target
-        (the pause grows with the heap; the agent refuses targets over its Agent:HeapSnapshot:MaxHeapMB, in its log)
-        and sends the summary by type. Fails (exit 5) when the agent is not connected. Then: fleetprofiler heap list.
+        (the pause grows with the heap; the agent skips targets over its Agent:HeapSnapshot:MaxHeapMB, in its log)
+        and sends the summary by type. Prints the command id, then the agent's answer: accepted, or refused with its
+        reason (exit {ExitCodes.Refused}: a pid it does not know or may not profile, a snapshot of it already under way).
+        Fails (exit 1) when the agent is not connected. Then: fleetprofiler heap list.
 
           --service S   the service (required); --host H the host (required)
           --pid P       one process (default 0 = every process of the service on that host)
+        {CommandOutcomes.WaitHelp}
         """;
 
-    protected override IEnumerable<OptionSpec> Options => [new("--service"), new("--host"), new("--pid")];
+    protected override IEnumerable<OptionSpec> Options => [new("--service"), new("--host"), new("--pid"), .. CommandOutcomes.WaitOptions];
 
     public override async Task<int> RunAsync(CommandContext context, OptionReader o)
     {
@@ -153,11 +156,10 @@ public sealed class HeapTakeCommand : ToolCommand
             Kind = "heap",
             Seconds = 1,
         };
+        var wait = CommandOutcomes.WaitSeconds(o);
         var reply = await new Query.QueryClient(context.Gateway.Channel).TriggerAsync(request, context.Call());
         var target = request.Pid == 0 ? $"every process of {request.Service}" : $"pid {request.Pid}";
-        await context.Console.Error.WriteLineAsync($"sent: heap snapshot of {target} on {request.Host}");
-        await context.Console.Out.WriteLineAsync(reply.CommandId);
-        return ExitCodes.Ok;
+        return await CommandOutcomes.ReportAsync(context, request.Service, request.Host, reply.CommandId, $"heap snapshot of {target} on {request.Host}", wait);
     }
 }
 

@@ -86,6 +86,7 @@ public sealed class AgentSession
                 case AgentMessage.BodyOneofCase.CommandResult:
                     _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, message.CommandResult.Id,
                         message.CommandResult.Accepted ? "accepted" : "refused", message.CommandResult.Message);
+                    await RecordHostResultAsync(message.CommandResult);
                     await RecordScheduledResultAsync(message.CommandResult);
                     break;
                 case AgentMessage.BodyOneofCase.Hello:
@@ -151,7 +152,28 @@ public sealed class AgentSession
         return Rejected(batch.Sequence, StatusCode.InvalidArgument, error);
     }
 
-    /// <summary>The answer to a scheduled command goes to its service's schedule history (other commands are only logged).</summary>
+    /// <summary>
+    /// The answer goes to the host grain that sent the command (the one of this stream's services that keeps its id), where
+    /// Query/GetCommand and the CLI read it.
+    /// </summary>
+    private async Task RecordHostResultAsync(CommandResult result)
+    {
+        if (string.IsNullOrEmpty(result.Id)) return;
+        try
+        {
+            // Only this stream's own host grains: an agent cannot answer for another host.
+            foreach (var service in _services)
+                if (await HostGrain(service).RecordCommandResultAsync(result.Id, result.Accepted, result.Message)) return;
+            _logger.LogInformation("Agent {Agent}: command {Id} is not among the recent commands of host {Host}", _hello.AgentId, result.Id, _hello.Host);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The host's list shows the command as sent; the stream carries on.
+            _logger.LogWarning("Recording the answer to {Id} of agent {Agent} failed: {Error}", result.Id, _hello.AgentId, e.Message);
+        }
+    }
+
+    /// <summary>The answer to a scheduled command also goes to its service's schedule history.</summary>
     private async Task RecordScheduledResultAsync(CommandResult result)
     {
         // Only for a service this stream reports: an agent cannot write into another service's history.

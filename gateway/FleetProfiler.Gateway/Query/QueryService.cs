@@ -235,9 +235,35 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         if (await host.GetInfoAsync() is null) throw QueryArguments.NotFound($"host: no agent ever reported host '{request.Host}' of service '{service}'");
         triggerLimits.Take(HostKey.Of(service, request.Host));
         var id = Guid.NewGuid().ToString("N")[..12];
-        if (!await host.SendCommandAsync(new AgentCommand(id, AgentCommandAction.Start, request.Kind, request.Pid, request.Seconds)))
+        var by = context.GetHttpContext().User.Identity?.Name ?? "";
+        if (!await host.SendCommandAsync(new AgentCommand(id, AgentCommandAction.Start, request.Kind, request.Pid, request.Seconds, by)))
             throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, $"host: the agent of '{request.Host}' is not connected"));
         return new TriggerReply { CommandId = id };
+    }
+
+    public override async Task<CommandInfo> GetCommand(GetCommandRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Id)) throw QueryArguments.Invalid("id: required");
+        var commands = await CommandsOfAsync(request.Service, request.Host);
+        var command = commands.FirstOrDefault(c => c.Command.Id == request.Id)
+            ?? throw QueryArguments.NotFound($"id: host '{request.Host}' has no command '{request.Id}' among its last {HostCommand.MaxKept}");
+        return CommandRows.ToProto(command);
+    }
+
+    public override async Task<ListCommandsReply> ListCommands(ListCommandsRequest request, ServerCallContext context)
+    {
+        var reply = new ListCommandsReply();
+        reply.Commands.AddRange((await CommandsOfAsync(request.Service, request.Host)).Select(CommandRows.ToProto));
+        return reply;
+    }
+
+    private async Task<IReadOnlyList<HostCommand>> CommandsOfAsync(string serviceName, string hostName)
+    {
+        var service = QueryArguments.Selector(new Selector { Service = serviceName }, "request").Service;
+        if (string.IsNullOrWhiteSpace(hostName)) throw QueryArguments.Invalid("host: required");
+        var host = grains.GetGrain<IHostGrain>(HostKey.Of(service, hostName));
+        if (await host.GetInfoAsync() is null) throw QueryArguments.NotFound($"host: no agent ever reported host '{hostName}' of service '{service}'");
+        return await host.GetCommandsAsync();
     }
 
     /// <summary>

@@ -21,8 +21,21 @@ public interface IHostGrain : IGrainWithStringKey
     /// <summary>Detaches the connection if it is still the attached one.</summary>
     Task DetachAgentAsync(IAgentConnection connection);
 
-    /// <summary>Sends a command to the host's agent; false when no agent is connected.</summary>
+    /// <summary>
+    /// Sends a command to the host's agent; false when no agent is connected. Either way the command joins the
+    /// host's recent commands (<see cref="GetCommandsAsync"/>): sent, or offline.
+    /// </summary>
     Task<bool> SendCommandAsync(AgentCommand command);
+
+    /// <summary>
+    /// Records the agent's answer to a command this host sent (accepted or refused, with the agent's message);
+    /// false when the id is not among the host's recent commands (another service's host, or dropped). An answer to a
+    /// command already answered changes nothing.
+    /// </summary>
+    Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message);
+
+    /// <summary>The host's recent commands, newest first (at most <see cref="HostCommand.MaxKept"/>).</summary>
+    Task<IReadOnlyList<HostCommand>> GetCommandsAsync();
 
     /// <summary>Persists a window unless this agent's sequence was persisted before. Returns only once it is durable.</summary>
     Task<ApplyOutcome> ApplyWindowAsync(ProfileWindowUpload upload);

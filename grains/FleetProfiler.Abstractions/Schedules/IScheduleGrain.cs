@@ -77,7 +77,7 @@ public enum ScheduleTrigger
     Manual = 2,
 }
 
-/// <summary>What became of the command sent to one chosen host.</summary>
+/// <summary>What became of a command sent to a host's agent (a scheduled run's host, or any command a host keeps).</summary>
 public enum CommandOutcome
 {
     /// <summary>Queued on the agent's stream; no answer yet (or the agent never answered).</summary>
@@ -89,7 +89,7 @@ public enum CommandOutcome
     /// <summary>The agent refused (message says why: unknown kind, no process, already running).</summary>
     Refused = 3,
 
-    /// <summary>Chosen as connected, but its stream was gone when the command was sent.</summary>
+    /// <summary>No agent stream was attached when the command was sent (a scheduled run: chosen as connected, but gone).</summary>
     Offline = 4,
 }
 

@@ -2,6 +2,7 @@ using FleetProfiler.Abstractions.Coverage;
 using FleetProfiler.Abstractions.Endpoints;
 using FleetProfiler.Abstractions.Hosts;
 using FleetProfiler.Abstractions.Profiles;
+using FleetProfiler.Abstractions.Schedules;
 using FleetProfiler.Abstractions.Services;
 using FleetProfiler.Grains.Storage;
 
@@ -37,6 +38,16 @@ public sealed class HostGrain(
 
     public async Task<bool> SendCommandAsync(AgentCommand command)
     {
+        var sent = await DeliverAsync(command);
+        // Kept whatever happened, so the one who asked can see it (a full list drops its oldest command).
+        Commands.Add(command, clock.GetUtcNow(), sent ? CommandOutcome.Sent : CommandOutcome.Offline,
+            sent ? "" : "no agent connected for this host");
+        await WriteCommandsAsync();
+        return sent;
+    }
+
+    private async Task<bool> DeliverAsync(AgentCommand command)
+    {
         if (_agent is null) return false;
         try
         {
@@ -49,6 +60,27 @@ public sealed class HostGrain(
             logger.LogInformation("Agent connection of {Host} is gone: {Error}", this.GetPrimaryKeyString(), e.Message);
             _agent = null;
             return false;
+        }
+    }
+
+    public async Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message)
+    {
+        var result = Commands.Answer(commandId, accepted, message, clock.GetUtcNow());
+        if (result == AnswerResult.Recorded) await WriteCommandsAsync();
+        return result != AnswerResult.Unknown;
+    }
+
+    public Task<IReadOnlyList<HostCommand>> GetCommandsAsync() => Task.FromResult(Commands.Newest());
+
+    private RecentCommands Commands => new(state.State.Commands);
+
+    /// <summary>Persists the command list; a failed write keeps it in memory only (the command itself went out).</summary>
+    private async Task WriteCommandsAsync()
+    {
+        try { await state.WriteStateAsync(); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Storing the commands of {Host} failed (kept in memory): {Error}", this.GetPrimaryKeyString(), e.Message);
         }
     }
 
@@ -170,4 +202,7 @@ public sealed class HostState
     [Id(4)] public DateTimeOffset FirstSeen { get; set; }
     [Id(5)] public DateTimeOffset LastSeen { get; set; }
     [Id(6)] public int Registrations { get; set; }
+
+    /// <summary>The recent commands sent to the host's agent and their answers, oldest first (see <see cref="RecentCommands"/>).</summary>
+    [Id(7)] public List<CommandRecord> Commands { get; set; } = [];
 }

@@ -118,7 +118,8 @@ public sealed class ScheduleGrain(
         var hosts = await GrainFactory.GetGrain<IServiceGrain>(Service).GetHostsAsync();
         var chosen = await ChooseConnectedAsync(ScheduleRules.HostOrder(hosts, options.EffectiveSeed, Service, kind, number), schedule.Hosts);
 
-        var command = new AgentCommand(ScheduleCommandId.Of(Service, runId), AgentCommandAction.Start, kind, 0, schedule.WindowSeconds);
+        var command = new AgentCommand(ScheduleCommandId.Of(Service, runId), AgentCommandAction.Start, kind, 0, schedule.WindowSeconds,
+            RequestedBy: trigger == ScheduleTrigger.Manual ? "schedule (run now)" : "schedule");
         var outcomes = await Task.WhenAll(chosen.Select(h => SendAsync(h, command)));
         var note = hosts.Count == 0 ? "the service has no hosts yet"
             : chosen.Count < schedule.Hosts ? $"{chosen.Count} of {hosts.Count} known hosts connected"

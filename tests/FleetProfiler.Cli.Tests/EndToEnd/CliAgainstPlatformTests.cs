@@ -204,18 +204,85 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
     }
 
     [Fact]
-    public async Task Trigger_reaches_the_connected_agent_and_prints_the_command_id()
+    public async Task Trigger_reaches_the_connected_agent_and_prints_the_command_id_and_its_acceptance()
     {
-        var r = await RunAsync("trigger", "--service", Service, "--host", SeededPlatform.Host, "--kind", "alloc", "--seconds", "30");
+        var run = RunAsync("trigger", "--service", Service, "--host", SeededPlatform.Host, "--kind", "alloc", "--seconds", "30", "--wait", Wait);
+
+        var message = await platform.Agent.ReceiveAsync();
+        Assert.Equal(GatewayMessage.BodyOneofCase.Command, message.BodyCase);
+        Assert.Equal("alloc", message.Command.Kind);
+        Assert.Equal(30, message.Command.Seconds);
+        await AnswerAsync(message.Command.Id, accepted: true, "profiling alloc on every target (1) for 30 s");
+        var r = await run;
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(message.Command.Id, r.Out.Trim());
+        Assert.Contains($"accepted by the agent of {SeededPlatform.Host}: profiling alloc on every target (1) for 30 s", r.Error);
+    }
+
+    [Fact]
+    public async Task A_trigger_the_agent_refuses_exits_6_with_the_agents_reason_and_is_listed_as_refused()
+    {
+        var run = RunAsync("heap", "take", "--service", Service, "--host", SeededPlatform.Host, "--pid", "4242", "--wait", Wait);
+
+        var message = await platform.Agent.ReceiveAsync();
+        Assert.Equal(("heap", 4242), (message.Command.Kind, message.Command.Pid));
+        await AnswerAsync(message.Command.Id, accepted: false, "process 4242 not found");
+        var r = await run;
+
+        Assert.True(r.ExitCode == ExitCodes.Refused, r.ToString());
+        Assert.Equal(message.Command.Id, r.Out.Trim());
+        Assert.Contains($"fleetprofiler: refused by the agent of {SeededPlatform.Host}: process 4242 not found (heap snapshot of pid 4242 on {SeededPlatform.Host})", r.Error);
+
+        var listed = await RunAsync("commands", "--service", Service, "--host", SeededPlatform.Host);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.Equal(["ID", "SENT", "BY", "WHAT", "STATE", "MESSAGE"], Row(listed.Out, 0));
+        var row = listed.Out.Split('\n').Single(l => l.StartsWith(message.Command.Id + " ", StringComparison.Ordinal));
+        Assert.Contains(" test-operator ", row);
+        Assert.Contains(" start heap pid 4242 ", row);
+        Assert.Equal("refused", row.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^5]);
+        Assert.EndsWith("  process 4242 not found", row);
+    }
+
+    [Fact]
+    public async Task No_wait_prints_sent_at_once_and_the_answer_is_listed_later_by_id()
+    {
+        var r = await RunAsync("trigger", "--service", Service, "--host", SeededPlatform.Host, "--kind", "cpu", "--seconds", "5", "--no-wait");
 
         Assert.True(r.ExitCode == 0, r.ToString());
         var id = r.Out.Trim();
+        Assert.Contains($"sent: cpu profile of every process of {Service} on {SeededPlatform.Host} for 5 s", r.Error);
         var message = await platform.Agent.ReceiveAsync();
-        Assert.Equal(GatewayMessage.BodyOneofCase.Command, message.BodyCase);
         Assert.Equal(id, message.Command.Id);
-        Assert.Equal("alloc", message.Command.Kind);
-        Assert.Equal(30, message.Command.Seconds);
+        var before = await RunAsync("commands", "--service", Service, "--host", SeededPlatform.Host, "--id", id);
+        Assert.True(before.ExitCode == 0, before.ToString());
+        Assert.Equal(2, before.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(["sent", "-"], Row(before.Out, 1)[^2..]);
+
+        await AnswerAsync(id, accepted: true, "profiling cpu on every target (1) for 5 s");
+
+        var after = await Eventually.Until(() => RunAsync("commands", "--service", Service, "--host", SeededPlatform.Host, "--id", id),
+            r => !r.Out.Contains(" sent "), TestTimeouts.Convergence, "the agent's answer is listed");
+        Assert.Equal(["accepted", "profiling", "cpu", "on", "every", "target", "(1)", "for", "5", "s"], Row(after.Out, 1)[^10..]);
     }
+
+    [Fact]
+    public async Task An_unknown_command_id_exits_2_and_wait_with_no_wait_is_a_usage_error()
+    {
+        var unknown = await RunAsync("commands", "--service", Service, "--host", SeededPlatform.Host, "--id", "nosuch");
+        var both = await RunAsync("trigger", "--service", Service, "--host", SeededPlatform.Host, "--wait", "3", "--no-wait");
+
+        Assert.True(unknown.ExitCode == ExitCodes.NotFound, unknown.ToString());
+        Assert.Contains($"host '{SeededPlatform.Host}' has no command 'nosuch' among its last 50", unknown.Error);
+        Assert.True(both.ExitCode == ExitCodes.Usage, both.ToString());
+        Assert.Contains("--wait and --no-wait exclude each other", both.Error);
+    }
+
+    /// <summary>Long enough for a slow machine; the command returns as soon as the answer arrives.</summary>
+    private static readonly string Wait = ((int)TestTimeouts.Convergence.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+    private Task AnswerAsync(string id, bool accepted, string message) =>
+        platform.Agent.SendAsync(new AgentMessage { CommandResult = new CommandResult { Id = id, Accepted = accepted, Message = message } });
 
     [Fact]
     public async Task Unknown_service_exits_2_with_a_message_naming_it()
