@@ -21,6 +21,9 @@ public sealed record MemoryTargetOptions
     public int? FullGcEveryMs { get; init; }
 
     public bool Compacting { get; init; } = true;
+
+    /// <summary>Its service name (OTEL_SERVICE_NAME); null = a new one per target. Two targets of one service share a host grain.</summary>
+    public string? Service { get; init; }
 }
 
 /// <summary>A running memory target: its process, pid and service name (OTEL_SERVICE_NAME).</summary>
@@ -37,7 +40,7 @@ public static class MemoryTarget
     public static async Task<MemoryTargetProcess> StartAsync(MemoryTargetOptions? options = null)
     {
         options ??= new MemoryTargetOptions();
-        var service = $"{DemoService.ServicePrefix}-memory{Interlocked.Increment(ref _count)}";
+        var service = options.Service ?? $"{DemoService.ServicePrefix}-memory{Interlocked.Increment(ref _count)}";
         List<string> args =
         [
             Repo.MemoryTargetDll, "--mode", options.Mode,

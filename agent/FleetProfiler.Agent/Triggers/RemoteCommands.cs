@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using FleetProfiler.Agent.Coverage;
 using FleetProfiler.Agent.HeapSnapshots;
 using FleetProfiler.Protocol.V1;
@@ -9,7 +10,9 @@ namespace FleetProfiler.Agent.Triggers;
 /// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. START of kind
 /// <c>coverage</c> runs one coverage run on pid (0 = every target); its seconds do not apply. Answers at once;
 /// the windows and runs go on in the background. START of kind <c>heap</c> takes one heap snapshot of pid (0 = every
-/// target); its seconds do not apply, and a target over the heap ceiling is refused in the agent's log.
+/// target); its seconds do not apply, and a target over the heap ceiling is refused (in the log and the second answer). A coverage run
+/// or heap snapshot is answered a second time when it is over (<see cref="CommandResult.Finished"/>, via
+/// <see cref="FollowUps"/>): done, or failed with each target's reason (a heap over the ceiling).
 /// </summary>
 public sealed class RemoteCommands(
     ProfilingRuns runs,
@@ -22,6 +25,15 @@ public sealed class RemoteCommands(
 {
     public const string RunPrefix = "command ";
     public const int MaxSeconds = 600;
+
+    /// <summary>Second answers waiting for the stream; past this many the oldest is dropped (the gateway then shows it accepted).</summary>
+    public const int MaxFollowUps = 64;
+
+    private readonly Channel<CommandResult> _followUps = Channel.CreateBounded<CommandResult>(
+        new BoundedChannelOptions(MaxFollowUps) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    /// <summary>The second answers of one-shot runs, for the uploader to write on whichever stream is open.</summary>
+    public ChannelReader<CommandResult> FollowUps => _followUps.Reader;
 
     public CommandResult Handle(Command command)
     {
@@ -122,13 +134,22 @@ public sealed class RemoteCommands(
             return (false, $"no .NET process to {targetRuns.Verb} on this host");
         }
         var name = RunPrefix + (string.IsNullOrEmpty(command.Id) ? Guid.NewGuid().ToString("N")[..8] : command.Id);
-        var busy = targetRuns.Start(name, command.Pid == 0 ? null : [command.Pid]);
+        var busy = targetRuns.Start(name, command.Pid == 0 ? null : [command.Pid], report => Finished(command.Id, targetRuns, report));
         if (busy.Count > 0)
         {
             return (false, $"a {targetRuns.RunName} of pid {command.Pid} is already under way");
         }
         var what = command.Pid == 0 ? $"every target ({registry.Current.Count})" : $"pid {command.Pid}";
         return (true, $"{targetRuns.RunName} of {what}{detail}");
+    }
+
+    private void Finished(string id, TargetRuns targetRuns, TargetRunReport report)
+    {
+        var spooled = $"{targetRuns.ResultName}: {report.Spooled} batch{(report.Spooled == 1 ? "" : "es")} spooled";
+        var accepted = report.Spooled > 0 && report.Problems.Count == 0;
+        var message = report.Problems.Count == 0 ? spooled : $"{string.Join("; ", report.Problems)} ({spooled})";
+        logger.LogInformation("Gateway command {Id} finished: {Outcome}: {Message}", id, accepted ? "done" : "failed", message);
+        _followUps.Writer.TryWrite(new CommandResult { Id = id, Accepted = accepted, Message = message, Finished = true });
     }
 
     /// <summary>

@@ -29,21 +29,41 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
     /// stack; null for an unexpected one.</summary>
     protected virtual string? Explain(Exception e, TargetProcess target) => null;
 
-    /// <summary>Starts runs in the background; returns the pids skipped because a run of theirs is under way.</summary>
-    public IReadOnlyList<int> Start(string name, IReadOnlyList<int>? pids)
+    /// <summary>
+    /// Starts runs in the background; returns the pids skipped because a run of theirs is under way.
+    /// <paramref name="finished"/> hears what came of them (a remote command's second answer).
+    /// </summary>
+    public IReadOnlyList<int> Start(string name, IReadOnlyList<int>? pids, Action<TargetRunReport>? finished = null)
     {
         var busy = (pids ?? []).Where(_running.ContainsKey).ToList();
-        _ = Task.Run(() => RunAsync(name, pids));
+        _ = Task.Run(async () =>
+        {
+            TargetRunReport report;
+            try
+            {
+                report = await RunReportAsync(name, pids);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "{Run} failed", name);
+                report = new TargetRunReport(0, [$"{RunName} failed: {e.Message}"]);
+            }
+            finished?.Invoke(report);
+        });
         return busy;
     }
 
     /// <summary>Runs on <paramref name="pids"/> (null: every current target) one after another; returns the runs spooled.</summary>
-    public async Task<int> RunAsync(string name, IReadOnlyList<int>? pids)
+    public async Task<int> RunAsync(string name, IReadOnlyList<int>? pids) => (await RunReportAsync(name, pids)).Spooled;
+
+    private async Task<TargetRunReport> RunReportAsync(string name, IReadOnlyList<int>? pids)
     {
-        var targets = pids is null ? registry.Current.ToList() : Describe(name, pids);
+        var problems = new List<string>();
+        var targets = pids is null ? registry.Current.ToList() : Describe(name, pids, problems);
         if (targets.Count == 0)
         {
             logger.LogInformation("{Run}: no .NET process to {Verb} right now", name, Verb);
+            if (problems.Count == 0) problems.Add($"no .NET process to {Verb} right now");
         }
         var spooled = 0;
         foreach (var target in targets)
@@ -51,6 +71,7 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
             if (!_running.TryAdd(target.ProcessId, name))
             {
                 logger.LogInformation("{Run}: pid {Pid} skipped: its {What} '{Other}' is under way", name, target.ProcessId, RunName, _running.GetValueOrDefault(target.ProcessId));
+                problems.Add($"pid {target.ProcessId} skipped: its {RunName} '{_running.GetValueOrDefault(target.ProcessId)}' is under way");
                 continue;
             }
             try
@@ -64,28 +85,32 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
             catch (TargetUnavailableException e)
             {
                 logger.LogWarning("{Run}: skipped pid {Pid} ({Service}): {Reason}", name, target.ProcessId, target.ServiceName, e.Message);
+                problems.Add($"skipped pid {target.ProcessId}: {e.Message}");
             }
             catch (Exception e) when (Explain(e, target) is { } reason)
             {
                 logger.LogWarning("{Run}: {Reason}", name, reason);
+                problems.Add(reason);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 logger.LogError("{Run}: {What} of pid {Pid} could not be spooled: {Message}", name, ResultName, target.ProcessId, e.Message);
+                problems.Add($"the {ResultName} of pid {target.ProcessId} could not be spooled: {e.Message}");
             }
             catch (Exception e)
             {
                 logger.LogError(e, "{Run}: {What} of pid {Pid} failed", name, ResultName, target.ProcessId);
+                problems.Add($"the {ResultName} of pid {target.ProcessId} failed: {e.Message}");
             }
             finally
             {
                 _running.TryRemove(target.ProcessId, out _);
             }
         }
-        return spooled;
+        return new TargetRunReport(spooled, problems);
     }
 
-    private List<TargetProcess> Describe(string name, IReadOnlyList<int> pids)
+    private List<TargetProcess> Describe(string name, IReadOnlyList<int> pids, List<string> problems)
     {
         var targets = new List<TargetProcess>();
         foreach (var pid in pids)
@@ -97,8 +122,12 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
             catch (TargetUnavailableException e)
             {
                 logger.LogWarning("{Run}: skipped pid {Pid}: {Reason}", name, pid, e.Message);
+                problems.Add($"skipped pid {pid}: {e.Message}");
             }
         }
         return targets;
     }
 }
+
+/// <summary>What a run came to: the batches it spooled and, per target that gave none, why (one line each).</summary>
+public sealed record TargetRunReport(int Spooled, IReadOnlyList<string> Problems);

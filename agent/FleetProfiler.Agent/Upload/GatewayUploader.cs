@@ -153,6 +153,8 @@ public sealed class GatewayUploader(
         var sender = SendLoopAsync(WriteAsync, inFlight, sent, interner, ct);
         var reader = ReadLoopAsync(call.ResponseStream, WriteAsync, inFlight, sent, interner, ct);
         var watchdog = WatchAcksAsync(sent, ct);
+        // Not among the loops that end the stream: it only writes, and a failed write fails the others too.
+        var followUps = WriteFollowUpsAsync(WriteAsync, ct);
         var first = await Task.WhenAny(sender, reader, watchdog);
         if (first == sender && sender.IsFaulted)
         {
@@ -170,7 +172,7 @@ public sealed class GatewayUploader(
         }
         finally
         {
-            await Task.WhenAll(sender, reader, watchdog).ContinueWith(_ => { }, CancellationToken.None);
+            await Task.WhenAll(sender, reader, watchdog, followUps).ContinueWith(_ => { }, CancellationToken.None);
         }
     }
 
@@ -184,6 +186,15 @@ public sealed class GatewayUploader(
             {
                 throw new TimeoutException($"no ack for batch {sent.MinBy(s => s.Value).Key} within {ResponseTimeout.TotalSeconds:F0} s");
             }
+        }
+    }
+
+    /// <summary>The second answers of one-shot runs (<see cref="RemoteCommands.FollowUps"/>), on this stream; one whose write fails is lost.</summary>
+    private async Task WriteFollowUpsAsync(Func<AgentMessage, Task> write, CancellationToken ct)
+    {
+        await foreach (var result in commands.FollowUps.ReadAllAsync(ct))
+        {
+            await write(new AgentMessage { CommandResult = result });
         }
     }
 

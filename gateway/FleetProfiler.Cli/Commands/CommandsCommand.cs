@@ -12,7 +12,8 @@ public sealed class CommandsCommand : ToolCommand
         Usage: fleetprofiler commands --service S --host H [--id ID]
 
         Prints a table, newest first: ID, SENT (UTC), BY (the API key's name, schedule), WHAT (kind, pid, seconds),
-        STATE (sent = no answer yet, accepted, refused, offline = no agent was connected), MESSAGE (the agent's).
+        STATE (sent = no answer yet, accepted, refused, offline = no agent was connected; a heap or coverage run
+        then done or failed), MESSAGE (the agent's).
         The gateway keeps the last 50 commands of each host. With --id, that command only (exit 2 when not kept).
 
           --service S        the service (required)

@@ -134,9 +134,10 @@ public sealed class HeapTakeCommand : ToolCommand
         Usage: fleetprofiler heap take --service S --host H [--pid P] [--wait N | --no-wait]
 
         Sends a heap snapshot command (kind heap) to the agent of H: it induces one full blocking GC in each target
-        (the pause grows with the heap; the agent skips targets over its Agent:HeapSnapshot:MaxHeapMB, in its log)
-        and sends the summary by type. Prints the command id, then the agent's answer: accepted, or refused with its
-        reason (exit {ExitCodes.Refused}: a pid it does not know or may not profile, a snapshot of it already under way).
+        (the pause grows with the heap) and sends the summary by type. Prints the command id, then waits for the
+        agent's answers: refused with its reason (exit {ExitCodes.Refused}: a pid it does not know or may not profile, a
+        snapshot of it already under way), else accepted and, once the snapshots are taken, done or failed with each
+        target's reason (exit {ExitCodes.Refused}: a heap over the agent's Agent:HeapSnapshot:MaxHeapMB, a process gone).
         Fails (exit 1) when the agent is not connected. Then: fleetprofiler heap list.
 
           --service S   the service (required); --host H the host (required)
@@ -159,7 +160,7 @@ public sealed class HeapTakeCommand : ToolCommand
         var wait = CommandOutcomes.WaitSeconds(o);
         var reply = await new Query.QueryClient(context.Gateway.Channel).TriggerAsync(request, context.Call());
         var target = request.Pid == 0 ? $"every process of {request.Service}" : $"pid {request.Pid}";
-        return await CommandOutcomes.ReportAsync(context, request.Service, request.Host, reply.CommandId, $"heap snapshot of {target} on {request.Host}", wait);
+        return await CommandOutcomes.ReportAsync(context, request.Service, request.Host, reply.CommandId, $"heap snapshot of {target} on {request.Host}", wait, oneShot: true);
     }
 }
 

@@ -43,6 +43,6 @@ public sealed class TriggerCommand : ToolCommand
         var reply = await client.TriggerAsync(request, context.Call());
         var target = request.Pid == 0 ? $"every process of {request.Service}" : $"pid {request.Pid}";
         return await CommandOutcomes.ReportAsync(context, request.Service, request.Host, reply.CommandId,
-            $"{request.Kind} profile of {target} on {request.Host} for {request.Seconds} s", wait);
+            $"{request.Kind} profile of {target} on {request.Host} for {request.Seconds} s", wait, oneShot: request.Kind is "heap" or "coverage");
     }
 }

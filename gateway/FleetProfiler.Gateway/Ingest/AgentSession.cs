@@ -84,10 +84,13 @@ public sealed class AgentSession
                     await _connection.SendAsync(reply, ct);
                     break;
                 case AgentMessage.BodyOneofCase.CommandResult:
-                    _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, message.CommandResult.Id,
-                        message.CommandResult.Accepted ? "accepted" : "refused", message.CommandResult.Message);
-                    await RecordHostResultAsync(message.CommandResult);
-                    await RecordScheduledResultAsync(message.CommandResult);
+                    var result = message.CommandResult;
+                    _logger.LogInformation("Agent {Agent}: command {Id} {Outcome}: {Message}", _hello.AgentId, result.Id,
+                        (result.Finished, result.Accepted) switch { (false, true) => "accepted", (false, false) => "refused", (true, true) => "done", _ => "failed" },
+                        result.Message);
+                    await RecordHostResultAsync(result);
+                    // A schedule's history keeps the first answer only.
+                    if (!result.Finished) await RecordScheduledResultAsync(result);
                     break;
                 case AgentMessage.BodyOneofCase.Hello:
                     throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "a second hello on one stream"));
@@ -163,7 +166,7 @@ public sealed class AgentSession
         {
             // Only this stream's own host grains: an agent cannot answer for another host.
             foreach (var service in _services)
-                if (await HostGrain(service).RecordCommandResultAsync(result.Id, result.Accepted, result.Message)) return;
+                if (await HostGrain(service).RecordCommandResultAsync(result.Id, result.Accepted, result.Message, result.Finished)) return;
             _logger.LogInformation("Agent {Agent}: command {Id} is not among the recent commands of host {Host}", _hello.AgentId, result.Id, _hello.Host);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -25,6 +25,8 @@ public static class CommandRows
                 CommandOutcome.Accepted => CommandInfo.Types.State.Accepted,
                 CommandOutcome.Refused => CommandInfo.Types.State.Refused,
                 CommandOutcome.Offline => CommandInfo.Types.State.Offline,
+                CommandOutcome.Done => CommandInfo.Types.State.Done,
+                CommandOutcome.Failed => CommandInfo.Types.State.Failed,
                 _ => CommandInfo.Types.State.Unspecified,
             },
             Message = c.Message,

@@ -28,11 +28,12 @@ public interface IHostGrain : IGrainWithStringKey
     Task<bool> SendCommandAsync(AgentCommand command);
 
     /// <summary>
-    /// Records the agent's answer to a command this host sent (accepted or refused, with the agent's message);
-    /// false when the id is not among the host's recent commands (another service's host, or dropped). An answer to a
-    /// command already answered changes nothing.
+    /// Records the agent's answer to a command this host sent (accepted or refused, with the agent's message), or with
+    /// <paramref name="finished"/> the end of the one-shot run it accepted (done or failed); false when the id is not
+    /// among the host's recent commands (another service's host, or dropped). A first answer to a command already
+    /// answered, or an end of one refused or ended, changes nothing.
     /// </summary>
-    Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message);
+    Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message, bool finished = false);
 
     /// <summary>The host's recent commands, newest first (at most <see cref="HostCommand.MaxKept"/>).</summary>
     Task<IReadOnlyList<HostCommand>> GetCommandsAsync();

@@ -91,6 +91,12 @@ public enum CommandOutcome
 
     /// <summary>No agent stream was attached when the command was sent (a scheduled run: chosen as connected, but gone).</summary>
     Offline = 4,
+
+    /// <summary>A one-shot run (heap, coverage) the agent accepted is over and gave its batches (host commands only).</summary>
+    Done = 5,
+
+    /// <summary>A one-shot run the agent accepted is over without its result: why in the message (host commands only).</summary>
+    Failed = 6,
 }
 
 /// <summary>One chosen host of a run.</summary>

@@ -63,9 +63,9 @@ public sealed class HostGrain(
         }
     }
 
-    public async Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message)
+    public async Task<bool> RecordCommandResultAsync(string commandId, bool accepted, string message, bool finished = false)
     {
-        var result = Commands.Answer(commandId, accepted, message, clock.GetUtcNow());
+        var result = Commands.Answer(commandId, accepted, message, clock.GetUtcNow(), finished);
         if (result == AnswerResult.Recorded) await WriteCommandsAsync();
         return result != AnswerResult.Unknown;
     }

@@ -5,7 +5,8 @@ namespace FleetProfiler.Grains.Hosts;
 
 /// <summary>
 /// A host's recent commands, oldest first, bounded: adding one past the cap drops the oldest (whatever its state: a
-/// command nobody answered in 50 newer ones will not be). Answers move a sent command to accepted or refused once.
+/// command nobody answered in 50 newer ones will not be). The first answer moves a sent command to accepted or refused
+/// once; the end of a one-shot run moves a sent or accepted one to done or failed once.
 /// </summary>
 public sealed class RecentCommands(List<CommandRecord> records, int cap = HostCommand.MaxKept)
 {
@@ -29,15 +30,23 @@ public sealed class RecentCommands(List<CommandRecord> records, int cap = HostCo
     }
 
     /// <summary>
-    /// Records the agent's answer. Unknown: the id is not kept here. Ignored: it was answered (or offline) already,
-    /// and the first answer stands. Recorded: it changed state.
+    /// Records the agent's answer (<paramref name="finished"/>: the end of the run it accepted; a lost first answer is
+    /// implied). Unknown: the id is not kept here. Ignored: the state it would move from is past (the first answer
+    /// stands; a refused, offline or ended command stays so). Recorded: it changed state.
     /// </summary>
-    public AnswerResult Answer(string id, bool accepted, string message, DateTimeOffset at)
+    public AnswerResult Answer(string id, bool accepted, string message, DateTimeOffset at, bool finished = false)
     {
         var record = records.FindLast(r => r.Id == id);
         if (record is null) return AnswerResult.Unknown;
-        if (record.Outcome != CommandOutcome.Sent) return AnswerResult.Ignored;
-        record.Outcome = accepted ? CommandOutcome.Accepted : CommandOutcome.Refused;
+        CommandOutcome[] from = finished ? [CommandOutcome.Sent, CommandOutcome.Accepted] : [CommandOutcome.Sent];
+        if (!from.Contains(record.Outcome)) return AnswerResult.Ignored;
+        record.Outcome = (finished, accepted) switch
+        {
+            (false, true) => CommandOutcome.Accepted,
+            (false, false) => CommandOutcome.Refused,
+            (true, true) => CommandOutcome.Done,
+            (true, false) => CommandOutcome.Failed,
+        };
         record.Message = Truncate(message);
         record.AnsweredAt = at;
         return AnswerResult.Recorded;

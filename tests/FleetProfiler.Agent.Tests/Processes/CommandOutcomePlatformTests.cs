@@ -2,7 +2,8 @@ namespace FleetProfiler.Agent.Tests.Processes;
 
 /// <summary>
 /// What the real agent answers a remote trigger reaches the person who typed it: the <c>fleetprofiler</c> CLI (a real
-/// process) → the real gateway and silo → the agent daemon and back, refusals with the agent's reason and exit 6.
+/// process) → the real gateway and silo → the agent daemon and back. A refusal (a pid the agent does not know) and a
+/// heap snapshot that fails on the agent's heap ceiling exit 6 with the agent's reason; a snapshot taken is done.
 /// </summary>
 public sealed class CommandOutcomePlatformTests : IDisposable
 {
@@ -14,34 +15,41 @@ public sealed class CommandOutcomePlatformTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task A_refused_trigger_reaches_the_cli_with_the_agents_reason_and_an_accepted_one_as_accepted()
+    public async Task Refused_failed_and_done_commands_reach_the_cli_with_the_agents_words_and_are_listed()
     {
         await using var platform = await PlatformFixture.StartAsync();
-        await using var target = await MemoryTarget.StartAsync(new MemoryTargetOptions { Mode = "graph", ChurnMBPerSecond = 0, RetainCapMB = 8 });
-        await using var agent = await PlatformAgent.StartAsync(platform, _dir.Combine("spool"), target);
-        await PlatformAgent.SnapshotBySignalAsync(agent, target);
+        // Two processes of one service (one host grain): a small heap, and one over the agent's 16 MB ceiling.
+        await using var small = await MemoryTarget.StartAsync(new MemoryTargetOptions { Mode = "graph", ChurnMBPerSecond = 0, RetainCapMB = 1 });
+        await using var large = await MemoryTarget.StartAsync(new MemoryTargetOptions { Mode = "graph", ChurnMBPerSecond = 0, RetainCapMB = 40, Service = small.Service });
+        await using var agent = await PlatformAgent.StartAsync(platform, _dir.Combine("spool"), small,
+            new Dictionary<string, string> { ["Pids:1"] = $"{large.Pid}", ["HeapSnapshot:MaxHeapMB"] = "16" });
+        // The signal's snapshot of the small one attaches the agent to the service's host grain.
+        await PlatformAgent.SnapshotBySignalAsync(agent, small);
         var host = PlatformAgent.Credential.Host;
 
-        await using var refused = await CliAsync(platform, "trigger", "--service", target.Service, "--host", host, "--kind", "cpu", "--pid", $"{MissingPid}");
-        await using var accepted = await CliAsync(platform, "heap", "take", "--service", target.Service, "--host", host, "--pid", $"{target.Pid}");
-        await PlatformAgent.WaitAckedAsync(agent, PlatformAgent.HeapSpooled(target), 2);
-        await using var listed = await CliAsync(platform, "commands", "--service", target.Service, "--host", host);
+        await using var refused = await CliAsync(platform, "trigger", "--service", small.Service, "--host", host, "--kind", "cpu", "--pid", $"{MissingPid}");
+        await using var failed = await CliAsync(platform, "heap", "take", "--service", small.Service, "--host", host, "--pid", $"{large.Pid}");
+        await using var done = await CliAsync(platform, "heap", "take", "--service", small.Service, "--host", host, "--pid", $"{small.Pid}");
+        await PlatformAgent.WaitAckedAsync(agent, PlatformAgent.HeapSpooled(small), 2);
+        await using var listed = await CliAsync(platform, "commands", "--service", small.Service, "--host", host);
 
         Assert.True(refused.ExitCode == ExitCodes.Refused, refused.Output);
         var refusedId = Assert.Single(refused.StdoutLines);
         Assert.Contains($"fleetprofiler: refused by the agent of {host}: process {MissingPid} not found", refused.Output);
         Assert.Contains($"kind 'cpu' pid {MissingPid}", await agent.WaitForLineAsync($"Gateway command {refusedId} ", PlatformAgent.Deadline));
 
-        Assert.True(accepted.ExitCode == 0, accepted.Output);
-        var acceptedId = Assert.Single(accepted.StdoutLines);
-        Assert.Contains($"accepted by the agent of {host}: heap snapshot of pid {target.Pid}", accepted.Output);
+        Assert.True(failed.ExitCode == ExitCodes.Refused, failed.Output);
+        var failedId = Assert.Single(failed.StdoutLines);
+        Assert.Matches($@"fleetprofiler: failed on the agent of {host}: heap snapshot of pid {large.Pid} refused: its GC heap is \d+ MB, over the ceiling of 16 MB \(Agent:HeapSnapshot:MaxHeapMB\)", failed.Output);
+
+        Assert.True(done.ExitCode == 0, done.Output);
+        var doneId = Assert.Single(done.StdoutLines);
+        Assert.Contains($"done on the agent of {host}: heap snapshot: 1 batch spooled", done.Output);
 
         Assert.True(listed.ExitCode == 0, listed.Output);
-        Assert.StartsWith(acceptedId + " ", listed.StdoutLines[1]);
-        Assert.Contains(" accepted ", listed.StdoutLines[1]);
-        Assert.StartsWith(refusedId + " ", listed.StdoutLines[2]);
-        Assert.Contains(" refused ", listed.StdoutLines[2]);
-        Assert.EndsWith($"process {MissingPid} not found", listed.StdoutLines[2]);
+        Assert.Equal([(doneId, "done"), (failedId, "failed"), (refusedId, "refused")],
+            listed.StdoutLines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(c => (c[0], c.First(w => w is "done" or "failed" or "refused"))));
+        Assert.EndsWith($"process {MissingPid} not found", listed.StdoutLines[3]);
     }
 
     private static async Task<ChildProcess> CliAsync(PlatformFixture platform, params string[] args)

@@ -55,6 +55,39 @@ public sealed class RecentCommandsTests
     }
 
     [Fact]
+    public void The_end_of_a_one_shot_run_moves_an_accepted_command_to_done_or_failed_once()
+    {
+        var commands = new RecentCommands([]);
+        commands.Add(Command("ok"), T0, CommandOutcome.Sent, "");
+        commands.Add(Command("over"), T0, CommandOutcome.Sent, "");
+        commands.Answer("ok", true, "heap snapshot of pid 7", T0.AddSeconds(1));
+        commands.Answer("over", true, "heap snapshot of pid 8", T0.AddSeconds(1));
+
+        Assert.Equal(AnswerResult.Recorded, commands.Answer("ok", true, "heap snapshot: 1 batch spooled", T0.AddSeconds(3), finished: true));
+        Assert.Equal(AnswerResult.Recorded, commands.Answer("over", false, "its GC heap is 41 MB, over the ceiling", T0.AddSeconds(4), finished: true));
+        Assert.Equal(AnswerResult.Ignored, commands.Answer("ok", false, "a second end", T0.AddSeconds(5), finished: true));
+
+        var (over, ok) = (commands.Newest()[0], commands.Newest()[1]);
+        Assert.Equal((CommandOutcome.Done, "heap snapshot: 1 batch spooled", (DateTimeOffset?)T0.AddSeconds(3)), (ok.Outcome, ok.Message, ok.AnsweredAt));
+        Assert.Equal((CommandOutcome.Failed, "its GC heap is 41 MB, over the ceiling"), (over.Outcome, over.Message));
+    }
+
+    [Fact]
+    public void An_end_whose_first_answer_was_lost_still_counts_but_a_refused_command_stays_refused()
+    {
+        var commands = new RecentCommands([]);
+        commands.Add(Command("lost"), T0, CommandOutcome.Sent, "");
+        commands.Add(Command("no"), T0, CommandOutcome.Sent, "");
+        commands.Answer("no", false, "a heap snapshot of pid 7 is already under way", T0);
+
+        Assert.Equal(AnswerResult.Recorded, commands.Answer("lost", true, "heap snapshot: 1 batch spooled", T0, finished: true));
+        Assert.Equal(AnswerResult.Ignored, commands.Answer("no", false, "heap snapshot: 0 batches spooled", T0, finished: true));
+        Assert.Equal(AnswerResult.Ignored, commands.Answer("lost", true, "a late first answer", T0));
+
+        Assert.Equal([CommandOutcome.Refused, CommandOutcome.Done], commands.Newest().Select(c => c.Outcome));
+    }
+
+    [Fact]
     public void An_offline_command_is_answered_when_added_and_a_later_answer_changes_nothing()
     {
         var commands = new RecentCommands([]);
