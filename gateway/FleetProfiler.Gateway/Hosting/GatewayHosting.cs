@@ -99,6 +99,7 @@ public static class GatewayHosting
         app.MapFlameHttp();
         app.MapGrowthHttp();
         app.MapScheduleHttp();
+        app.MapCommandHttp();
         app.MapCostHttp();
         Web.WebAppHosting.MapFleetWebApp(app);
         app.MapGrpcReflectionService().RequireAuthorization(FleetPolicies.AnyKey);

@@ -50,6 +50,14 @@ public sealed class CommandOutcomePlatformTests : IDisposable
         Assert.Equal([(doneId, "done"), (failedId, "failed"), (refusedId, "refused")],
             listed.StdoutLines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(c => (c[0], c.First(w => w is "done" or "failed" or "refused"))));
         Assert.EndsWith($"process {MissingPid} not found", listed.StdoutLines[3]);
+
+        // The same as JSON for pages and scripts (a reader's call, like every /api route).
+        using var http = platform.Http();
+        using var json = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/api/commands?service={small.Service}&host={host}&id={failedId}"));
+        Assert.Equal(("FAILED", "heap", large.Pid, "test-operator"), (json.RootElement.GetProperty("state").GetString(), json.RootElement.GetProperty("kind").GetString(),
+            json.RootElement.GetProperty("pid").GetInt32(), json.RootElement.GetProperty("requestedBy").GetString()));
+        using var unknown = await http.GetAsync($"/api/commands?service={small.Service}&host={host}&id=nosuch");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private static async Task<ChildProcess> CliAsync(PlatformFixture platform, params string[] args)
