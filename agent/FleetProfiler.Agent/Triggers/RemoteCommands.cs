@@ -10,9 +10,9 @@ namespace FleetProfiler.Agent.Triggers;
 /// window; STOP ends command-started windows (of that kind and pid when given) early, keeping them. START of kind
 /// <c>coverage</c> runs one coverage run on pid (0 = every target); its seconds do not apply. Answers at once;
 /// the windows and runs go on in the background. START of kind <c>heap</c> takes one heap snapshot of pid (0 = every
-/// target); its seconds do not apply, and a target over the heap ceiling is refused (in the log and the second answer). A coverage run
-/// or heap snapshot is answered a second time when it is over (<see cref="CommandResult.Finished"/>, via
-/// <see cref="FollowUps"/>): done, or failed with each target's reason (a heap over the ceiling).
+/// target); its seconds do not apply. A coverage run or heap snapshot is answered a second time when it is over
+/// (<see cref="CommandResult.Finished"/>, via <see cref="FollowUps"/>): done, or failed with each target's reason (a
+/// target over the heap ceiling is refused there and in the log).
 /// </summary>
 public sealed class RemoteCommands(
     ProfilingRuns runs,
