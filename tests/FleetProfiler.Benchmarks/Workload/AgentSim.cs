@@ -13,7 +13,7 @@ public readonly record struct Outgoing(ulong Sequence, byte[] Header, WindowBody
 /// <summary>What all simulated agents saw; latencies are recorded only while <see cref="Recording"/> is set.</summary>
 public sealed class IngestCounters
 {
-    public long Sent, Acked, Duplicates, Rejected, ThreadSamples, Bytes, StreamErrors;
+    public long Sent, Acked, Duplicates, Rejected, ThreadSamples, Bytes, SelfContainedBytes, StreamErrors;
     public volatile bool Recording;
     private readonly List<double> _latencyMs = [];
     private readonly List<string> _errors = [];
@@ -24,6 +24,7 @@ public sealed class IngestCounters
         if (duplicate) Interlocked.Increment(ref Duplicates);
         Interlocked.Add(ref ThreadSamples, body.ThreadSamples);
         Interlocked.Add(ref Bytes, body.Bytes.Length);
+        Interlocked.Add(ref SelfContainedBytes, body.SelfContainedBytes);
         if (Recording) lock (_latencyMs) _latencyMs.Add(latencyMs);
     }
 

@@ -9,7 +9,14 @@ namespace FleetProfiler.Benchmarks.Workload;
 /// interned tables with the samples. Serialized once; each send prepends a small header (sequence, host, window
 /// times): protobuf merges concatenated messages, so header + body parse as one Batch.
 /// </summary>
-public sealed record WindowBody(string Service, byte[] Bytes, int DistinctStacks, long ThreadSamples, long CpuSamples, int Strings);
+public sealed record WindowBody(string Service, byte[] Bytes, int DistinctStacks, long ThreadSamples, long CpuSamples, int Strings)
+{
+    /// <summary>
+    /// The size of the self-contained body this one stands for: <c>Bytes.Length</c>, or for a stream-interned body
+    /// (<c>InternedWindows</c>) the size of the batch the gateway expands it into.
+    /// </summary>
+    public int SelfContainedBytes { get; init; } = Bytes.Length;
+}
 
 /// <summary>
 /// Builds realistic windows from a <see cref="StackPool"/>: ~2000 thread samples (a 10 s window, ~10 ms effective
@@ -31,6 +38,17 @@ public sealed class WindowFactory
     }
 
     public WindowBody Build(Random rng, int threadSamples = 2000)
+    {
+        var (b, window) = BuildBatch(rng, threadSamples);
+        var bytes = b.ToByteArray();
+        return window with { Bytes = bytes, SelfContainedBytes = bytes.Length };
+    }
+
+    /// <summary>
+    /// A window as the agent's <c>BatchBuilder</c> builds it (canonical order, no header: no sequence, host or times)
+    /// and its <see cref="WindowBody"/> without bytes (<c>Bytes</c> empty).
+    /// </summary>
+    public (Batch Batch, WindowBody Window) BuildBatch(Random rng, int threadSamples = 2000)
     {
         var counts = new Dictionary<int, (long Wall, long Cpu)>();
         for (var i = 0; i < threadSamples; i++)
@@ -76,7 +94,7 @@ public sealed class WindowFactory
             b.Stacks.Add(stack);
             cpu += c;
         }
-        return new WindowBody(_pool.Service, b.ToByteArray(), counts.Count, threadSamples, cpu, b.Strings.Count);
+        return (b, new WindowBody(_pool.Service, [], counts.Count, threadSamples, cpu, b.Strings.Count));
     }
 
     /// <summary>The per-send part of a batch: sequence, host and window times.</summary>
