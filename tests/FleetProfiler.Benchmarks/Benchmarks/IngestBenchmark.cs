@@ -8,7 +8,7 @@ using Google.Protobuf;
 namespace FleetProfiler.Benchmarks.Benchmarks;
 
 public sealed record IngestSettings(int Agents, int Seconds, int Warmup, int Inflight, int Services, int Variants, bool Realtime,
-    int AgentsPerConnection, bool Interning, int Prebuilt, int Pool, long DictionaryCap, IReadOnlyDictionary<string, string> SiloSettings)
+    int AgentsPerConnection, bool Interning, int Prebuilt, int Pool, int Sequences, long DictionaryCap, IReadOnlyDictionary<string, string> SiloSettings)
 {
     public static IngestSettings Read(CommandLineOptions o) => new(
         Agents: o.Int("agents", 2000),
@@ -22,21 +22,23 @@ public sealed record IngestSettings(int Agents, int Seconds, int Warmup, int Inf
         Interning: !o.Flag("self-contained"),
         Prebuilt: o.Int("prebuilt", 0),
         Pool: o.Int("pool", 32, min: 1),
+        Sequences: o.Int("sequences", 16, min: 0),
         DictionaryCap: o.Int("cap-kib", (int)(BatchLimitDefaults.MaxDictionaryBytes / 1024), min: 1) * 1024L,
         SiloSettings: SiloArgs.Parse(o.String("silo-args")));
 }
 
 public sealed record IngestResult(double BatchesPerSecond, double SamplesPerSecond, double MiBPerSecond, long Acked, long Rejected, long StreamErrors,
     double LatencyP50, double LatencyP95, double LatencyP99, double RssMiB, double HwmMiB, double IdleRssMiB, double SiloCpuShare, double BenchCpuShare,
-    bool Realtime, int Agents, double OfferedPerSecond, bool Interning, double SelfContainedMiBPerSecond, long EncodedWhenSent, double GeneratorRssMiB);
+    bool Realtime, int Agents, double OfferedPerSecond, bool Interning, double SelfContainedMiBPerSecond, double GeneratorRssMiB);
 
 /// <summary>
 /// Ingest: simulated agents on the real gRPC stream into a single-node silo process. Default (compressed time): every
 /// agent sends its next window as soon as the previous one is acked (closed loop, --inflight outstanding per stream),
 /// and sustained hosts = acked batches/s × 10 (each real host sends one 10 s window per 10 s). --realtime: each agent
 /// sends one window every 10 s, phase-shifted; reports whether the acks keep up. By default every agent interns its
-/// stream like the real agent (<see cref="InternedWindows"/>: its own encoder, windows drawn from a pool of fresh
-/// windows, encoded before the timed phase); --self-contained sends the prebuilt self-contained bodies instead.
+/// stream like the real agent (<see cref="InternedWindows"/>: windows drawn from a pool of fresh windows in an order of
+/// their own, encoded by a stream encoder before the timed phase); --self-contained sends the prebuilt self-contained
+/// bodies instead.
 /// </summary>
 public static class IngestBenchmark
 {
@@ -63,18 +65,18 @@ public static class IngestBenchmark
             var counters = new IngestCounters();
             using var stop = new CancellationTokenSource();
             var seed = 0;
-            Func<Outgoing?> NextFor(AgentSim agent, InternedWindows? windows)
+            Func<Outgoing?> NextFor(AgentSim agent, Func<WindowBody>? windows)
             {
                 var rng = new Random(Interlocked.Increment(ref seed));
                 var variants = bodies[agent.Service];
                 ulong sequence = 0;
                 return () => new Outgoing(++sequence, WindowFactory.Header(sequence, agent.Credential.Host, DateTimeOffset.UtcNow.AddSeconds(-WindowSeconds), TimeSpan.FromSeconds(WindowSeconds)),
-                    windows?.Next() ?? variants[rng.Next(variants.Count)].Window);
+                    windows?.Invoke() ?? variants[rng.Next(variants.Count)].Window);
             }
             var phases = new Random(7);
             var runs = fleet.Agents.Select((a, i) =>
             {
-                var next = NextFor(a, interned?[i]);
+                var next = NextFor(a, interned?[i].Stream());
                 return s.Realtime
                     ? Task.Run(() => a.RunPacedAsync(() => next()!.Value, TimeSpan.FromMilliseconds(phases.Next(WindowSeconds * 1000)), TimeSpan.FromSeconds(WindowSeconds), counters, stop.Token))
                     : Task.Run(() => a.RunClosedLoopAsync(next, s.Inflight, counters, stop.Token));
@@ -112,10 +114,13 @@ public static class IngestBenchmark
                 Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 95), Stats.Percentile(latencies, 99), rss, hwm, idleRss,
                 (end.SiloCpu - start.SiloCpu).TotalSeconds / elapsed, benchCpu.TotalSeconds / (warmup + s.Seconds),
                 s.Realtime, s.Agents, s.Realtime ? s.Agents / (double)WindowSeconds : double.NaN,
-                s.Interning, (end.SelfContainedBytes - start.SelfContainedBytes) / elapsed / 1048576.0, interned?.Sum(w => (long)w.EncodedWhenSent) ?? 0, generatorRss);
+                s.Interning, (end.SelfContainedBytes - start.SelfContainedBytes) / elapsed / 1048576.0, generatorRss);
             if (interned is not null)
             {
                 var dictionaries = interned.Select(w => (double)w.DictionaryBytes).Order().ToList();
+                var later = interned.Distinct().SelectMany(w => w.Windows.Skip(1)).Select(w => (double)w.Bytes.Length / w.SelfContainedBytes).Order().ToList();
+                Log.Result($"stream interning: first window of a stream {Stats.Percentile(interned.Select(w => (double)w.Windows[0].Bytes.Length).Order().ToList(), 50) / 1024:F0} KiB, " +
+                    $"later windows median {100 * Stats.Percentile(later, 50):F1} % of self-contained ({100 * later[0]:F1}–{100 * later[^1]:F1} %)");
                 Log.Result($"stream interning: dictionary per stream after the run median {Stats.Percentile(dictionaries, 50) / 1048576.0:F2} MiB (max {dictionaries[^1] / 1048576.0:F2}), " +
                     $"{dictionaries.Sum() / 1073741824.0:F2} GiB over {dictionaries.Count} streams in dictionary bytes (what the gateway holds, bounded by MaxStreams × MaxDictionaryBytes " +
                     $"= {s.DictionaryCap / 1048576.0:0.##} MiB each)");
@@ -140,7 +145,7 @@ public static class IngestBenchmark
         Log.Result($"totals: sent {c.Sent}, acked {r.Acked} (duplicates {c.Duplicates}), rejected {r.Rejected}, streams failed until the end of the measurement {r.StreamErrors} " +
             $"(+{c.StreamErrors - r.StreamErrors} while stopping, when unacked streams are cancelled)");
         Log.Result($"cpu (share of one core, 2 cores = 2.00): silo {r.SiloCpuShare:F2}, load generator {r.BenchCpuShare:F2} (VmRSS {r.GeneratorRssMiB:F0} MiB" +
-            (r.Interning ? $"; {r.EncodedWhenSent} windows encoded while sending, past the prebuilt ones)" : ")"));
+            ")");
         if (r.SiloCpuShare > 0)
         {
             Log.Result($"efficiency: {r.BatchesPerSecond / r.SiloCpuShare:F0} batches per silo CPU-second; projection if the silo had both cores to itself and stayed CPU-bound: " +
@@ -190,23 +195,29 @@ public static class IngestBenchmark
     }
 
     /// <summary>
-    /// One <see cref="InternedWindows"/> per agent (agent i is of service i mod services), each with the windows of the
-    /// whole run encoded now, before the silo starts: real time sends one per 10 s; the closed loop --prebuilt (default 12)
-    /// and encodes any further window when it sends it (counted and reported with the load generator's CPU).
+    /// Per agent (agent i is of service i mod services) its <see cref="InternedWindows"/>, encoded now, before the silo
+    /// starts: --sequences distinct sequences per service (0: one per agent), agent i sending sequence (i / services) mod
+    /// sequences. Agents sharing a sequence send the same bytes on separate streams, each against its own dictionary at
+    /// the gateway, as agents sharing a self-contained variant did. Real time sends one window per 10 s: every window of
+    /// the run is encoded (two to spare); the closed loop encodes --prebuilt (default 12) and replays them, each replay
+    /// starting a new dictionary.
     /// </summary>
     private static List<InternedWindows> Prebuild(IngestSettings s, Dictionary<string, List<(Batch? Batch, WindowBody Window)>> bodies)
     {
         var count = s.Prebuilt > 0 ? s.Prebuilt : s.Realtime ? (s.Warmup + WindowSeconds + s.Seconds) / WindowSeconds + 2 : 12;
+        var perService = s.Sequences == 0 ? (s.Agents + s.Services - 1) / s.Services : Math.Min(s.Sequences, (s.Agents + s.Services - 1) / s.Services);
         var sw = Stopwatch.StartNew();
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var pools = bodies.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<(Batch, WindowBody)>)kv.Value.Select(v => (v.Batch!, v.Window)).ToList());
-        var windows = Enumerable.Range(0, s.Agents).Select(i => new InternedWindows(pools[$"svc{i % s.Services:D2}"], s.DictionaryCap, seed: 50_000 + i)).ToList();
-        Parallel.ForEach(windows, w => w.Prebuild(count));
+        var keys = Enumerable.Range(0, s.Services).SelectMany(service => Enumerable.Range(0, perService).Select(k => (Service: service, Sequence: k))).ToList();
+        var sequences = keys.AsParallel().AsOrdered()
+            .Select(key => InternedWindows.Encode(pools[$"svc{key.Service:D2}"], s.DictionaryCap, seed: 50_000 + key.Service * 10_000 + key.Sequence, count)).ToList();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-        Log.Info($"stream interning: {count} windows per agent encoded before the run ({s.Agents * count:N0} windows in {sw.Elapsed.TotalSeconds:F1} s, " +
-            $"{cpu.TotalMilliseconds / (s.Agents * count):F2} CPU-ms each; pool of {s.Pool} windows per service, cap {s.DictionaryCap / 1048576.0:0.##} MiB; " +
-            $"load generator VmRSS {Process.GetCurrentProcess().WorkingSet64 / 1048576.0:F0} MiB)");
-        return windows;
+        Log.Info($"stream interning: {keys.Count} sequences ({perService} per service) × {count} windows encoded before the run ({keys.Count * count:N0} windows in " +
+            $"{sw.Elapsed.TotalSeconds:F1} s, {cpu.TotalMilliseconds / (keys.Count * count):F2} CPU-ms each; pool of {s.Pool} windows per service, cap " +
+            $"{s.DictionaryCap / 1048576.0:0.##} MiB; load generator VmRSS {Process.GetCurrentProcess().WorkingSet64 / 1048576.0:F0} MiB)");
+        return [.. Enumerable.Range(0, s.Agents).Select(i => sequences[i % s.Services * perService + i / s.Services % perService])];
     }
 
     private sealed record Point(DateTime At, long Acked, long Samples, long Bytes, long SelfContainedBytes, TimeSpan SiloCpu, long Errors);

@@ -52,6 +52,12 @@ public sealed partial class SiloHost : IAsyncDisposable
 
     public string GrpcAddress => $"http://127.0.0.1:{GrpcPort}";
 
+    /// <summary>
+    /// Configuration index of the first agent key: above the kit's own keys (<see cref="TestKeys.OperatorIndex"/>,
+    /// <see cref="TestKeys.ReaderIndex"/>), so that agent 900 does not overwrite the operator key.
+    /// </summary>
+    private const int FirstAgentKeyIndex = 1000;
+
     public static async Task<SiloHost> StartAsync(IReadOnlyList<AgentCredential> agents, IReadOnlyDictionary<string, string>? settings = null)
     {
         var work = Directory.CreateTempSubdirectory("fleetprofiler-bench-").FullName;
@@ -74,7 +80,7 @@ public sealed partial class SiloHost : IAsyncDisposable
         for (var i = 0; i < agents.Count; i++)
         {
             // Agent keys by hash (docs/security.md), each for its own agent id and host, any service.
-            var prefix = $"FleetProfiler__Auth__Keys__{i}__";
+            var prefix = $"FleetProfiler__Auth__Keys__{FirstAgentKeyIndex + i}__";
             environment[prefix + "Name"] = agents[i].AgentId;
             environment[prefix + "Role"] = ApiKeys.Agent;
             environment[prefix + "Sha256"] = ApiKeys.Hash(agents[i].Token);
