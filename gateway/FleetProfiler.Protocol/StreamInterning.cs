@@ -430,50 +430,57 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
         b.Locations.Clear();
         b.Stacks.Clear();
         b.Samples.Clear();
-        var strings = new Dictionary<uint, uint> { [0] = 0 };
-        var functions = new Dictionary<uint, uint>();
-        var locations = new Dictionary<uint, uint>();
-        var stacks = new Dictionary<uint, uint>();
+        // Stream id -> this batch's index + 1 (0: not in this batch yet), one array per table: a window reaches a few
+        // thousand ids of the dictionary, and arrays sized once cost less than growing hash maps (silo profile under
+        // ingest, docs/benchmarks.md "Ingest").
+        var strings = new uint[_strings.Count];
+        var functions = new uint[_functions.Count];
+        var locations = new uint[_locations.Count];
+        var stacks = new uint[_stacks.Count];
+        strings[0] = 1;
         b.Strings.Add("");
 
         uint String(uint id)
         {
-            if (!strings.TryGetValue(id, out var local))
+            ref var slot = ref strings[id];
+            if (slot == 0)
             {
-                strings[id] = local = (uint)b.Strings.Count;
+                slot = (uint)b.Strings.Count + 1;
                 b.Strings.Add(_strings[(int)id]);
             }
-            return local;
+            return slot - 1;
         }
 
         uint Function(uint id)
         {
-            if (functions.TryGetValue(id, out var local)) return local;
+            if (functions[id] is var known and > 0) return known - 1;
             var (name, file, original) = _functions[(int)id];
             var f = new Function { Name = String(name), File = String(file), OriginalFile = String(original) };
-            functions[id] = local = (uint)b.Functions.Count;
+            functions[id] = (uint)b.Functions.Count + 1;
             b.Functions.Add(f);
-            return local;
+            return (uint)b.Functions.Count - 1;
         }
 
         uint Location(uint id)
         {
-            if (locations.TryGetValue(id, out var local)) return local;
+            if (locations[id] is var known and > 0) return known - 1;
             var (function, line) = _locations[(int)id];
             var l = new Location { Function = Function(function), Line = line };
-            locations[id] = local = (uint)b.Locations.Count;
+            locations[id] = (uint)b.Locations.Count + 1;
             b.Locations.Add(l);
-            return local;
+            return (uint)b.Locations.Count - 1;
         }
 
         uint Stack(uint id)
         {
-            if (stacks.TryGetValue(id, out var local)) return local;
+            if (stacks[id] is var known and > 0) return known - 1;
+            var frames = _stacks[(int)id];
             var s = new Stack();
-            foreach (var l in _stacks[(int)id]) s.Locations.Add(Location(l));
-            stacks[id] = local = (uint)b.Stacks.Count;
+            s.Locations.Capacity = frames.Length;
+            foreach (var l in frames) s.Locations.Add(Location(l));
+            stacks[id] = (uint)b.Stacks.Count + 1;
             b.Stacks.Add(s);
-            return local;
+            return (uint)b.Stacks.Count - 1;
         }
 
         foreach (var sample in wire.Samples)

@@ -10,21 +10,38 @@ public sealed class FrameTable
 {
     private const int NoFile = -1;
 
-    private readonly Dictionary<string, int> _stringIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _stringIds;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _stringIdsBySpan;
-    private string[] _strings = new string[16];
+    private string[] _strings;
     private int _stringCount;
 
     // Struct of arrays: frame id -> name string id, file string id (or NoFile), line.
-    private int[] _names = new int[16];
-    private int[] _files = new int[16];
-    private int[] _lines = new int[16];
+    private int[] _names;
+    private int[] _files;
+    private int[] _lines;
     private int _count;
-    private readonly Dictionary<FrameKey, int> _frameIds = new();
+    private readonly Dictionary<FrameKey, int> _frameIds;
     private int _otherId = -1;
 
     /// <summary>An empty table.</summary>
-    public FrameTable() => _stringIdsBySpan = _stringIds.GetAlternateLookup<ReadOnlySpan<char>>();
+    public FrameTable() : this(16, 16) { }
+
+    /// <summary>
+    /// An empty table with room for <paramref name="frames"/> frames and <paramref name="strings"/> strings before it
+    /// grows (a window's translation knows both: its locations and its strings).
+    /// </summary>
+    public FrameTable(int frames, int strings)
+    {
+        frames = Math.Max(frames, 16);
+        strings = Math.Max(strings, 16);
+        _stringIds = new(strings, StringComparer.Ordinal);
+        _stringIdsBySpan = _stringIds.GetAlternateLookup<ReadOnlySpan<char>>();
+        _strings = new string[strings];
+        _names = new int[frames];
+        _files = new int[frames];
+        _lines = new int[frames];
+        _frameIds = new(frames);
+    }
 
     /// <summary>Number of distinct frames.</summary>
     public int Count => _count;

@@ -7,6 +7,7 @@ const string Usage = """
     usage: dotnet run -c Release --project tests/FleetProfiler.Benchmarks -- <benchmark> [options]
       ingest  [--agents 2000] [--seconds 60] [--warmup 15] [--inflight 1] [--services 10] [--realtime] [--agents-per-connection 1]
               [--self-contained (agents send prebuilt self-contained bodies, no stream interning)] [--pool 32] [--sequences 16 (per service; 0 = one per agent)] [--prebuilt N] [--cap-kib 4096]
+              [--silo-dll <a FleetProfiler.Silo.dll of another build, e.g. a baseline>]
       memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
       workload  (prints the synthetic window shape only; no silo)
       interning  [--services 5] [--windows 30] [--cap-kib 8192]  (stream interning's wire size on the synthetic windows; no silo)

@@ -15,6 +15,21 @@ public class FrameTableTests
     }
 
     [Fact]
+    public void A_presized_table_grows_past_its_size_and_gives_the_same_ids_as_a_default_one()
+    {
+        var presized = new FrameTable(frames: 2, strings: 3);
+        var plain = new FrameTable();
+        for (var i = 0; i < 100; i++)
+        {
+            var frame = new Frame($"N.T.M{i % 40}()", i % 3 == 0 ? null : $"f{i % 7}.cs", i % 5);
+            Assert.Equal(plain.Intern(frame), presized.Intern(frame));
+        }
+        Assert.Equal(plain.Count, presized.Count);
+        Assert.Equal(plain.StringCount, presized.StringCount);
+        for (var id = 0; id < plain.Count; id++) Assert.Equal(plain[id], presized[id]);
+    }
+
+    [Fact]
     public void Strings_are_stored_once()
     {
         var table = new FrameTable();

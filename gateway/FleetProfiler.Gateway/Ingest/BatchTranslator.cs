@@ -14,9 +14,21 @@ namespace FleetProfiler.Gateway.Ingest;
 /// </summary>
 public static class BatchTranslator
 {
+    /// <summary>Nodes a translated window is sized for at most before it grows (a bound on memory for huge windows).</summary>
+    private const int MaxPresizedNodes = 1 << 16;
+
     public static CallTree ToTree(Batch b)
     {
-        var tree = new CallTree();
+        // Sized once: growing the node arrays and the frame table's maps was ~17 % of the silo's CPU under ingest
+        // (docs/benchmarks.md, "Ingest"). A window has at most one node per frame of each sample's stack (plus its
+        // endpoint root and allocated type); shared prefixes make it fewer.
+        long nodes = 1;
+        foreach (var sample in b.Samples)
+        {
+            var stack = sample.Stack < (uint)b.Stacks.Count ? b.Stacks[(int)sample.Stack].Locations.Count : 0;
+            nodes += stack + 2;
+        }
+        var tree = new CallTree(new FrameTable(b.Locations.Count + 8, b.Strings.Count + 8), (int)Math.Min(nodes, MaxPresizedNodes));
         var frames = tree.Frames;
         var locationFrames = new int[b.Locations.Count];
         for (var i = 0; i < b.Locations.Count; i++)

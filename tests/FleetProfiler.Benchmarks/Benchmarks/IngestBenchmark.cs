@@ -8,7 +8,7 @@ using Google.Protobuf;
 namespace FleetProfiler.Benchmarks.Benchmarks;
 
 public sealed record IngestSettings(int Agents, int Seconds, int Warmup, int Inflight, int Services, int Variants, bool Realtime,
-    int AgentsPerConnection, bool Interning, int Prebuilt, int Pool, int Sequences, long DictionaryCap, IReadOnlyDictionary<string, string> SiloSettings)
+    int AgentsPerConnection, bool Interning, int Prebuilt, int Pool, int Sequences, long DictionaryCap, string? SiloDll, IReadOnlyDictionary<string, string> SiloSettings)
 {
     public static IngestSettings Read(CommandLineOptions o) => new(
         Agents: o.Int("agents", 2000),
@@ -24,6 +24,7 @@ public sealed record IngestSettings(int Agents, int Seconds, int Warmup, int Inf
         Pool: o.Int("pool", 32, min: 1),
         Sequences: o.Int("sequences", 16, min: 0),
         DictionaryCap: o.Int("cap-kib", (int)(BatchLimitDefaults.MaxDictionaryBytes / 1024), min: 1) * 1024L,
+        SiloDll: o.String("silo-dll"),
         SiloSettings: SiloArgs.Parse(o.String("silo-args")));
 }
 
@@ -50,7 +51,7 @@ public static class IngestBenchmark
         Log.Result($"workload: {s.Services} services × {summary}");
         var credentials = Fleet.Credentials(s.Agents);
         var interned = s.Interning ? Prebuild(s, bodies) : null;
-        await using var silo = await SiloHost.StartAsync(credentials, s.SiloSettings);
+        await using var silo = await SiloHost.StartAsync(credentials, s.SiloSettings, s.SiloDll);
         try
         {
             await Task.Delay(2000);

@@ -58,7 +58,7 @@ public sealed partial class SiloHost : IAsyncDisposable
     /// </summary>
     private const int FirstAgentKeyIndex = 1000;
 
-    public static async Task<SiloHost> StartAsync(IReadOnlyList<AgentCredential> agents, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<SiloHost> StartAsync(IReadOnlyList<AgentCredential> agents, IReadOnlyDictionary<string, string>? settings = null, string? siloDll = null)
     {
         var work = Directory.CreateTempSubdirectory("fleetprofiler-bench-").FullName;
         var data = Path.Combine(work, "data");
@@ -93,7 +93,7 @@ public sealed partial class SiloHost : IAsyncDisposable
 
         var logPath = Path.Combine(work, "silo.log");
         var sw = Stopwatch.StartNew();
-        var silo = new SiloHost(SiloProcess.Start(work, args, environment), ports[2], work, data, logPath, new StreamWriter(logPath) { AutoFlush = true });
+        var silo = new SiloHost(SiloProcess.Start(work, args, environment, siloDll), ports[2], work, data, logPath, new StreamWriter(logPath) { AutoFlush = true });
         Log.Info($"silo pid {silo.Pid} starting ({agents.Count} agent credentials, gRPC {silo.GrpcAddress}, data {data}, log {silo.LogPath})");
         try
         {
