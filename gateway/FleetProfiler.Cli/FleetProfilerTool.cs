@@ -10,7 +10,7 @@ public static class FleetProfilerTool
 {
     public static IReadOnlyList<ToolCommand> Commands { get; } =
     [
-        new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new EndpointsCommand(),
+        new ProfileCommand(), new TopCommand(), new DiffCommand(), new GrowthCommand(), new ServicesCommand(), new HostsCommand(), new VersionsCommand(), new EndpointsCommand(),
         new TriggerCommand(), new CommandsCommand(), new StatusCommand(),
         new HeapListCommand(), new HeapShowCommand(), new HeapDiffCommand(), new HeapTakeCommand(),
         new CostSetCommand(), new CostListCommand(), new CostImportCommand(), new CostReportCommand(), new CostTopCommand(), new TeamsCommand(),

@@ -61,9 +61,12 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
         var serviceName = environment.TryGetValue(ServiceNameVariable, out var otelName) && !string.IsNullOrWhiteSpace(otelName)
             ? otelName
             : processName;
-        // The probe reads the whole /proc/PID/maps: not worth it for a process the rules exclude.
-        return new TargetProcess(processId, serviceName, processName,
-            wanted is null || wanted(serviceName) ? RuntimeVersionProbe.TryRead(processId) : null);
+        // The probes read /proc/PID/maps and the app's main DLL: not worth it for a process the rules exclude.
+        var isWanted = wanted is null || wanted(serviceName);
+        return new TargetProcess(processId, serviceName, processName, isWanted ? RuntimeVersionProbe.TryRead(processId) : null)
+        {
+            ServiceVersion = isWanted ? ServiceVersionReader.TryRead(processId, environment, logger) : null,
+        };
     }
 
     /// <summary>The failure was a permission check on the diagnostics socket (it stays so until the target restarts).</summary>

@@ -22,6 +22,9 @@ public sealed record ProfileWindow(
     /// <summary>For source files shown repository-relative in <see cref="Samples"/>: the path the PDB named (the build path).</summary>
     public IReadOnlyDictionary<string, string> OriginalPaths { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The service's version in the process (<see cref="Discovery.ServiceVersionReader"/>); null when unknown.</summary>
+    public string? ServiceVersion { get; init; }
+
     /// <summary>How <see cref="Samples"/> were attributed to endpoints; null when attribution is off (<c>Agent:Attribution:Enabled</c>).</summary>
     public WindowAttribution? Attribution { get; init; }
 

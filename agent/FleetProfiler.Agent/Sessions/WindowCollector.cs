@@ -101,7 +101,7 @@ public sealed class WindowCollector(
             {
                 _symbolizing.Release();
             }
-            window = window with { Diagnostics = window.Diagnostics with { AgentCpuTime = CurrentCpuTime() - cpuBefore } };
+            window = window with { Diagnostics = window.Diagnostics with { AgentCpuTime = CurrentCpuTime() - cpuBefore }, ServiceVersion = target.ServiceVersion };
             logger.LogInformation(
                 "Window of pid {Pid}: {Stacks} stacks, {Cpu} cpu / {Wall} wall samples, {AllocMB:F1} MB allocated (est.), interval {Interval}, frames resolved {Resolved:P2}, trace {TraceKB} KB, agent CPU {AgentCpu:F2} s, agent peak RSS {PeakMB:F0} MB",
                 target.ProcessId, window.Samples.Count, window.Totals.CpuSamples, window.Totals.WallSamples,

@@ -45,6 +45,7 @@ public static class BatchBuilder
             WindowEnd = Timestamp.FromDateTime(DateTime.SpecifyKind(window.EndUtc, DateTimeKind.Utc)),
             SamplingIntervalMs = window.SamplingInterval?.TotalMilliseconds ?? 0,
             RuntimeVersion = window.Diagnostics.RuntimeVersion ?? "",
+            ServiceVersion = window.ServiceVersion ?? "",
         };
         if (window.Attribution is { } a)
         {
@@ -77,6 +78,7 @@ public static class BatchBuilder
             SamplingIntervalMs = source.SamplingIntervalMs,
             DroppedWindows = source.DroppedWindows,
             RuntimeVersion = source.RuntimeVersion,
+            ServiceVersion = source.ServiceVersion,
             // The same window's attribution on every part: its counts describe the whole window, not the part.
             Attribution = source.Attribution,
         };

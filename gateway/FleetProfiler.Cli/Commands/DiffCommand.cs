@@ -8,11 +8,12 @@ namespace FleetProfiler.Cli.Commands;
 public sealed class DiffCommand : ToolCommand
 {
     public override string Name => "diff";
-    public override string Summary => "compare two ranges (or services, or hosts) as a differential flamegraph";
+    public override string Summary => "compare two ranges (or versions, services, hosts) as a differential flamegraph";
 
     public override string Help => """
         Usage: fleetprofiler diff --service S [--host H] --window W --ago D [--kind K] [--format svg|tree] [-o FILE]
                fleetprofiler diff --service S --a-from T --a-to T --b-from T --b-to T [...]
+               fleetprofiler diff --service S --a-version V --b-version W [--since D] [...]
 
         A is the baseline, B is compared with it: in the svg, red frames grew from A to B and blue ones shrank
         (shares of each profile's total, so ranges of different lengths compare fairly).
@@ -21,6 +22,10 @@ public sealed class DiffCommand : ToolCommand
                                e.g. --window 1h --ago 1d: the last hour against the same hour yesterday
           --a-from T --a-to T  A's range, explicitly (ISO 8601 or 'now')
           --b-from T --b-to T  B's range
+          --a-version V        only A's windows of service version V (`fleetprofiler versions` lists them);
+          --b-version W        only B's of version W. Without a range option both sides read --since D up
+                               to now (default 48h: versions are kept on raw windows, Profiles:WindowRetention)
+          --since D            the range of both sides of a version diff
           --service S          both sides' service; --a-service / --b-service override it per side
           --host H             both sides' host (default: every host); --a-host / --b-host override it per side
           --endpoint E         both sides: only the samples that ran for this endpoint ("GET /items/{id}")
@@ -34,7 +39,7 @@ public sealed class DiffCommand : ToolCommand
     [
         new("--service"), new("--host"), new("--a-service"), new("--a-host"), new("--b-service"), new("--b-host"),
         new("--window"), new("--ago"), new("--a-from"), new("--a-to"), new("--b-from"), new("--b-to"),
-        new("--kind"), new("--format"), new("--output", Alias: "-o"), new("--endpoint"),
+        new("--kind"), new("--format"), new("--output", Alias: "-o"), new("--endpoint"), new("--a-version"), new("--b-version"), new("--since"),
     ];
 
     public override async Task<int> RunAsync(CommandContext context, OptionReader o)
@@ -48,10 +53,10 @@ public sealed class DiffCommand : ToolCommand
 
         var request = new DiffRequest
         {
-            SelectorA = new Selector { Service = sides.ServiceA, Host = sides.HostA ?? "", Endpoint = endpoint },
+            SelectorA = new Selector { Service = sides.ServiceA, Host = sides.HostA ?? "", Endpoint = endpoint, Version = sides.VersionA ?? "" },
             FromA = Timestamp.FromDateTimeOffset(sides.A.From),
             ToA = Timestamp.FromDateTimeOffset(sides.A.To),
-            SelectorB = new Selector { Service = sides.ServiceB, Host = sides.HostB ?? "", Endpoint = endpoint },
+            SelectorB = new Selector { Service = sides.ServiceB, Host = sides.HostB ?? "", Endpoint = endpoint, Version = sides.VersionB ?? "" },
             FromB = Timestamp.FromDateTimeOffset(sides.B.From),
             ToB = Timestamp.FromDateTimeOffset(sides.B.To),
             Kind = kind,
@@ -66,7 +71,7 @@ public sealed class DiffCommand : ToolCommand
         if (reply.Truncated)
             await context.Console.Error.WriteLineAsync("fleetprofiler: warning: a side's range holds more windows than one query merges; narrow the ranges");
         if (reply.Note.Length > 0) await context.Console.Error.WriteLineAsync($"fleetprofiler: {reply.Note}");
-        var summary = $"{format} diff, A {sides.A}, B {sides.B}, {Formatting.Quantity(reply.Windows, "window")}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        var summary = $"{format} diff, A {sides.A}{(sides.VersionA is null ? "" : $" version {sides.VersionA}")}, B {sides.B}{(sides.VersionB is null ? "" : $" version {sides.VersionB}")}, {Formatting.Quantity(reply.Windows, "window")}, {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         await ProfileOutput.WriteAsync(context.Console, reply.Data.Memory, file, isBinary: false, summary, context.Cancellation);
         return ExitCodes.Ok;
     }

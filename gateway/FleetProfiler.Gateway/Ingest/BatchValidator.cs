@@ -29,6 +29,7 @@ public static class BatchValidator
         if (b.Service.Contains('/')) return "service may not contain '/'";
         if (b.Service.Length > limits.MaxStringLength) return $"service is longer than max_string_length ({limits.MaxStringLength})";
         if (b.ProcessName.Length > limits.MaxStringLength) return $"process_name is longer than max_string_length ({limits.MaxStringLength})";
+        if (ServiceVersionNames.Check(b.ServiceVersion) is { } badVersion) return $"service_version is {badVersion}";
         if (b.WindowStart is null || b.WindowEnd is null) return "window_start and window_end are required";
         if (WireTime.Problem(b.WindowStart) is { } badStart) return $"window_start {badStart}";
         if (WireTime.Problem(b.WindowEnd) is { } badEnd) return $"window_end {badEnd}";

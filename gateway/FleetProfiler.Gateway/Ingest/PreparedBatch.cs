@@ -42,7 +42,7 @@ public sealed record PreparedBatch(
         var window = new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
             batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch),
-            AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "");
+            AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "", batch.ServiceVersion);
         return new(null, Window: window, WindowTotal: tree.Total);
     }
 }

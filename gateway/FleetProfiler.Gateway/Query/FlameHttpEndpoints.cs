@@ -23,6 +23,11 @@ namespace FleetProfiler.Gateway.Query;
 /// merged tree), <c>build</c> (the compact tree under the node cap) and <c>json</c> (writing the reply), in ms.</item>
 /// <item>With <c>mode=diff&amp;from_b=&amp;to_b=</c> (and optionally <c>service_b</c>, <c>host_b</c>, <c>endpoint_b</c>): A (from/to)
 /// is "before", B "after"; the layout is the mean share of both, <c>before</c>/<c>after</c> hold each side's share.</item>
+/// <item><c>version=V</c> (side A, and the only side outside a diff) and <c>version_b=W</c> select windows by service
+/// version (<c>Selector.version</c>, raw windows only); with <c>version_b</c> and no <c>from_b</c>/<c>to_b</c>, B reads A's
+/// range: a diff of two versions over one range.</item>
+/// <item><c>GET /api/versions?service=S[&amp;host=H]</c>: the service's versions with first and last seen (<c>ListVersions</c>),
+/// for the explorer's version pickers.</item>
 /// <item><c>GET /api/timeline?service=S[&amp;host=H][&amp;endpoint=E]&amp;kind=&amp;from=&amp;to=[&amp;step=5m]</c>: sample volume per
 /// time slot, for the range picker.</item>
 /// </list>
@@ -45,8 +50,9 @@ public static class FlameHttpEndpoints
                 var kindName = q["kind"].Count == 0 ? "cpu" : q["kind"].ToString();
                 var kind = QueryArguments.Kind(kindName);
                 var max = MaxNodes(q["max"]);
-                var selector = new Protocol.V1.Selector { Service = q["service"].ToString(), Host = q["host"].ToString(), Endpoint = q["endpoint"].ToString() };
+                var selector = new Protocol.V1.Selector { Service = q["service"].ToString(), Host = q["host"].ToString(), Endpoint = q["endpoint"].ToString(), Version = q["version"].ToString() };
                 var (service, host, endpoint) = QueryArguments.Selector(selector);
+                var version = QueryArguments.Version(selector);
                 var (fromA, toA) = ProfileHttpEndpoints.Range(q["since"], q["from"], q["to"]);
                 var rangeA = QueryArguments.Range(fromA, toA);
                 var diff = q["mode"].ToString() switch
@@ -58,7 +64,7 @@ public static class FlameHttpEndpoints
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 if (!diff)
                 {
-                    var (profile, tree) = await query.LoadAsync(service, host, endpoint, rangeA, kind);
+                    var (profile, tree) = await query.LoadAsync(service, host, endpoint, rangeA, kind, version: version);
                     var loaded = clock.Elapsed;
                     var flame = FlameTree.Build(tree.WithoutAllocatedTypes(), kind, max);
                     return Json(http, clock, loaded, flame, kindName, kind, false, w =>
@@ -66,21 +72,29 @@ public static class FlameHttpEndpoints
                         WriteRange(w, "range", rangeA, profile);
                         w.WriteNumber("windows", profile.Windows);
                         w.WriteBoolean("truncated", profile.Truncated);
+                        if (version is not null) w.WriteString("version", version);
                         if (profile.Note is { Length: > 0 } note) w.WriteString("note", note);
                     });
                 }
-                if (string.IsNullOrEmpty(q["from_b"]) || string.IsNullOrEmpty(q["to_b"])) throw QueryArguments.Invalid("from_b/to_b: required in mode diff (range B, the 'after' side)");
-                var (fromB, toB) = ProfileHttpEndpoints.Range(null, q["from_b"], q["to_b"]);
-                var rangeB = QueryArguments.Range(fromB, toB, "from_b", "to_b");
                 var selectorB = new Protocol.V1.Selector
                 {
                     Service = q["service_b"].Count == 0 ? service : q["service_b"].ToString(),
                     Host = q["host_b"].Count == 0 ? host ?? "" : q["host_b"].ToString(),
                     Endpoint = q["endpoint_b"].Count == 0 ? endpoint ?? "" : q["endpoint_b"].ToString(),
+                    Version = q["version_b"].ToString(),
                 };
                 var (serviceB, hostB, endpointB) = QueryArguments.Selector(selectorB, "selector_b");
-                var a = query.LoadAsync(service, host, endpoint, rangeA, kind, "selector");
-                var b = query.LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b");
+                var versionB = QueryArguments.Version(selectorB, "selector_b");
+                var sameRange = string.IsNullOrEmpty(q["from_b"]) && string.IsNullOrEmpty(q["to_b"]);
+                if (sameRange && versionB is null) throw QueryArguments.Invalid("from_b/to_b: required in mode diff (range B, the 'after' side), unless version_b names the version to compare over range A");
+                var rangeB = rangeA;
+                if (!sameRange)
+                {
+                    var (fromB, toB) = ProfileHttpEndpoints.Range(null, q["from_b"], q["to_b"]);
+                    rangeB = QueryArguments.Range(fromB, toB, "from_b", "to_b");
+                }
+                var a = query.LoadAsync(service, host, endpoint, rangeA, kind, "selector", version);
+                var b = query.LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b", versionB);
                 var (profileA, treeA) = await a;
                 var (profileB, treeB) = await b;
                 var loadedBoth = clock.Elapsed;
@@ -89,6 +103,8 @@ public static class FlameHttpEndpoints
                 {
                     WriteRange(w, "range", rangeA, profileA);
                     WriteRange(w, "rangeB", rangeB, profileB);
+                    if (version is not null) w.WriteString("version", version);
+                    if (versionB is not null) w.WriteString("versionB", versionB);
                     w.WriteNumber("totalBefore", treeA.Total.Get(kind));
                     w.WriteNumber("totalAfter", treeB.Total.Get(kind));
                     w.WriteNumber("windows", profileA.Windows + profileB.Windows);
@@ -104,6 +120,9 @@ public static class FlameHttpEndpoints
                 return HttpArguments.Error(e);
             }
         });
+
+        app.MapGet("/api/versions", (HttpContext http, QueryService query) => HttpArguments.JsonAsync(() =>
+            query.ListVersions(new Protocol.V1.ListVersionsRequest { Service = http.Request.Query["service"].ToString(), Host = http.Request.Query["host"].ToString() }, null!)));
 
         app.MapGet("/api/timeline", async (HttpContext http, QueryService query) =>
         {

@@ -9,6 +9,7 @@ namespace FleetProfiler.Gateway.Query;
 /// <summary>
 /// The query API for browsers and curl on the HTTP/1.1 port: <c>GET /api/profile?service=S&amp;kind=cpu&amp;format=svg&amp;since=15m</c>
 /// answers exactly what <c>Query/GetProfile</c> answers, with gRPC errors mapped to HTTP statuses.
+/// <c>version=V</c> reads only the windows of that service version (<c>Selector.version</c>).
 /// <c>types=1</c> keeps allocated types as leaf frames under their allocation sites (<c>allocated_types</c>).
 /// </summary>
 public static class ProfileHttpEndpoints
@@ -23,7 +24,7 @@ public static class ProfileHttpEndpoints
                 var (from, to) = Range(q["since"], q["from"], q["to"]);
                 var reply = await query.GetProfile(new GetProfileRequest
                 {
-                    Selector = new Selector { Service = q["service"].ToString(), Host = q["host"].ToString(), Endpoint = q["endpoint"].ToString() },
+                    Selector = new Selector { Service = q["service"].ToString(), Host = q["host"].ToString(), Endpoint = q["endpoint"].ToString(), Version = q["version"].ToString() },
                     From = from,
                     To = to,
                     Kind = q["kind"].Count == 0 ? "cpu" : q["kind"].ToString(),

@@ -28,6 +28,15 @@ public static class QueryArguments
         return (selector.Service, string.IsNullOrEmpty(selector.Host) ? null : selector.Host, selector.Endpoint.Length == 0 ? null : selector.Endpoint);
     }
 
+    /// <summary>The selector's service version, null when none is asked for (INVALID_ARGUMENT for an impossible one).</summary>
+    public static string? Version(Selector? selector, string field = "selector")
+    {
+        var version = selector?.Version ?? "";
+        if (version.Length == 0) return null;
+        if (ServiceVersionNames.Check(version) is { } why) throw Invalid($"{field}.version: {why}");
+        return version;
+    }
+
     public static TimeRange Range(Timestamp? from, Timestamp? to, string fromField = "from", string toField = "to")
     {
         if (from is null) throw Invalid($"{fromField}: required");

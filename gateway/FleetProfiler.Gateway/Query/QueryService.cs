@@ -20,16 +20,20 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
     /// <summary>Windows merged per query at most; a larger range answers with truncated = true.</summary>
     public const int MaxWindowsPerQuery = 50_000;
 
+    /// <summary>Versions ListVersions returns at most (the profile query grain's own cap); beyond them truncated = true.</summary>
+    public const int MaxVersionsListed = 100;
+
     public override async Task<ProfileReply> GetProfile(GetProfileRequest request, ServerCallContext context)
     {
         var kind = QueryArguments.Kind(request.Kind);
         var format = ProfileRendering.Format(request.Format);
         if (request.MinShare is < 0 or >= 1 || double.IsNaN(request.MinShare)) throw QueryArguments.Invalid("min_share: must be in [0, 1)");
         var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
+        var version = QueryArguments.Version(request.Selector);
         var range = QueryArguments.Range(request.From, request.To);
-        var (profile, tree) = await LoadAsync(service, host, endpoint, range, kind);
+        var (profile, tree) = await LoadAsync(service, host, endpoint, range, kind, version: version);
         if (!request.AllocatedTypes) tree = tree.WithoutAllocatedTypes();
-        var title = $"{service}{(host is null ? "" : "/" + host)}{(endpoint is null ? "" : " " + endpoint)} {request.Kind} {range.From:u} – {range.To:u}";
+        var title = $"{service}{(host is null ? "" : "/" + host)}{(endpoint is null ? "" : " " + endpoint)}{(version is null ? "" : " version " + version)} {request.Kind} {range.From:u} – {range.To:u}";
         var (data, contentType) = ProfileRendering.Render(tree, kind, format, title, profile, range, request.MinShare);
         return new ProfileReply
         {
@@ -71,7 +75,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         var limit = QueryArguments.Limit(request.Limit);
         var orderBy = QueryArguments.OrderBy(request.OrderBy);
         var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
-        var (profile, tree) = await LoadAsync(service, host, endpoint, QueryArguments.Range(request.From, request.To), kind);
+        var (profile, tree) = await LoadAsync(service, host, endpoint, QueryArguments.Range(request.From, request.To), kind, version: QueryArguments.Version(request.Selector));
         var total = tree.Total.Get(kind);
         var reply = new TopReply { Total = total, Windows = profile.Windows, Coverage = CoverageOf(profile, QueryArguments.Range(request.From, request.To)), Note = profile.Note ?? "" };
         foreach (var (name, self, sum, count) in top(tree, kind, limit, orderBy))
@@ -98,8 +102,8 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
         var (serviceB, hostB, endpointB) = QueryArguments.Selector(request.SelectorB, "selector_b");
         var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
-        var a = LoadAsync(serviceA, hostA, endpointA, rangeA, kind, "selector_a");
-        var b = LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b");
+        var a = LoadAsync(serviceA, hostA, endpointA, rangeA, kind, "selector_a", QueryArguments.Version(request.SelectorA, "selector_a"));
+        var b = LoadAsync(serviceB, hostB, endpointB, rangeB, kind, "selector_b", QueryArguments.Version(request.SelectorB, "selector_b"));
         var (profileA, treeA) = await a;
         var (profileB, treeB) = await b;
         // Allocation sites are the leaves, as in GetProfile's default and in top.
@@ -122,6 +126,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
     public override async Task<GrowthReply> Growth(GrowthRequest request, ServerCallContext context)
     {
         var (service, host, endpoint) = QueryArguments.Selector(request.Selector);
+        if (request.Selector.Version.Length > 0) throw QueryArguments.Invalid("selector.version: the leak finder reads in-use snapshots, which are not selected by version");
         var rangeA = QueryArguments.Range(request.FromA, request.ToA, "from_a", "to_a");
         var rangeB = QueryArguments.Range(request.FromB, request.ToB, "from_b", "to_b");
         if (rangeB.To <= rangeA.From) throw QueryArguments.Invalid("from_b/to_b: range B must not end before range A starts (B is the later snapshot)");
@@ -270,11 +275,13 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
     /// The merged profile of a selector: the whole service (or host) with endpoint roots folded away, or, with an
     /// endpoint, only the stacks under that endpoint's root. NOT_FOUND names what is missing.
     /// </summary>
-    internal async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, string? endpoint, TimeRange range, ProfileKind kind, string field = "selector")
+    internal async Task<(MergedProfile Profile, CallTree Tree)> LoadAsync(string service, string? host, string? endpoint, TimeRange range, ProfileKind kind, string field = "selector", string? version = null)
     {
         var query = grains.GetGrain<IProfileQueryGrain>(0);
         var gauge = ProfileTypes.Of(kind).IsGauge;
         if (gauge && endpoint is not null) throw QueryArguments.Invalid($"{field}.endpoint: kind {ProfileTypes.Of(kind).Name} has no per-endpoint view (a snapshot, not samples of requests)");
+        if (gauge && version is not null) throw QueryArguments.Invalid($"{field}.version: kind {ProfileTypes.Of(kind).Name} is a snapshot, not selected by version (cpu, wall or alloc)");
+        if (version is not null) return await LoadVersionAsync(service, host, endpoint, version, range, field);
         // In-use is a gauge: the latest snapshot of the range, not a sum over its windows (docs/live-memory.md).
         var profile = gauge
             ? await query.GetInuseSnapshotAsync(service, host, range, MaxWindowsPerQuery)
@@ -295,6 +302,60 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         if (endpoint is not null && tree.Total.IsZero)
             throw QueryArguments.NotFound($"{field}.endpoint: no samples of endpoint '{endpoint}' in '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} ({profile.Windows} window(s) read; ListEndpoints names the endpoints)");
         return (profile, tree);
+    }
+
+    /// <summary>
+    /// The merged raw windows of one service version (a version labels raw windows only): NOT_FOUND names the version
+    /// when the range holds none of its windows, with the versions that exist.
+    /// </summary>
+    private async Task<(MergedProfile Profile, CallTree Tree)> LoadVersionAsync(string service, string? host, string? endpoint, string version, TimeRange range, string field)
+    {
+        var query = grains.GetGrain<IProfileQueryGrain>(0);
+        var profile = await query.GetVersionProfileAsync(service, host, endpoint, version, range, MaxWindowsPerQuery);
+        if (profile.Windows == 0)
+        {
+            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
+            if (hosts.Count == 0) throw QueryArguments.NotFound($"{field}.service: unknown service '{service}'");
+            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"{field}.host: service '{service}' has no host '{host}'");
+            var known = await query.GetVersionsAsync(service, host, 5);
+            var names = known.Versions.Count == 0 ? "none stored (agents report a version from their service's main assembly or OTEL_RESOURCE_ATTRIBUTES service.version)" : string.Join(", ", known.Versions.Select(v => $"'{v.Version}'"));
+            throw QueryArguments.NotFound($"{field}.version: no window of version '{version}' of '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} (versions are kept on raw windows, Profiles:WindowRetention; newest versions: {names})");
+        }
+        var tree = CallTreeCodec.Deserialize(profile.Tree);
+        if (endpoint is not null && tree.Total.IsZero)
+            throw QueryArguments.NotFound($"{field}.endpoint: no samples of endpoint '{endpoint}' in version '{version}' of '{service}' between {range.From:O} and {range.To:O} ({profile.Windows} window(s) read)");
+        return (profile, tree);
+    }
+
+    public override async Task<ListVersionsReply> ListVersions(ListVersionsRequest request, ServerCallContext context)
+    {
+        var service = QueryArguments.Selector(new Selector { Service = request.Service }, "request").Service;
+        var host = string.IsNullOrEmpty(request.Host) ? null : request.Host;
+        var list = await grains.GetGrain<IProfileQueryGrain>(0).GetVersionsAsync(service, host, MaxVersionsListed);
+        if (list.Versions.Count == 0 && list.UnversionedWindows == 0)
+        {
+            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
+            if (hosts.Count == 0) throw QueryArguments.NotFound($"service: unknown service '{service}'");
+            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"host: service '{service}' has no host '{host}'");
+        }
+        var reply = new ListVersionsReply
+        {
+            Truncated = list.Truncated,
+            UnversionedWindows = list.UnversionedWindows,
+            Note = "versions of the stored raw windows (Profiles:WindowRetention, default 48 h); a version diff reads those windows",
+        };
+        foreach (var v in list.Versions)
+        {
+            reply.Versions.Add(new VersionSummary
+            {
+                Version = v.Version,
+                FirstSeen = Timestamp.FromDateTimeOffset(v.FirstSeen),
+                LastSeen = Timestamp.FromDateTimeOffset(v.LastSeen),
+                Windows = v.Windows,
+                Hosts = v.Hosts,
+            });
+        }
+        return reply;
     }
 
     /// <summary>Sample volume per step over a range (the explorer's range picker), read as <see cref="IProfileQueryGrain.GetTimelineAsync"/> reads it.</summary>

@@ -32,6 +32,16 @@ public interface IProfileQueryGrain : IGrainWithIntegerKey
     Task<Endpoints.EndpointReport> GetEndpointsAsync(string service, TimeRange range, bool perMinute);
 
     /// <summary>
+    /// The raw windows of one service version (see <see cref="ServiceVersionInfo"/>) of a service, or of one host, that
+    /// start in the range, merged; with <paramref name="endpoint"/> only that endpoint's stacks. Versions label whole
+    /// windows and are kept on raw windows only, so the range reaches back at most the raw windows' retention.
+    /// </summary>
+    Task<MergedProfile> GetVersionProfileAsync(string service, string? host, string? endpoint, string version, TimeRange range, int maxWindows);
+
+    /// <summary>The service versions of a service's (or one host's) stored raw windows, newest first, at most <paramref name="limit"/>.</summary>
+    Task<ServiceVersionList> GetVersionsAsync(string service, string? host, int limit);
+
+    /// <summary>
     /// Sample volume of a service (or one host; with <paramref name="endpoint"/>, of that endpoint's stacks) per
     /// <paramref name="step"/> over the range, read from the coarsest stored level no coarser than the step.
     /// </summary>

@@ -18,7 +18,8 @@ public sealed record ProfileWindowUpload(
     [property: Id(9)] int DroppedWindows,
     [property: Id(10)] IReadOnlyList<SourcePath>? SourcePaths = null,
     [property: Id(11)] string? AttributionMethod = null,
-    [property: Id(12)] string? AttributionNote = null);
+    [property: Id(12)] string? AttributionNote = null,
+    [property: Id(13)] string? ServiceVersion = null);
 
 /// <summary>
 /// A source file as queries name it (<see cref="Path"/>, repository-relative) and as the PDB named it

@@ -94,7 +94,8 @@ public sealed class HostGrain(
             upload.WindowStart, upload.WindowEnd, upload.Kinds, upload.SamplingIntervalMs, upload.Tree,
             SourcePaths: newPaths is { Count: > 0 } ? newPaths : null,
             // An upload from a gateway of an older version carries no method: not known, rather than "off".
-            AttributionMethod: upload.AttributionMethod ?? AttributionMethods.Unknown, AttributionNote: upload.AttributionNote ?? "");
+            AttributionMethod: upload.AttributionMethod ?? AttributionMethods.Unknown, AttributionNote: upload.AttributionNote ?? "",
+            ServiceVersion: upload.ServiceVersion ?? "");
         // The store's unique (agent, sequence) key is the dedupe: a resend after a lost ack finds its row.
         var inserted = await store.TryAddWindowAsync(window);
         if (inserted && newPaths is { Count: > 0 })

@@ -45,6 +45,28 @@ public sealed class ProfileQueryGrain(ProfileReader reader, Storage.IProfileStor
         return Task.Run(() => reader.ReadTimelineAsync(service, host, endpoint, range.From, range.To, step, maxWindows));
     }
 
+    /// <summary>Versions one call lists at most.</summary>
+    public const int MaxVersions = 100;
+
+    public async Task<MergedProfile> GetVersionProfileAsync(string service, string? host, string? endpoint, string version, TimeRange range, int maxWindows)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        if (ServiceVersionNames.Check(version) is { } why) throw new ArgumentException($"version: {why}", nameof(version));
+        if (!range.IsValid) throw new ArgumentException("the range's end must be after its start", nameof(range));
+        if (maxWindows <= 0) throw new ArgumentOutOfRangeException(nameof(maxWindows), "must be positive");
+        var read = await Task.Run(() => reader.ReadVersionAsync(service, host, endpoint, version, range.From, range.To, maxWindows));
+        var merged = read.ToMerged();
+        return merged with { Note = $"version {version}: {read.Windows} raw window(s); versions are kept on raw windows only (Profiles:WindowRetention)" };
+    }
+
+    public async Task<ServiceVersionList> GetVersionsAsync(string service, string? host, int limit)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (limit is <= 0 or > MaxVersions) throw new ArgumentOutOfRangeException(nameof(limit), $"between 1 and {MaxVersions}");
+        return await Task.Run(() => store.ReadVersionsAsync(service, host, limit));
+    }
+
     public async Task<MergedProfile> GetProfileAsync(string service, string? host, TimeRange range, int maxWindows)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(service);

@@ -61,6 +61,31 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
             plan.Parts[0].From, plan.Parts[^1].To, read.Buckets.Count, read.Windows.Count);
     }
 
+    /// <summary>
+    /// The merged raw windows of one service version starting in [from, to) (a version labels raw windows only, never
+    /// buckets): the whole service with endpoint roots folded away, or with <paramref name="endpoint"/> only its stacks;
+    /// capped at the query node cap like <see cref="ReadAsync"/>.
+    /// </summary>
+    public async Task<ProfileRead> ReadVersionAsync(string service, string? host, string? endpoint, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
+    {
+        var read = await store.ReadVersionWindowsAsync(service, host, version, from, to, Math.Min(maxWindows, options.MaxQueryWindows), ct);
+        var merged = new CallTree();
+        double intervalSum = 0;
+        var intervalWeight = 0;
+        foreach (var w in read.Windows)
+        {
+            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Peak);
+            BoundMerge(merged);
+            if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
+        }
+        merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
+        if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
+        // What was read: from the first window's start to the last one's end (the range when there was none).
+        var covered = read.Windows.Count == 0 ? (From: from, To: to) : (From: read.Windows[0].Start, To: read.Windows.Max(w => w.End));
+        return new ProfileRead(merged, read.Windows.Count, read.Truncated, false, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
+            covered.From, covered.To, 0, read.Windows.Count);
+    }
+
     private void MergeBucket(CallTree merged, StoredBucket b, ref int windows, ref double intervalSum, ref int intervalWeight)
     {
         var tree = Decode(b);

@@ -66,6 +66,19 @@ public interface IProfileStore
     /// </summary>
     Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default);
 
+    /// <summary>
+    /// Windows of one service version of a service (or one host) starting in [from, to), quarantined ones left out,
+    /// oldest first, at most <paramref name="maxWindows"/> (<see cref="RangeRead.Truncated"/> says so); no buckets: a
+    /// version labels raw windows only.
+    /// </summary>
+    Task<RangeRead> ReadVersionWindowsAsync(string service, string? host, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default);
+
+    /// <summary>
+    /// The service versions of a service's (or one host's) stored windows (quarantined ones left out) with first and
+    /// last seen, newest last-seen first, at most <paramref name="limit"/>; windows without a version are counted apart.
+    /// </summary>
+    Task<ServiceVersionList> ReadVersionsAsync(string service, string? host, int limit, CancellationToken ct = default);
+
     /// <summary>Original paths of repository-relative source paths of a service (see <see cref="StoredWindow.SourcePaths"/>).</summary>
     Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default);
 
@@ -81,7 +94,8 @@ public interface IProfileStore
 /// <see cref="SourcePaths"/> (written with the window, never read back with it) records the original path of each
 /// repository-relative file the window names, per service, latest wins. <see cref="AttributionMethod"/> and
 /// <see cref="AttributionNote"/> say how its samples were attributed to requests (<see cref="AttributionMethods"/>;
-/// <c>unknown</c> for rows stored before the store kept them).
+/// <c>unknown</c> for rows stored before the store kept them). <see cref="ServiceVersion"/> is the service's version in
+/// the process ("" = unknown), what version queries select by.
 /// </summary>
 public sealed record StoredWindow(
     string Service,
@@ -98,7 +112,8 @@ public sealed record StoredWindow(
     long Id = 0,
     IReadOnlyList<SourcePath>? SourcePaths = null,
     string AttributionMethod = AttributionMethods.Unknown,
-    string AttributionNote = "");
+    string AttributionNote = "",
+    string ServiceVersion = "");
 
 /// <summary>
 /// One chunk of the rollup's work: the watermark it read before reading the chunk, the merged buckets, the ids of the
@@ -156,5 +171,20 @@ public static class BucketLevels
     {
         var ticks = t.UtcTicks - t.UtcTicks % level.Length().Ticks;
         return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+}
+
+/// <summary>Shapes the per-version rows both stores read into a <see cref="ServiceVersionList"/>.</summary>
+public static class ServiceVersionLists
+{
+    /// <summary>
+    /// <paramref name="rows"/> are one per version, "" for windows without one, newest last-seen first: the versioned
+    /// ones up to <paramref name="limit"/>, the "" row as the unversioned count.
+    /// </summary>
+    public static ServiceVersionList Of(IReadOnlyList<ServiceVersionInfo> rows, int limit)
+    {
+        var versioned = rows.Where(r => r.Version.Length > 0).ToList();
+        var unversioned = rows.FirstOrDefault(r => r.Version.Length == 0)?.Windows ?? 0;
+        return new ServiceVersionList([.. versioned.Take(limit)], versioned.Count > limit, unversioned);
     }
 }

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace FleetProfiler.Silo.Storage;
 
 /// <summary>
-/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql, 12-rollup-queue.sql and 13-window-attribution.sql. Identity
+/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql, 12-rollup-queue.sql, 13-window-attribution.sql and 14-service-version.sql. Identity
 /// values are handed out before commit, so ids do not arrive in commit order; the rollup therefore works from a queue
 /// whose rows are written in the window's own transaction (see <see cref="IProfileStore"/>).
 /// </summary>
@@ -13,9 +13,9 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
 {
     /// <summary>The tables (and columns added later, "table.column") this store needs; the silo's preflight checks them before Orleans starts.</summary>
     public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute", "profile_rollup_queue", "profile_quarantine",
-        "profile_window.attribution_method"];
+        "profile_window.attribution_method", "profile_window.service_version"];
 
-    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note";
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note, service_version";
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
@@ -34,14 +34,14 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         await using var cmd = new NpgsqlCommand("""
             WITH w AS (
                 INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree,
-                                            attribution_method, attribution_note)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                            attribution_method, attribution_note, service_version)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                 ON CONFLICT (agent_id, sequence) DO NOTHING
                 RETURNING id)
             INSERT INTO profile_rollup_queue (window_id) SELECT id FROM w
             """, conn, tx);
         Add(cmd, w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.UtcDateTime, w.End.UtcDateTime, w.Kinds, w.SamplingIntervalMs, StoredTrees.Compact(w.Tree),
-            w.AttributionMethod, w.AttributionNote);
+            w.AttributionMethod, w.AttributionNote, w.ServiceVersion);
         var inserted = await cmd.ExecuteNonQueryAsync(ct) == 1;
         if (inserted && w.SourcePaths is { Count: > 0 } paths)
         {
@@ -81,6 +81,42 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1), r.GetInt32(2)));
         return list;
+    }
+
+    public async Task<RangeRead> ReadVersionWindowsAsync(string service, string? host, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand($"""
+            SELECT {WindowColumns} FROM profile_window w
+            WHERE service = $1 AND service_version = $2 AND ($3::text IS NULL OR host = $3) AND window_start >= $4 AND window_start < $5
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            ORDER BY window_start, id
+            LIMIT $6
+            """);
+        Add(cmd, service, version);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        Add(cmd, from.UtcDateTime, to.UtcDateTime, maxWindows + 1);
+        var windows = (await ReadWindowRowsAsync(cmd, ct)).ToList();
+        var truncated = windows.Count > maxWindows;
+        if (truncated) windows.RemoveAt(windows.Count - 1);
+        return new RangeRead([], windows, truncated);
+    }
+
+    public async Task<Abstractions.Profiles.ServiceVersionList> ReadVersionsAsync(string service, string? host, int limit, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT service_version, min(window_start), max(window_end), count(*)::integer, count(DISTINCT host)::integer FROM profile_window w
+            WHERE service = $1 AND ($2::text IS NULL OR host = $2)
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            GROUP BY service_version
+            ORDER BY 3 DESC, 1
+            """);
+        Add(cmd, service);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var rows = new List<Abstractions.Profiles.ServiceVersionInfo>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new(r.GetString(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetInt32(3), r.GetInt32(4)));
+        return ServiceVersionLists.Of(rows, limit);
     }
 
     public async Task<IReadOnlyList<StoredWindow>> ReadWindowsAsync(string service, string? host, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)
@@ -253,5 +289,5 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
             new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero),
             r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11),
-            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13));
+            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13), ServiceVersion: r.GetString(14));
 }

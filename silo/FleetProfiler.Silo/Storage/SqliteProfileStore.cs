@@ -7,7 +7,7 @@ namespace FleetProfiler.Silo.Storage;
 /// <summary>The profile store of single-node mode: a SQLite file in WAL mode (deploy/sql/10-profile-store.sql is the PostgreSQL twin).</summary>
 public sealed partial class SqliteProfileStore : IProfileStore
 {
-    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note";
+    private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note, service_version";
 
     private const int MaxGroup = 256;
 
@@ -49,6 +49,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
             """;
         cmd.ExecuteNonQuery();
         AddAttributionColumns(conn);
+        AddServiceVersionColumn(conn);
         CreateRouteMinuteTable(conn);
         CreateQueueTables(conn);
         _ = Task.Run(WriteLoopAsync);
@@ -82,17 +83,17 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 cmd.Transaction = tx;
                 cmd.CommandText = """
                     INSERT INTO profile_window (service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, received_at,
-                                                attribution_method, attribution_note)
-                    VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now, $amethod, $anote)
+                                                attribution_method, attribution_note, service_version)
+                    VALUES ($service, $host, $agent, $seq, $pid, $pname, $start, $end, $kinds, $interval, $tree, $now, $amethod, $anote, $version)
                     ON CONFLICT (agent_id, sequence) DO NOTHING
                     """;
-                var p = new[] { "$service", "$host", "$agent", "$seq", "$pid", "$pname", "$start", "$end", "$kinds", "$interval", "$tree", "$now", "$amethod", "$anote" }
+                var p = new[] { "$service", "$host", "$agent", "$seq", "$pid", "$pname", "$start", "$end", "$kinds", "$interval", "$tree", "$now", "$amethod", "$anote", "$version" }
                     .Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var w = batch[i].Window;
-                    object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now, w.AttributionMethod, w.AttributionNote];
+                    object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now, w.AttributionMethod, w.AttributionNote, w.ServiceVersion];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
                     results[i] = cmd.ExecuteNonQuery() == 1;
                     if (results[i]) Enqueue(conn, tx);
@@ -276,7 +277,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5),
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
             r.GetString(8), r.GetDouble(9), (byte[])r.GetValue(10), r.GetInt64(11),
-            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13));
+            AttributionMethod: r.GetString(12), AttributionNote: r.GetString(13), ServiceVersion: r.GetString(14));
 
     /// <summary>
     /// A store from before windows kept their attribution gets the columns, its rows reading <c>unknown</c> and "" (the
@@ -297,6 +298,69 @@ public sealed partial class SqliteProfileStore : IProfileStore
             cmd.ExecuteNonQuery();
         }
         tx.Commit();
+    }
+
+    /// <summary>
+    /// A store from before windows kept their service version gets the column (rows reading "") and its index (the
+    /// SQLite twin of deploy/sql/14-service-version.sql). Idempotent.
+    /// </summary>
+    private static void AddServiceVersionColumn(SqliteConnection conn)
+    {
+        using var tx = conn.BeginTransaction();
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT count(*) FROM pragma_table_info('profile_window') WHERE name = 'service_version'";
+        if (Convert.ToInt64(cmd.ExecuteScalar()) == 0)
+        {
+            cmd.CommandText = "ALTER TABLE profile_window ADD COLUMN service_version TEXT NOT NULL DEFAULT ''";
+            cmd.ExecuteNonQuery();
+        }
+        cmd.CommandText = "CREATE INDEX IF NOT EXISTS ix_profile_window_service_version ON profile_window (service, service_version, window_start)";
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
+    public async Task<RangeRead> ReadVersionWindowsAsync(string service, string? host, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {WindowColumns} FROM profile_window w
+            WHERE service = $service AND service_version = $version {(host is null ? "" : "AND host = $host")} AND window_start >= $from AND window_start < $to
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            ORDER BY window_start, id
+            LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$service", service);
+        cmd.Parameters.AddWithValue("$version", version);
+        if (host is not null) cmd.Parameters.AddWithValue("$host", host);
+        cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$limit", maxWindows + 1);
+        var windows = (await ReadWindowRowsAsync(cmd, ct)).ToList();
+        var truncated = windows.Count > maxWindows;
+        if (truncated) windows.RemoveAt(windows.Count - 1);
+        return new RangeRead([], windows, truncated);
+    }
+
+    public async Task<ServiceVersionList> ReadVersionsAsync(string service, string? host, int limit, CancellationToken ct = default)
+    {
+        await using var conn = Open();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT service_version, min(window_start), max(window_end), count(*), count(DISTINCT host) FROM profile_window w
+            WHERE service = $service {(host is null ? "" : "AND host = $host")}
+              AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
+            GROUP BY service_version
+            ORDER BY 3 DESC, 1
+            """;
+        cmd.Parameters.AddWithValue("$service", service);
+        if (host is not null) cmd.Parameters.AddWithValue("$host", host);
+        var rows = new List<ServiceVersionInfo>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            rows.Add(new ServiceVersionInfo(r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetInt32(3), r.GetInt32(4)));
+        return ServiceVersionLists.Of(rows, limit);
     }
 
     public async Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default)

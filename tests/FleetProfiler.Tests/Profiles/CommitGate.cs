@@ -35,5 +35,7 @@ public sealed class CommitGate(IProfileStore inner) : IProfileStore
     public Task<IReadOnlyList<RouteMinute>> ReadRouteMinutesAsync(string service, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) => inner.ReadRouteMinutesAsync(service, from, to, ct);
     public Task<IReadOnlyDictionary<string, string>> ReadOriginalPathsAsync(string service, IReadOnlyList<string> paths, CancellationToken ct = default) => inner.ReadOriginalPathsAsync(service, paths, ct);
     public Task<IReadOnlyList<(string Method, string Note, int Windows)>> CountAttributionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken ct = default) => inner.CountAttributionsAsync(service, from, to, limit, ct);
+    public Task<RangeRead> ReadVersionWindowsAsync(string service, string? host, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default) => inner.ReadVersionWindowsAsync(service, host, version, from, to, maxWindows, ct);
+    public Task<Abstractions.Profiles.ServiceVersionList> ReadVersionsAsync(string service, string? host, int limit, CancellationToken ct = default) => inner.ReadVersionsAsync(service, host, limit, ct);
     public Task<int> DeleteExpiredAsync(DateTimeOffset windowsBefore, DateTimeOffset minutesBefore, DateTimeOffset hoursBefore, DateTimeOffset daysBefore, CancellationToken ct = default) => inner.DeleteExpiredAsync(windowsBefore, minutesBefore, hoursBefore, daysBefore, ct);
 }
