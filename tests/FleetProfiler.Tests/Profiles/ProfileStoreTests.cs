@@ -1,4 +1,5 @@
 using FleetProfiler.Abstractions.Endpoints;
+using FleetProfiler.Abstractions.Profiles;
 using FleetProfiler.Grains.Profiles;
 using FleetProfiler.Grains.Storage;
 using FleetProfiler.Profiles;
@@ -149,6 +150,75 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.Equal([(AttributionMethods.Unknown, ""), (AttributionMethods.Threads, FallbackNote)], read.Select(w => (w.AttributionMethod, w.AttributionNote)));
         Assert.Equal([(AttributionMethods.Threads, FallbackNote, 1), (AttributionMethods.Unknown, "", 1)],
             await _store.CountAttributionsAsync(service, from, from.AddMinutes(1), 10));
+    }
+
+    /// <summary>Drops the service version column, as a store from before deploy/sql/14-service-version.sql was.</summary>
+    protected abstract Task DropServiceVersionColumnAsync();
+
+    private static StoredWindow VersionedWindow(string service, string host, long sequence, int second, string version, CallTree tree) =>
+        new(service, host, "agent-" + service, sequence, 1, "p", Day.AddHours(6).AddSeconds(second), Day.AddHours(6).AddSeconds(second + 10), "cpu", 1,
+            CallTreeCodec.Serialize(tree), ServiceVersion: version);
+
+    [Fact]
+    public async Task Windows_keep_their_service_version_a_version_read_selects_them_and_versions_list_with_first_and_last_seen()
+    {
+        var service = "ver-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True(await _store.TryAddWindowAsync(VersionedWindow(service, "h1", 1, 0, "1.0", Tree(("main;fast", 3)))));
+        Assert.True(await _store.TryAddWindowAsync(VersionedWindow(service, "h2", 2, 60, "1.0", Tree(("main;fast", 2), ("main;shared", 1)))));
+        Assert.True(await _store.TryAddWindowAsync(VersionedWindow(service, "h1", 3, 120, "2.0+abc", Tree(("main;slow", 5)))));
+        // A silo of an older version (rolling upgrade) inserts without the column: no version.
+        await InsertRawWindowAsync(VersionedWindow(service, "h1", 4, 30, "ignored", Tree(("main;old", 7))));
+        var from = Day.AddHours(6);
+        var to = from.AddMinutes(10);
+
+        var v1 = await _store.ReadVersionWindowsAsync(service, null, "1.0", from, to, 10);
+        Assert.Equal([1L, 2L], v1.Windows.Select(w => w.Sequence));
+        Assert.All(v1.Windows, w => Assert.Equal("1.0", w.ServiceVersion));
+        Assert.Empty(v1.Buckets);
+        Assert.False(v1.Truncated);
+        Assert.Equal([2L], (await _store.ReadVersionWindowsAsync(service, "h2", "1.0", from, to, 10)).Windows.Select(w => w.Sequence));
+        Assert.Equal([3L], (await _store.ReadVersionWindowsAsync(service, null, "2.0+abc", from, to, 10)).Windows.Select(w => w.Sequence));
+        Assert.Empty((await _store.ReadVersionWindowsAsync(service, null, "3.0", from, to, 10)).Windows);
+        Assert.Empty((await _store.ReadVersionWindowsAsync(service, null, "1.0", from.AddMinutes(2), to, 10)).Windows);
+        var capped = await _store.ReadVersionWindowsAsync(service, null, "1.0", from, to, 1);
+        Assert.Equal([1L], capped.Windows.Select(w => w.Sequence));
+        Assert.True(capped.Truncated);
+
+        var versions = await _store.ReadVersionsAsync(service, null, 10);
+        Assert.Equal(
+            [new ServiceVersionInfo("2.0+abc", from.AddSeconds(120), from.AddSeconds(130), 1, 1), new ServiceVersionInfo("1.0", from, from.AddSeconds(70), 2, 2)],
+            versions.Versions);
+        Assert.Equal(1, versions.UnversionedWindows);
+        Assert.False(versions.Truncated);
+        var newest = await _store.ReadVersionsAsync(service, null, 1);
+        Assert.Equal(["2.0+abc"], newest.Versions.Select(v => v.Version));
+        Assert.True(newest.Truncated);
+        Assert.Equal(["1.0"], (await _store.ReadVersionsAsync(service, "h2", 10)).Versions.Select(v => v.Version));
+
+        // The reader merges one version's windows, before and after the rollup compacted them (versions stay on raw windows).
+        Assert.Equal("main;fast 5\nmain;shared 1\n", Folded((await Reader().ReadVersionAsync(service, null, null, "1.0", from, to, 100)).Tree));
+        await Rollup().RunAsync();
+        var after = await Reader().ReadVersionAsync(service, null, null, "1.0", from, to, 100);
+        Assert.Equal("main;fast 5\nmain;shared 1\n", Folded(after.Tree));
+        Assert.Equal(2, after.Windows);
+        Assert.Equal((from, from.AddSeconds(70)), (after.CoveredFrom, after.CoveredTo));
+    }
+
+    [Fact]
+    public async Task A_store_from_before_the_service_version_column_upgrades_and_reads_its_windows_without_a_version()
+    {
+        var service = "ver-old-" + Guid.NewGuid().ToString("N")[..8];
+        await DropServiceVersionColumnAsync();
+        await InsertRawWindowAsync(VersionedWindow(service, "h1", 1, 0, "ignored", Tree(("a", 1))));
+        _store = await ReopenAsync();
+        _store = await ReopenAsync();
+        Assert.True(await _store.TryAddWindowAsync(VersionedWindow(service, "h1", 2, 1, "1.0", Tree(("b", 1)))));
+
+        var read = await _store.ReadWindowsAsync(service, null, Day.AddHours(6), Day.AddHours(7), 10);
+        Assert.Equal(["", "1.0"], read.Select(w => w.ServiceVersion));
+        var versions = await _store.ReadVersionsAsync(service, null, 10);
+        Assert.Equal(["1.0"], versions.Versions.Select(v => v.Version));
+        Assert.Equal(1, versions.UnversionedWindows);
     }
 
     [Fact]
@@ -532,6 +602,9 @@ public sealed class SqliteProfileStoreTests : ProfileStoreTests
 
     protected override Task<IProfileStore> ReopenAsync() => CreateStoreAsync();
 
+    protected override Task DropServiceVersionColumnAsync() =>
+        ExecuteAsync("DROP INDEX ix_profile_window_service_version; ALTER TABLE profile_window DROP COLUMN service_version;");
+
     protected override Task InsertRawBucketAsync(StoredBucket b) => ExecuteAsync(
         "INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree) VALUES ($p1, $p2, $p3, $p4, $p5, $p6, $p7)",
         (int)b.Level, b.Service, b.Host, b.Start.ToUnixTimeMilliseconds(), b.Windows, b.SamplingIntervalMs, b.Tree);
@@ -570,6 +643,13 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
     protected override async Task DropAttributionColumnsAsync()
     {
         await using var cmd = _source!.CreateCommand("ALTER TABLE profile_window DROP COLUMN attribution_method, DROP COLUMN attribution_note");
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task DropServiceVersionColumnAsync()
+    {
+        // Drops its index with it.
+        await using var cmd = _source!.CreateCommand("ALTER TABLE profile_window DROP COLUMN service_version");
         await cmd.ExecuteNonQueryAsync();
     }
 

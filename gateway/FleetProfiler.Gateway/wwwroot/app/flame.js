@@ -37,7 +37,8 @@ function readState(p) {
     service: p.get("service") || "", host: p.get("host") || "", endpoint: p.get("endpoint") || "",
     kind: p.get("kind") || "cpu", since: p.get("since") || "1h", at: p.get("at") || "",
     from: p.get("from") || "", to: p.get("to") || "", mode: p.get("mode") === "diff" ? "diff" : "flame",
-    fromB: p.get("from_b") || "", toB: p.get("to_b") || "", hostB: p.get("host_b") || "", zoom: p.get("zoom") || "", search: p.get("search") || "",
+    fromB: p.get("from_b") || "", toB: p.get("to_b") || "", hostB: p.get("host_b") || "",
+    versionA: p.get("version") || "", versionB: p.get("version_b") || "", zoom: p.get("zoom") || "", search: p.get("search") || "",
     fn: p.get("fn") || "", view: p.get("view") === "sandwich" ? "sandwich" : "flame",
   };
   // The timeline's end is pinned on first load, so the URL names absolute times from then on.
@@ -49,8 +50,8 @@ function writeState() {
   const p = new URLSearchParams();
   const put = (k, v) => { if (v) p.set(k, v); };
   put("service", state.service); put("host", state.host); put("endpoint", state.endpoint); put("kind", state.kind);
-  put("since", state.since); put("at", state.at); put("from", state.from); put("to", state.to);
-  if (state.mode === "diff") { p.set("mode", "diff"); put("from_b", state.fromB); put("to_b", state.toB); put("host_b", state.hostB); }
+  put("since", state.since); put("at", state.at); put("from", state.from); put("to", state.to); put("version", state.versionA);
+  if (state.mode === "diff") { p.set("mode", "diff"); put("from_b", state.fromB); put("to_b", state.toB); put("host_b", state.hostB); put("version_b", state.versionB); }
   put("zoom", state.zoom); put("search", state.search); put("fn", state.fn);
   if (state.view === "sandwich") p.set("view", "sandwich");
   history.replaceState(null, "", location.pathname + "?" + p.toString());
@@ -65,14 +66,21 @@ const windowTo = () => Date.parse(state.at);
 const windowFrom = () => windowTo() - spanMs(state.since);
 const rangeA = () => [state.from ? Date.parse(state.from) : windowFrom(), state.to ? Date.parse(state.to) : windowTo()];
 const rangeB = () => (state.fromB && state.toB ? [Date.parse(state.fromB), Date.parse(state.toB)] : null);
+// A diff of two versions needs no range B: without one, B reads A's range (the versions tell the sides apart).
+const rangeBOrA = () => rangeB() || (state.versionB ? rangeA() : null);
 const iso = (t) => new Date(t).toISOString();
 
-/** The query of side A, or of side B (a diff may read B on another host: a canary running the next version). */
-function selector(side = "a") {
+/**
+ * The query of side A, or of side B (a diff may read B on another host: a canary running the next version; or another
+ * service version). The timeline asks without a version (noVersion): it shows every window of the range.
+ */
+function selector(side = "a", noVersion = false) {
   const p = new URLSearchParams({ service: state.service, kind: state.kind });
   const host = side === "b" && state.hostB ? state.hostB : state.host;
   if (host) p.set("host", host);
   if (state.endpoint) p.set("endpoint", state.endpoint);
+  const version = side === "b" ? state.versionB : state.versionA;
+  if (version && !noVersion) p.set("version", version);
   return p;
 }
 
@@ -83,7 +91,7 @@ async function getJson(url) {
 }
 
 async function loadTimeline() {
-  const p = selector();
+  const p = selector("a", true);
   const snapshot = SNAPSHOT_KINDS.has(state.kind);
   if (snapshot) p.set("kind", "alloc");
   p.set("from", iso(windowFrom()));
@@ -108,16 +116,16 @@ async function loadFlame() {
   const p = selector();
   p.set("from", iso(a0));
   p.set("to", iso(a1));
-  const b = rangeB();
+  const b = rangeBOrA();
   if (state.mode === "diff") {
     if (!b) {
-      status("Diff: drag on the timeline with “Select B” pressed to choose the range to compare with A.");
+      status("Diff: drag on the timeline with “Select B” pressed to choose the range to compare with A, or choose a B version.");
       return;
     }
     p.set("mode", "diff");
-    p.set("from_b", iso(b[0]));
-    p.set("to_b", iso(b[1]));
+    if (rangeB()) { p.set("from_b", iso(b[0])); p.set("to_b", iso(b[1])); }
     if (state.hostB) p.set("host_b", state.hostB);
+    if (state.versionB) p.set("version_b", state.versionB);
   }
   updateDownloads();
   status("Loading…");
@@ -175,8 +183,9 @@ function show(reply) {
   renderTop();
   renderSandwich();
   const folded = model.foldedNodes > 0 ? ` ${model.foldedNodes.toLocaleString("en-US")} smaller frames folded into [other].` : "";
+  const versions = state.versionA || state.versionB ? ` (version ${state.versionA || "every"} → ${state.versionB || "every"})` : "";
   const what = model.diff
-    ? `Diff A → B: orange grew, blue shrank (share of each side's total).`
+    ? `Diff A → B${versions}: orange grew, blue shrank (share of each side's total).`
     : `${formatValue(model, model.rootTotal)} in ${reply.windows} windows.`;
   status(`${what} ${model.n.toLocaleString("en-US")} frames.${folded}${reply.note ? " " + reply.note : ""}`);
   $("flame-legend").hidden = !model.diff;
@@ -284,7 +293,7 @@ function rangeChosen(which, [f, t]) {
 function showRanges() {
   const fmt = (r) => r ? `${iso(r[0]).slice(0, 16).replace("T", " ")} – ${iso(r[1]).slice(11, 16)} UTC` : "not chosen";
   $("flame-range-a").textContent = "A: " + fmt(rangeA());
-  $("flame-range-b").textContent = state.mode === "diff" ? "B: " + fmt(rangeB()) : "";
+  $("flame-range-b").textContent = state.mode === "diff" ? "B: " + (rangeB() || !state.versionB ? fmt(rangeB()) : "A's range") : "";
   timeline.setSelection("a", rangeA());
   timeline.setSelection("b", state.mode === "diff" ? rangeB() : null);
 }
@@ -300,7 +309,7 @@ function updateDownloads() {
     list.append(a, " ");
   };
   const sides = [["A", rangeA()]];
-  if (state.mode === "diff" && rangeB()) sides.push(["B", rangeB()]);
+  if (state.mode === "diff" && rangeBOrA()) sides.push(["B", rangeBOrA()]);
   for (const [side, [f, t]] of sides) {
     const p = selector(side === "B" ? "b" : "a");
     p.set("from", iso(f));
@@ -334,6 +343,22 @@ function bindControls() {
   hostB.addEventListener("change", () => {
     state.hostB = hostB.value;
     if (state.mode === "diff") { writeState(); loadFlame(); }
+  });
+  // Version pickers: A's version applies outside a diff too; choosing B's turns the diff on (B then reads A's range
+  // unless a range B was dragged).
+  const versionA = $("flame-version-a"), versionB = $("flame-version-b");
+  const pick = (select, value) => {
+    if (value && ![...select.options].some((o) => o.value === value)) select.add(new Option(value + " (not listed)", value));
+    select.value = value;
+  };
+  pick(versionA, state.versionA);
+  pick(versionB, state.versionB);
+  versionA.addEventListener("change", () => { state.versionA = versionA.value; state.zoom = ""; writeState(); loadFlame(); });
+  versionB.addEventListener("change", () => {
+    state.versionB = versionB.value;
+    state.zoom = "";
+    if (state.versionB && state.mode !== "diff") { state.mode = "diff"; $("flame-diff").checked = true; setActive("b"); }
+    showRanges(); writeState(); loadFlame();
   });
   $("flame-whole").addEventListener("click", () => { state.from = ""; state.to = ""; state.zoom = ""; showRanges(); writeState(); loadFlame(); });
   $("flame-reset").addEventListener("click", () => { state.fn = ""; selectedName = -1; selectNode(0); renderSandwich(); });
@@ -370,6 +395,7 @@ window.fleetFlame = {
       sandwich: sandwichModels ? { callers: sandwichModels.callers.n, callees: sandwichModels.callees.n } : null,
       colours: frames.slice(0, 200).map((f) => view.colour(f.index)),
       rangeA: rangeA().map(iso), rangeB: rangeB()?.map(iso) || null, hostB: state.hostB,
+      versionA: state.versionA, versionB: state.versionB,
       frames,
     };
   },
