@@ -16,11 +16,15 @@ public static class TestService
     /// Starts the service as <paramref name="service"/> (OTEL_SERVICE_NAME) on a free loopback port and waits for
     /// <see cref="ReadyLine"/>: its diagnostics socket exists before that, but a request sent then is refused.
     /// </summary>
-    public static async Task<TestServiceProcess> StartAsync(string name, string service, params string[] extra)
+    public static Task<TestServiceProcess> StartAsync(string name, string service, params string[] extra) =>
+        StartAsync(name, service, new Dictionary<string, string>(), extra);
+
+    /// <summary>As <see cref="StartAsync(string, string, string[])"/>, with <paramref name="environment"/> added to the service's.</summary>
+    public static async Task<TestServiceProcess> StartAsync(string name, string service, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var port = FreePorts.Take();
         var process = ChildProcess.StartDotnet(name, Repo.TestServiceDll, ["--urls", $"http://127.0.0.1:{port}", .. extra],
-            new Dictionary<string, string> { ["OTEL_SERVICE_NAME"] = service });
+            new Dictionary<string, string>(environment) { ["OTEL_SERVICE_NAME"] = service });
         try
         {
             await process.WaitForLineAsync(ReadyLine, TestTimeouts.ProcessStart);
