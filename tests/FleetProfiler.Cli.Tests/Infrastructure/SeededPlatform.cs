@@ -80,6 +80,9 @@ public sealed class SeededPlatform : IAsyncLifetime
         ("app!Program.Main;app!Cache.Lookup", 5, "[not in a request]"),
     ];
 
+    /// <summary>A service whose windows carry service versions: 1.0 (older) spends 60 % in Price.Old, 2.0 (recent) 60 % in Price.New.</summary>
+    public const string VersionedService = "pricing";
+
     private readonly PlatformFixture _platform = new();
 
     public string GatewayUrl => _platform.GrpcUrl;
@@ -103,7 +106,7 @@ public sealed class SeededPlatform : IAsyncLifetime
         var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes));
         RecentStart = minute.AddMinutes(-10);
         OlderStart = RecentStart.AddMinutes(-6);
-        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService, InuseService, EndpointService);
+        (Agent, _) = await AgentStream.ConnectAsync(_platform.Channel, Credential.AgentId, Credential.Host, Credential.Token, Service, AllocService, InuseService, EndpointService, VersionedService);
         await Agent.SendAckedAsync(TestBatches.Cpu(1, Service, Host, RecentStart, RecentStacks));
         await Agent.SendAckedAsync(TestBatches.Cpu(2, Service, Host, OlderStart, OlderStacks));
         await Agent.SendAckedAsync(TestBatches.Alloc(3, AllocService, Host, RecentStart, RecentAllocations));
@@ -141,6 +144,13 @@ public sealed class SeededPlatform : IAsyncLifetime
             });
         }
         await Agent.SendAckedAsync(requests);
+
+        var v1 = TestBatches.Cpu(10, VersionedService, Host, OlderStart, ("app!Program.Main;app!Price.Old", 6), ("app!Program.Main;app!Price.Shared", 4));
+        v1.ServiceVersion = "1.0";
+        var v2 = TestBatches.Cpu(11, VersionedService, Host, RecentStart, ("app!Program.Main;app!Price.New", 6), ("app!Program.Main;app!Price.Shared", 4));
+        v2.ServiceVersion = "2.0";
+        await Agent.SendAckedAsync(v1);
+        await Agent.SendAckedAsync(v2);
     }
 
     public async Task DisposeAsync()
