@@ -110,7 +110,10 @@ public sealed class VersionQueryTests(PlatformFixture platform)
         // 2.0's only window is after this range.
         var outside = await Assert.ThrowsAsync<RpcException>(async () => await Client.GetProfileAsync(new GetProfileRequest
         {
-            Selector = new Selector { Service = service, Version = "2.0" }, From = From, To = Timestamp.FromDateTimeOffset(T0.AddMinutes(9)), Kind = "cpu",
+            Selector = new Selector { Service = service, Version = "2.0" },
+            From = From,
+            To = Timestamp.FromDateTimeOffset(T0.AddMinutes(9)),
+            Kind = "cpu",
         }));
         Assert.Equal(StatusCode.NotFound, outside.StatusCode);
 
