@@ -107,6 +107,8 @@ public abstract class TargetRuns(TargetRegistry registry, ProcessDiscovery disco
                 _running.TryRemove(target.ProcessId, out _);
             }
         }
+        // After every target's run has ended (and left _running): a pid of this run is free again from here on.
+        logger.LogInformation("{Run}: finished: {Spooled} spooled, {Problems} problem(s)", name, spooled, problems.Count);
         return new TargetRunReport(spooled, problems);
     }
 
