@@ -31,6 +31,48 @@ public sealed class DiagnosticsDirectoryWatcher : IDisposable
     /// <summary>The directory the runtime puts diagnostics sockets in (TMPDIR, else /tmp).</summary>
     public static string Directory => Path.GetTempPath();
 
+    /// <summary>
+    /// The pids of the .NET processes that published a diagnostics socket in <see cref="Directory"/>: what
+    /// <c>DiagnosticsClient.GetPublishedProcesses()</c> returns, without its regular expression (which would load the
+    /// regex engine into the idle daemon for this one listing). Names are <c>dotnet-diagnostic-{pid}-{key}-socket</c>
+    /// with decimal pid and key; anything else is ignored. Windows (named pipes) asks the client library.
+    /// </summary>
+    public static IEnumerable<int> PublishedProcesses()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Microsoft.Diagnostics.NETCore.Client.DiagnosticsClient.GetPublishedProcesses();
+        }
+        var pids = new List<int>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, SocketPattern))
+        {
+            if (PidOfSocketName(Path.GetFileName(path)) is { } pid)
+            {
+                pids.Add(pid);
+            }
+        }
+        return pids;
+    }
+
+    /// <summary>The pid of <c>dotnet-diagnostic-{pid}-{key}-socket</c> (both decimal), else null.</summary>
+    internal static int? PidOfSocketName(string name)
+    {
+        const string Prefix = "dotnet-diagnostic-", Suffix = "-socket";
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || !name.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var middle = name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Suffix.Length);
+        var dash = middle.IndexOf('-');
+        if (dash <= 0 || dash == middle.Length - 1 || !IsDigits(middle[..dash]) || !IsDigits(middle[(dash + 1)..]))
+        {
+            return null;
+        }
+        return int.TryParse(middle[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
+
+    private static bool IsDigits(ReadOnlySpan<char> s) => !s.IsEmpty && !s.ContainsAnyExceptInRange('0', '9');
+
     /// <summary>A watcher on <see cref="Directory"/>, or null (with the reason) when the system refuses one (inotify limits).</summary>
     public static DiagnosticsDirectoryWatcher? TryStart(out string? failure)
     {

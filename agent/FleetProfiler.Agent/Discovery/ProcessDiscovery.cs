@@ -13,7 +13,7 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
     {
         var filter = new ServiceFilter(options.Value.Include, options.Value.Exclude);
         var targets = new List<TargetProcess>();
-        foreach (var pid in DiagnosticsClient.GetPublishedProcesses().Distinct().Order())
+        foreach (var pid in DiagnosticsDirectoryWatcher.PublishedProcesses().Distinct().Order())
         {
             if (pid == Environment.ProcessId)
             {

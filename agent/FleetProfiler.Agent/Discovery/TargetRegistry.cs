@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Extensions.Hosting;
 
 namespace FleetProfiler.Agent.Discovery;
@@ -115,7 +114,7 @@ public sealed class TargetRegistry(
         var configured = settings.Pids.Count > 0;
         var pids = configured
             ? settings.Pids.Distinct().ToList()
-            : DiagnosticsClient.GetPublishedProcesses().Distinct().Where(p => p != Environment.ProcessId).ToList();
+            : DiagnosticsDirectoryWatcher.PublishedProcesses().Distinct().Where(p => p != Environment.ProcessId).ToList();
         var filter = new ServiceFilter(settings.Include, settings.Exclude);
         _retryPending = false;
         DropExited(pids);

@@ -5,14 +5,24 @@ using FleetProfiler.Agent.Benchmarks.Targets;
 namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
 /// <param name="BaselineAgent">Another agent build (e.g. main's, copied aside), measured first on the same demo: ratios against it.</param>
-public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Load, string? BaselineAgent)
+/// <param name="SharedTmp">
+/// Run the demo and the agents in the machine's own temp directory, where discovery also sees (and describes) every
+/// other .NET process of the host: a busy-host upper bound. Default: a private TMPDIR for the demo and the agents, so
+/// the agent's only diagnostics socket is the demo's (a quiet host).
+/// </param>
+/// <param name="Environment">Extra variables for this build's agent only (<c>--env K=V,K=V</c>): runtime knobs to try.</param>
+public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Load, string? BaselineAgent, bool SharedTmp,
+    IReadOnlyDictionary<string, string> Environment)
 {
     public static IdleSettings Read(CommandLineOptions options) => new(
         options.Int("intervals", 3, 1, 50),
         options.Int("seconds", 30, 5, 3600),
         options.Int("warmup", 15, 0, 600),
         options.Int("load", 1, 0, 64),
-        options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null);
+        options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null,
+        options.Flag("shared-tmp"),
+        (options.String("env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
 }
 
 /// <summary>
@@ -32,14 +42,19 @@ public static class IdleBenchmark
     public static async Task<string> RunAsync(IdleSettings settings)
     {
         Log.Result($"# demo with --load {settings.Load}; agent daemon, request metrics on, no schedule, gateway unreachable; warm-up {settings.Warmup} s, {settings.Intervals} x {settings.Seconds} s"
-            + (settings.BaselineAgent is null ? "" : $"; baseline agent {settings.BaselineAgent} first"));
+            + (settings.SharedTmp ? "; the host's temp directory (discovery sees every .NET process)" : "; a private TMPDIR (discovery sees the demo only)")
+            + (settings.BaselineAgent is null ? "" : $"; baseline agent {settings.BaselineAgent} first")
+            + (settings.Environment.Count == 0 ? "" : $"; this build with {string.Join(" ", settings.Environment.Select(kv => $"{kv.Key}={kv.Value}"))}"));
         if (settings.BaselineAgent is not null && !File.Exists(settings.BaselineAgent))
         {
             throw new InvalidOperationException($"--baseline-agent {settings.BaselineAgent}: no such file");
         }
-        await using var demo = await BenchmarkDemo.StartAsync(samplingRateMs: null, settings.Load);
-        var baseline = settings.BaselineAgent is null ? null : await MeasureAsync(demo.Pid, settings.BaselineAgent, "baseline", settings);
-        var current = await MeasureAsync(demo.Pid, Repo.AgentDll, "this build", settings);
+        using var tmp = settings.SharedTmp ? null : new TempDirectory("fleetprofiler-idle-tmp");
+        var shared = tmp is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["TMPDIR"] = tmp.Path };
+        await using var demo = await BenchmarkDemo.StartAsync(samplingRateMs: null, settings.Load, shared);
+        var baseline = settings.BaselineAgent is null ? null : await MeasureAsync(demo.Pid, settings.BaselineAgent, "baseline", settings, shared);
+        var current = await MeasureAsync(demo.Pid, Repo.AgentDll, "this build", settings,
+            new Dictionary<string, string>(shared.Concat(settings.Environment)));
         var versus = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $" ({Stats.Median(current.Percent) / Stats.Median(baseline.Percent):F2}x and {Stats.Median(current.RssMB) / Stats.Median(baseline.RssMB):F2}x of baseline {Stats.Median(baseline.Percent):F3} %, {Stats.Median(baseline.RssMB):F1} MB)");
         var cpuVerdict = Stats.Median(current.Percent) <= 100 * TargetCoreShare ? "met" : "NOT met";
@@ -48,7 +63,8 @@ public static class IdleBenchmark
             $"idle agent (median of {settings.Intervals} x {settings.Seconds} s): {Stats.Median(current.Percent):F3} % of a core, VmRSS {Stats.Median(current.RssMB):F1} MB{versus}; targets <= 0.05 % {cpuVerdict}, <= 40 MB {rssVerdict}");
     }
 
-    private static async Task<Figures> MeasureAsync(int demoPid, string agentDll, string label, IdleSettings settings)
+    private static async Task<Figures> MeasureAsync(int demoPid, string agentDll, string label, IdleSettings settings,
+        IReadOnlyDictionary<string, string> environment)
     {
         var spool = Path.Combine(Path.GetTempPath(), $"fleetprofiler-idle-bench-{Environment.ProcessId}");
         try
@@ -58,7 +74,7 @@ public static class IdleBenchmark
                 agentDll, "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
                 "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}",
                 "--Agent:Include:0=demo", "--Agent:RequestMetrics:Enabled=true",
-            ]);
+            ], environment);
             await agent.WaitForLineAsync($"Request metrics of demo (pid {demoPid})", TimeSpan.FromSeconds(90));
             Log.Info($"{label}: agent pid {agent.Pid}: metrics session runs; warming up {settings.Warmup} s");
             await Task.Delay(TimeSpan.FromSeconds(settings.Warmup));

@@ -10,9 +10,10 @@ public static class BenchmarkDemo
     /// runtime default (1 ms on .NET 10).
     /// </param>
     /// <param name="load">The demo's built-in load loops (<c>--load</c>); 0 = none.</param>
-    public static async Task<DemoProcess> StartAsync(int? samplingRateMs, int load)
+    /// <param name="extraEnvironment">More variables for the demo (a private TMPDIR, say).</param>
+    public static async Task<DemoProcess> StartAsync(int? samplingRateMs, int load, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string>(extraEnvironment ?? new Dictionary<string, string>());
         if (samplingRateMs is { } rate)
         {
             // The runtime parses DOTNET_* numbers as hexadecimal: 10 ms is "A".

@@ -33,6 +33,8 @@ public sealed class IdleDaemonTests(DemoFixture demo) : IDisposable
         }
         Assert.Empty(held);
         Assert.Empty(agent.Lines("Profiling "));
+        // Glob rules and the socket listing go without the regex engine: the idle daemon never maps it (issue 12).
+        Assert.DoesNotContain("System.Text.RegularExpressions.dll", File.ReadAllText($"/proc/{agent.Pid}/maps"));
 
         // Control: a window is visible to the same check, and gone once the trigger stops.
         Signals.Send(agent.Pid, FleetProfiler.Agent.Triggers.RealtimeSignals.Min + 1);
