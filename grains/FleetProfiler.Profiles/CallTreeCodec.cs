@@ -27,10 +27,15 @@ public sealed record CodecLimits(int MaxNodes = 20_000_000, int MaxBodyBytes = 5
 /// the same layout with a six-bit value mask (cpu, wall, alloc bytes, alloc count, in-use bytes, in-use count).
 /// Both versions decode.
 /// Flags bit 1 (since the profile store compacted its rows): the body is Brotli-compressed. Stored windows and buckets
-/// are written this way (<see cref="SerializeCompact"/>, <see cref="Compact"/>); rows written before, uncompressed or
+/// are written this way (<see cref="SerializeCompact(CallTree)"/>, <see cref="Compact"/>); rows written before, uncompressed or
 /// deflated, keep decoding. A compressed body (either kind) may declare at most <see cref="MaxDeflateRatio"/> times its
 /// compressed length, checked before the body is allocated (a decompression bomb is refused); the writer stores a body
 /// that compresses better than that (or not at all) uncompressed, so whatever it writes decodes.
+/// Flags bit 2 (since the profile store kept a frame dictionary per service): the body names frames by id in the
+/// service's <see cref="FrameDictionary"/> and carries no strings (<see cref="SerializeCompact(CallTree, Func{Frame, int})"/>),
+/// in columns: used frame count, their dictionary ids ascending (the first, then each gap − 1), node count, then per
+/// node in id order the parent offsets, the frame indices (into the used frames), the value masks, and the values.
+/// Such bytes decode only with that dictionary (<see cref="Deserialize(ReadOnlySpan{byte}, FrameDictionary?, CodecLimits?)"/>).
 /// </remarks>
 public static class CallTreeCodec
 {
@@ -43,8 +48,9 @@ public static class CallTreeCodec
     private static ReadOnlySpan<byte> Magic => "FPCT"u8;
     private const byte FlagDeflate = 1;
     private const byte FlagBrotli = 2;
+    private const byte FlagDictionary = 4;
 
-    /// <summary>Brotli quality of <see cref="SerializeCompact"/>: measured on the benchmark windows (docs/benchmarks.md, "Stored bytes").</summary>
+    /// <summary>Brotli quality of <see cref="SerializeCompact(CallTree)"/>: measured on the benchmark windows (docs/benchmarks.md, "Stored bytes").</summary>
     public const int CompactQuality = 4;
     private const int BrotliWindowBits = 22;
     private const int HeaderMin = 4 + 1 + 1 + 1;
@@ -89,6 +95,42 @@ public static class CallTreeCodec
     }
 
     /// <summary>
+    /// Encodes <paramref name="tree"/> for the profile store with frames named by their ids in a service's frame
+    /// dictionary (flags bit 2, body Brotli-compressed): <paramref name="idOf"/> gives a frame's id, or -1 when the
+    /// dictionary does not have it. When any frame the tree uses has no id, the tree is written self-contained
+    /// (<see cref="SerializeCompact(CallTree)"/>), which <see cref="UsesDictionary"/> tells apart.
+    /// </summary>
+    public static byte[] SerializeCompact(CallTree tree, Func<Frame, int> idOf)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(idOf);
+        var body = new ByteWriter(tree.NodeCount * 6 + 256);
+        if (!TryWriteDictionaryBody(tree, idOf, body)) return SerializeCompact(tree);
+        return Frame(HasGauges(tree) ? CurrentVersion : CountersOnlyVersion, body.WrittenSpan, FlagDictionary);
+    }
+
+    /// <summary>True when <paramref name="data"/> names its frames by id in a service's frame dictionary (flags bit 2).</summary>
+    public static bool UsesDictionary(ReadOnlySpan<byte> data) =>
+        data.Length >= HeaderMin && data.StartsWith(Magic) && (data[Magic.Length + 1] & FlagDictionary) != 0;
+
+    /// <summary>The distinct frames the nodes of <paramref name="tree"/> use (its frame table may hold more), in order of first use.</summary>
+    public static IReadOnlyList<Frame> FramesUsed(CallTree tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ReadOnlySpan<long> keys = tree.Keys;
+        var seen = new bool[tree.Frames.Count];
+        var used = new List<Frame>();
+        for (int i = 1; i < keys.Length; i++)
+        {
+            int f = (int)keys[i];
+            if (seen[f]) continue;
+            seen[f] = true;
+            used.Add(tree.Frames[f]);
+        }
+        return used;
+    }
+
+    /// <summary>
     /// The same tree with a Brotli-compressed body, without decoding it: bytes written by <see cref="Serialize"/>
     /// (plain or deflated) are checked (magic, checksum, version, bounds) and their body recompressed; bytes already
     /// compact come back as they are.
@@ -98,12 +140,12 @@ public static class CallTreeCodec
     {
         ArgumentNullException.ThrowIfNull(data);
         var body = ReadFrame(data, limits ?? CodecLimits.Default, out byte version, out byte flags, out byte[]? rented);
-        try { return flags == FlagBrotli ? data : Frame(version, body); }
+        try { return flags == FlagBrotli || (flags & FlagDictionary) != 0 ? data : Frame(version, body); }
         finally { if (rented is not null) ArrayPool<byte>.Shared.Return(rented); }
     }
 
     /// <summary>Header, Brotli body (or the plain body when it would compress beyond the decoder's bound) and checksum.</summary>
-    private static byte[] Frame(byte version, ReadOnlySpan<byte> body)
+    private static byte[] Frame(byte version, ReadOnlySpan<byte> body, byte bodyFlags = 0)
     {
         byte[] compressed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(body.Length));
         try
@@ -116,7 +158,7 @@ public static class CallTreeCodec
             var output = new ByteWriter(payload.Length + 20);
             output.WriteBytes(Magic);
             output.WriteByte(version);
-            output.WriteByte(keep ? FlagBrotli : (byte)0);
+            output.WriteByte((byte)(bodyFlags | (keep ? FlagBrotli : 0)));
             output.WriteVarint((uint)body.Length);
             output.WriteBytes(payload);
             output.WriteUInt32LittleEndian(Crc32.Compute(output.WrittenSpan));
@@ -127,11 +169,26 @@ public static class CallTreeCodec
 
     /// <summary>Decodes bytes written by <see cref="Serialize"/> into a tree with its own frame table.</summary>
     /// <exception cref="ProfileDataException">The data is not a call tree, is truncated or corrupt, or exceeds <paramref name="limits"/>.</exception>
-    public static CallTree Deserialize(ReadOnlySpan<byte> data, CodecLimits? limits = null)
+    public static CallTree Deserialize(ReadOnlySpan<byte> data, CodecLimits? limits = null) => Deserialize(data, null, limits);
+
+    /// <summary>
+    /// Decodes any stored tree into a tree with its own frame table: one that names frames in a dictionary needs
+    /// <paramref name="frames"/>, the dictionary of the service it was stored for.
+    /// </summary>
+    /// <exception cref="ProfileDataException">
+    /// The data is not a call tree, is truncated or corrupt, exceeds <paramref name="limits"/>, or names frames in a
+    /// dictionary that is not given or does not have them.
+    /// </exception>
+    public static CallTree Deserialize(ReadOnlySpan<byte> data, FrameDictionary? frames, CodecLimits? limits = null)
     {
         limits ??= CodecLimits.Default;
-        var body = ReadFrame(data, limits, out byte version, out _, out byte[]? rented);
-        try { return ReadBody(body, limits, version); }
+        var body = ReadFrame(data, limits, out byte version, out byte flags, out byte[]? rented);
+        try
+        {
+            if ((flags & FlagDictionary) == 0) return ReadBody(body, limits, version);
+            if (frames is null) throw new ProfileDataException("The call tree names its frames in a service's frame dictionary, and none was given.");
+            return ReadDictionaryBody(body, limits, version, frames);
+        }
         finally { if (rented is not null) ArrayPool<byte>.Shared.Return(rented); }
     }
 
@@ -155,11 +212,11 @@ public static class CallTreeCodec
         version = header.ReadByte();
         if (version is not (CountersOnlyVersion or CurrentVersion)) throw new ProfileDataException($"Unsupported call tree version {version}.");
         flags = header.ReadByte();
-        if (flags is not (0 or FlagDeflate or FlagBrotli)) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
+        if (flags is not (0 or FlagDeflate or FlagBrotli or FlagDictionary or (FlagDictionary | FlagBrotli))) throw new ProfileDataException($"Unknown call tree flags 0x{flags:X2}.");
         int bodyLength = header.ReadInt(limits.MaxBodyBytes, "Body length");
         ReadOnlySpan<byte> payload = header.ReadBytes(header.Remaining);
 
-        if (flags == 0)
+        if ((flags & (FlagDeflate | FlagBrotli)) == 0)
         {
             if (payload.Length != bodyLength) throw new ProfileDataException("Body length does not match the data.");
             return payload;
@@ -170,7 +227,7 @@ public static class CallTreeCodec
             throw new ProfileDataException($"Body length {bodyLength} is more than {payload.Length} compressed bytes can inflate to.");
         rented = ArrayPool<byte>.Shared.Rent(Math.Max(bodyLength, 1));
         var body = rented.AsSpan(0, bodyLength);
-        if (flags == FlagDeflate) Inflate(payload, body);
+        if ((flags & FlagDeflate) != 0) Inflate(payload, body);
         else Unbrotli(payload, body);
         return body;
     }
@@ -250,6 +307,94 @@ public static class CallTreeCodec
         }
     }
 
+    /// <summary>The columns of a dictionary body (see the remarks); false when some used frame has no id.</summary>
+    private static bool TryWriteDictionaryBody(CallTree tree, Func<Frame, int> idOf, ByteWriter w)
+    {
+        FrameTable frames = tree.Frames;
+        ReadOnlySpan<long> keys = tree.Keys;
+        ReadOnlySpan<SampleValues> self = tree.Self;
+        int[] dictionaryId = new int[frames.Count];
+        Array.Fill(dictionaryId, -1);
+        var used = new List<int>();
+        for (int i = 1; i < keys.Length; i++)
+        {
+            int f = (int)keys[i];
+            if (dictionaryId[f] >= 0) continue;
+            int id = idOf(frames[f]);
+            if (id < 0) return false;
+            dictionaryId[f] = id;
+            used.Add(id);
+        }
+        used.Sort();
+        var local = new Dictionary<int, int>(used.Count);
+        w.WriteVarint((uint)used.Count);
+        long previous = -1;
+        foreach (int id in used)
+        {
+            if (id == previous) continue; // two frames of the tree with one id cannot happen (frames are interned); tolerated
+            local[id] = local.Count;
+            w.WriteVarint((uint)(id - previous - 1));
+            previous = id;
+        }
+        // The count written must be the distinct ids: rewrite when the tolerated case above dropped some.
+        if (local.Count != used.Count) return false;
+        w.WriteVarint((uint)keys.Length);
+        for (int i = 1; i < keys.Length; i++) w.WriteVarint((uint)(i - (int)(keys[i] >> 32)));
+        for (int i = 1; i < keys.Length; i++) w.WriteVarint((uint)local[dictionaryId[(int)keys[i]]]);
+        for (int i = 0; i < keys.Length; i++) w.WriteByte((byte)MaskOf(self[i]));
+        for (int i = 0; i < keys.Length; i++) WriteFields(w, self[i], MaskOf(self[i]));
+        return true;
+    }
+
+    private static CallTree ReadDictionaryBody(ReadOnlySpan<byte> body, CodecLimits limits, byte version, FrameDictionary dictionary)
+    {
+        var r = new ByteReader(body);
+        byte maxMask = version == CountersOnlyVersion ? (byte)0xF : (byte)0x3F;
+        int known = dictionary.Count;
+        int frameCount = r.ReadInt(Math.Min(known, r.Remaining), "Frame count");
+        var frames = new FrameTable();
+        var frameMap = new int[frameCount];
+        long id = -1;
+        for (int i = 0; i < frameCount; i++)
+        {
+            id += 1 + r.ReadInt(int.MaxValue, "Frame id gap");
+            if (id >= known) throw new ProfileDataException($"Frame id {id} is not in the service's frame dictionary ({known} frames).");
+            frameMap[i] = frames.Intern(dictionary[(int)id]);
+        }
+
+        // Each node but the root takes at least three bytes (parent offset, frame index, mask).
+        int nodeCount = r.ReadInt(Math.Min(limits.MaxNodes, 1L + r.Remaining / 3), "Node count");
+        if (nodeCount < 1) throw new ProfileDataException("A call tree has at least its root node.");
+        if (frameCount == 0 && nodeCount > 1) throw new ProfileDataException("Nodes without frames.");
+        int[] columns = ArrayPool<int>.Shared.Rent(nodeCount * 2);
+        try
+        {
+            Span<int> parents = columns.AsSpan(0, nodeCount);
+            Span<int> frameOf = columns.AsSpan(nodeCount, nodeCount);
+            for (int i = 1; i < nodeCount; i++)
+            {
+                int delta = r.ReadInt(i, "Parent offset");
+                if (delta == 0) throw new ProfileDataException("A node cannot be its own parent.");
+                parents[i] = i - delta;
+            }
+            for (int i = 1; i < nodeCount; i++) frameOf[i] = r.ReadInt(frameCount - 1L, "Frame index");
+            ReadOnlySpan<byte> masks = r.ReadBytes(nodeCount);
+            var tree = new CallTree(frames, nodeCount);
+            // Parents come first in id order, so nodeMap[parent] is set when a child needs it (reusing parents' slots).
+            tree.AddSelf(CallTree.Root, ReadFields(ref r, masks[0], maxMask));
+            parents[0] = CallTree.Root;
+            for (int i = 1; i < nodeCount; i++)
+            {
+                int node = tree.GetOrAddChild(parents[parents[i]], frameMap[frameOf[i]]);
+                tree.AddSelf(node, ReadFields(ref r, masks[i], maxMask));
+                parents[i] = node;
+            }
+            if (r.Remaining != 0) throw new ProfileDataException("Trailing bytes after the last node.");
+            return tree;
+        }
+        finally { ArrayPool<int>.Shared.Return(columns); }
+    }
+
     private static bool HasGauges(CallTree tree)
     {
         foreach (ref readonly var v in tree.Self)
@@ -257,11 +402,19 @@ public static class CallTreeCodec
         return false;
     }
 
+    private static int MaskOf(in SampleValues v) =>
+        (v.CpuSamples != 0 ? 1 : 0) | (v.WallSamples != 0 ? 2 : 0) | (v.AllocBytes != 0 ? 4 : 0) | (v.AllocCount != 0 ? 8 : 0)
+        | (v.InuseBytes != 0 ? 16 : 0) | (v.InuseCount != 0 ? 32 : 0);
+
     private static void WriteValues(ByteWriter w, in SampleValues v)
     {
-        int mask = (v.CpuSamples != 0 ? 1 : 0) | (v.WallSamples != 0 ? 2 : 0) | (v.AllocBytes != 0 ? 4 : 0) | (v.AllocCount != 0 ? 8 : 0)
-            | (v.InuseBytes != 0 ? 16 : 0) | (v.InuseCount != 0 ? 32 : 0);
+        int mask = MaskOf(v);
         w.WriteByte((byte)mask);
+        WriteFields(w, v, mask);
+    }
+
+    private static void WriteFields(ByteWriter w, in SampleValues v, int mask)
+    {
         if ((mask & 1) != 0) w.WriteSigned(v.CpuSamples);
         if ((mask & 2) != 0) w.WriteSigned(v.WallSamples);
         if ((mask & 4) != 0) w.WriteSigned(v.AllocBytes);
@@ -309,9 +462,10 @@ public static class CallTreeCodec
         return tree;
     }
 
-    private static SampleValues ReadValues(ref ByteReader r, byte maxMask)
+    private static SampleValues ReadValues(ref ByteReader r, byte maxMask) => ReadFields(ref r, r.ReadByte(), maxMask);
+
+    private static SampleValues ReadFields(ref ByteReader r, byte mask, byte maxMask)
     {
-        byte mask = r.ReadByte();
         if (mask > maxMask) throw new ProfileDataException($"Bad value mask 0x{mask:X2}.");
         long cpu = (mask & 1) != 0 ? r.ReadSigned() : 0;
         long wall = (mask & 2) != 0 ? r.ReadSigned() : 0;

@@ -10,6 +10,7 @@ const string Usage = """
               [--silo-dll <a FleetProfiler.Silo.dll of another build, e.g. a baseline>]
       memory  (the ingest run, headline = silo VmRSS/VmHWM after it; same options)
       workload  (prints the synthetic window shape only; no silo)
+      encoding  [--windows 32]  (the profile store's encodings of the query benchmark's windows, with the frame dictionary; no silo)
       interning  [--services 5] [--windows 30] [--cap-kib 8192]  (stream interning's wire size on the synthetic windows; no silo)
       chaos   [--agents 200] [--minutes 5] [--kill-every 30] [--gateway-kills 2] [--pg-outage 60] [--seed 20261129]  (3 silos + gateway on a PostgreSQL of its own)
       query   [--hosts 200] [--windows-per-host 10 (96 = the full day, ~20 min here)] [--days 1 (30: the 30-day query)] [--queries 20] [--budget-seconds 150] [--no-compact] [--compaction-timeout 300] [--min-share 0]
@@ -49,6 +50,13 @@ try
                 var settings = IngestSettings.Read(options);
                 options.EnsureAllUsed();
                 Log.Result("workload: " + IngestBenchmark.BuildWorkload(settings.Services, settings.Variants).Summary);
+                return 0;
+            }
+        case "encoding":
+            {
+                var windows = options.Int("windows", 32, min: 1);
+                options.EnsureAllUsed();
+                Log.Result(EncodingBenchmark.Run(windows));
                 return 0;
             }
         case "interning":

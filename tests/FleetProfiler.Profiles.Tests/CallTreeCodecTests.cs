@@ -280,7 +280,7 @@ public class CallTreeCodecTests
         Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], flags: 2, declaredLength: body.Length)));
         // Both compression flags at once mean nothing.
         Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 3, declaredLength: body.Length)));
-        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 4, declaredLength: body.Length)));
+        Assert.Throws<ProfileDataException>(() => CallTreeCodec.Deserialize(Frame(brotli, flags: 8, declaredLength: body.Length)));
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class UsageReader(IProfileStore store, ProfileReader reader, Profi
             lock (tree) AddTree(PeriodOf(b.Start), tree, b.SamplingIntervalMs, b.Windows);
         }
         foreach (var w in read.Windows)
-            AddTree(PeriodOf(w.Start), CallTreeCodec.Deserialize(w.Tree), w.SamplingIntervalMs, 1);
+            AddTree(PeriodOf(w.Start), w.DecodeTree(), w.SamplingIntervalMs, 1);
 
         var minutesWithRequests = new HashSet<DateTimeOffset>();
         foreach (var row in rows)

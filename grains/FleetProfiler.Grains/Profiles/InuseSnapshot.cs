@@ -29,7 +29,7 @@ public static class InuseSnapshot
             .ToList();
         if (newest.Count == 0) return null;
         var tree = new CallTree();
-        foreach (var w in newest) tree.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Sum);
+        foreach (var w in newest) tree.MergeFrom(w.DecodeTree(), GaugeMerge.Sum);
         return (tree, newest);
     }
 

@@ -50,7 +50,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         }
         foreach (var w in read.Windows)
         {
-            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Peak);
+            merged.MergeFrom(w.DecodeTree(), GaugeMerge.Peak);
             BoundMerge(merged);
             windows++;
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
@@ -157,7 +157,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
             lock (tree) values = TotalOf(tree, endpoint);
             slots.Add(b.Start, b.Windows, values);
         }
-        foreach (var w in read.Windows) slots.Add(w.Start, 1, TotalOf(CallTreeCodec.Deserialize(w.Tree), endpoint));
+        foreach (var w in read.Windows) slots.Add(w.Start, 1, TotalOf(w.DecodeTree(), endpoint));
         return slots.ToTimeline(read.Truncated, levelRead);
     }
 
@@ -182,7 +182,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
     {
         var key = (b.Level, b.Service, b.Host, b.Start);
         if (_decoded.TryGetValue(key, out var cached) && cached.Windows == b.Windows) return cached.Tree;
-        var tree = CallTreeCodec.Deserialize(b.Tree);
+        var tree = b.DecodeTree();
         if (Interlocked.Add(ref _cachedNodes, tree.NodeCount) > options.QueryCacheNodes)
         {
             _decoded.Clear();

@@ -54,11 +54,16 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
             var chunk = await store.ReadUncompactedAsync(ChunkSize, ct);
             if (chunk.Count == 0) break;
             var deltas = new Dictionary<(BucketLevel Level, string Service, string Host, DateTimeOffset Start), Delta>();
+            // A service's frame dictionary, from any of its rows read here (the store sets it on rows that use it):
+            // buckets are written with its ids when it has every frame they use, else self-contained.
+            var dictionaries = new Dictionary<string, FrameDictionary>(StringComparer.Ordinal);
+            foreach (var w in chunk)
+                if (w.Frames is { } f) dictionaries.TryAdd(w.Service, f);
             var compacted = new List<long>(chunk.Count);
             var quarantine = new List<QuarantinedRow>();
             foreach (var w in chunk)
             {
-                if (Decode(w.Tree, out var error) is not { } tree)
+                if (Decode(w.Tree, w.Frames, out var error) is not { } tree)
                 {
                     quarantine.Add(new QuarantinedRow(w.Id, w.Service, w.Host, $"window {w.Id} of agent {w.AgentId} sequence {w.Sequence}", error, w.Tree));
                     continue;
@@ -79,7 +84,8 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 if (existing.Count == 1)
                 {
                     var old = existing[0];
-                    if (Decode(old.Tree, out var error) is { } oldTree)
+                    if (old.Frames is { } f) dictionaries.TryAdd(old.Service, f);
+                    if (Decode(old.Tree, old.Frames, out var error) is { } oldTree)
                     {
                         interval.AddBucket(old.SamplingIntervalMs, oldTree.Total.CpuSamples, old.Windows);
                         oldTree.MergeFrom(merged, GaugeMerge.Peak);
@@ -94,7 +100,8 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 }
                 var cap = options.NodesFor(key.Level);
                 if (merged.NodeCount > cap) merged.Prune(cap);
-                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, CallTreeCodec.SerializeCompact(merged)));
+                var encoded = dictionaries.TryGetValue(key.Service, out var frames) ? CallTreeCodec.SerializeCompact(merged, frames.IdOf) : CallTreeCodec.SerializeCompact(merged);
+                upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, encoded));
             }
 
             if (await store.CommitRollupAsync(new RollupCommit(watermark, upserts, compacted, quarantine), ct) is not { } moved)
@@ -146,12 +153,12 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
     }
 
     /// <summary>The decoded tree, or null with the reason when the stored bytes are not a call tree.</summary>
-    private static CallTree? Decode(byte[] data, out string error)
+    private static CallTree? Decode(byte[] data, FrameDictionary? frames, out string error)
     {
         try
         {
             error = "";
-            return CallTreeCodec.Deserialize(data);
+            return CallTreeCodec.Deserialize(data, frames);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -177,7 +184,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
             var serviceLevel = new CallTree();
             foreach (var host in windows.Where(InuseSnapshot.HasInuse).GroupBy(w => w.Host, StringComparer.Ordinal))
             {
-                var level = GaugeLevel.At(host, w => new GaugeSource(w.Host, w.ProcessId, w.Start, w.End), w => Decode(w.Tree, out _));
+                var level = GaugeLevel.At(host, w => new GaugeSource(w.Host, w.ProcessId, w.Start, w.End), w => Decode(w.Tree, w.Frames, out _));
                 serviceLevel.MergeFrom(level, GaugeMerge.Sum);
                 foreach (var l in HostLevels)
                     if (deltas.TryGetValue((l, service, host.Key, l.Floor(instant)), out var d)) d.Tree.MergeFrom(level, GaugeMerge.Peak);

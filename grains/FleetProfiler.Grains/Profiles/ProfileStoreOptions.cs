@@ -66,6 +66,18 @@ public sealed class ProfileStoreOptions
     public TimeSpan KeepAliveDue { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan KeepAlivePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Frames one service's frame dictionary holds at most (stored windows and buckets name frames by id in it; see
+    /// <see cref="Storage.ServiceFrames"/>). Past it, a window that brings new frames is stored self-contained (about
+    /// 5× larger on the benchmark workload), counted and logged once per service. Frames are never deleted, so the cap
+    /// also bounds the table. 0 turns the dictionary off: every new row is self-contained (rows already stored with
+    /// ids still read).
+    /// </summary>
+    public int MaxFramesPerService { get; set; } = Storage.ServiceFrames.DefaultMaxPerService;
+
+    /// <summary>Frames of all services' dictionaries a silo caches in memory (about 200–300 bytes each); when full the cache starts over.</summary>
+    public long FrameCacheFrames { get; set; } = Storage.ServiceFrames.DefaultMaxCachedFrames;
+
     public int NodesFor(Storage.BucketLevel level) => level switch
     {
         Storage.BucketLevel.Minute => MinuteNodes,
@@ -83,6 +95,8 @@ public sealed class ProfileStoreOptions
         if (MinuteNodes < 100 || HourNodes < 100 || DayNodes < 100 || QueryNodes < 100)
             yield return $"{Section}: node caps must be at least 100";
         if (MaxServices <= 0 || MaxHostsPerService <= 0 || MaxQueryWindows <= 0) yield return $"{Section}:MaxServices, MaxHostsPerService and MaxQueryWindows must be positive";
+        if (MaxFramesPerService < 0) yield return $"{Section}:MaxFramesPerService must not be negative (0 turns the frame dictionary off)";
+        if (FrameCacheFrames <= 0) yield return $"{Section}:FrameCacheFrames must be positive";
         if (RollupChunksPerTick <= 0) yield return $"{Section}:RollupChunksPerTick must be positive";
         if (RollupRunBudget < TimeSpan.Zero) yield return $"{Section}:RollupRunBudget must not be negative";
         if (RollupFailureThreshold <= 0) yield return $"{Section}:RollupFailureThreshold must be positive";

@@ -9,6 +9,8 @@ namespace FleetProfiler.Grains.Storage;
 /// also queues it for the rollup, in the same transaction; the rollup compacts queued windows into minute/hour/day
 /// buckets and takes them off the queue in the transaction that writes the buckets, so it consumes exactly the
 /// committed windows whatever order their transactions commit in. A window belongs to the bucket its start falls in.
+/// Windows are stored with frame ids into their service's frame dictionary when they can be (<see cref="ServiceFrames"/>);
+/// rows read that use it come back with it (<see cref="StoredWindow.Frames"/>): decode them with <see cref="StoredRows"/>.
 /// </summary>
 public interface IProfileStore
 {
@@ -95,7 +97,9 @@ public interface IProfileStore
 /// repository-relative file the window names, per service, latest wins. <see cref="AttributionMethod"/> and
 /// <see cref="AttributionNote"/> say how its samples were attributed to requests (<see cref="AttributionMethods"/>;
 /// <c>unknown</c> for rows stored before the store kept them). <see cref="ServiceVersion"/> is the service's version in
-/// the process ("" = unknown), what version queries select by.
+/// the process ("" = unknown), what version queries select by. <see cref="Frames"/>: the service's frame dictionary
+/// when <see cref="Tree"/> names its frames in it (set by the store when it reads the row; decode with
+/// <see cref="StoredRows.DecodeTree(StoredWindow)"/>).
 /// </summary>
 public sealed record StoredWindow(
     string Service,
@@ -113,7 +117,8 @@ public sealed record StoredWindow(
     IReadOnlyList<SourcePath>? SourcePaths = null,
     string AttributionMethod = AttributionMethods.Unknown,
     string AttributionNote = "",
-    string ServiceVersion = "");
+    string ServiceVersion = "",
+    FleetProfiler.Profiles.FrameDictionary? Frames = null);
 
 /// <summary>
 /// One chunk of the rollup's work: the watermark it read before reading the chunk, the merged buckets, the ids of the
@@ -146,7 +151,10 @@ public enum BucketLevel
     Day = 3,
 }
 
-/// <summary>A compacted bucket: the merge of every window of a service (host "") or one host starting in it.</summary>
+/// <summary>
+/// A compacted bucket: the merge of every window of a service (host "") or one host starting in it. <see cref="Frames"/>
+/// as for <see cref="StoredWindow.Frames"/>.
+/// </summary>
 public sealed record StoredBucket(
     BucketLevel Level,
     string Service,
@@ -154,7 +162,8 @@ public sealed record StoredBucket(
     DateTimeOffset Start,
     int Windows,
     double SamplingIntervalMs,
-    byte[] Tree);
+    byte[] Tree,
+    FleetProfiler.Profiles.FrameDictionary? Frames = null);
 
 public static class BucketLevels
 {

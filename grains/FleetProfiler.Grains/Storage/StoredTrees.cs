@@ -15,6 +15,8 @@ public static class StoredTrees
     /// </summary>
     public static byte[] Compact(byte[] tree)
     {
+        // Already compact, and only readable with its service's dictionary.
+        if (CallTreeCodec.UsesDictionary(tree)) return tree;
         try { return CallTreeCodec.Compact(tree); }
         catch (ProfileDataException) { return tree; }
     }

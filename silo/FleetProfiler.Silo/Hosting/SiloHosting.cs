@@ -118,6 +118,7 @@ public sealed class SiloHosting
                 o.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString!));
                 o.Services.AddSingleton<IProfileStore, PostgresProfileStore>();
             }
+            o.Services.AddSingleton(sp => new ServiceFrames(profiles.MaxFramesPerService, profiles.FrameCacheFrames, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ServiceFrames>()));
             o.AddFleetProfilerGrains(profiles, schedules);
             if (silo.Dashboard.Enabled) o.AddDashboard();
         });

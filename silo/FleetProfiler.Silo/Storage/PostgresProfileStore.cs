@@ -5,22 +5,24 @@ using NpgsqlTypes;
 namespace FleetProfiler.Silo.Storage;
 
 /// <summary>
-/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql, 12-rollup-queue.sql, 13-window-attribution.sql and 14-service-version.sql. Identity
+/// The profile store of cluster mode: the tables of deploy/sql/10-profile-store.sql, 12-rollup-queue.sql, 13-window-attribution.sql, 14-service-version.sql and 15-profile-frame.sql. Identity
 /// values are handed out before commit, so ids do not arrive in commit order; the rollup therefore works from a queue
 /// whose rows are written in the window's own transaction (see <see cref="IProfileStore"/>).
 /// </summary>
-public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : IProfileStore
+public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource, ServiceFrames? frames = null) : IProfileStore
 {
+    private readonly ServiceFrames _frames = frames ?? new ServiceFrames();
+
     /// <summary>The tables (and columns added later, "table.column") this store needs; the silo's preflight checks them before Orleans starts.</summary>
     public static readonly string[] Tables = ["profile_window", "profile_bucket", "profile_rollup", "profile_source_path", "route_minute", "profile_rollup_queue", "profile_quarantine",
-        "profile_window.attribution_method", "profile_window.service_version"];
+        "profile_window.attribution_method", "profile_window.service_version", "profile_frame"];
 
     private const string WindowColumns = "service, host, agent_id, sequence, process_id, process_name, window_start, window_end, kinds, sampling_interval_ms, tree, id, attribution_method, attribution_note, service_version";
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        return await TryAddWindowAsync(conn, null, w, ct);
+        return await TryAddWindowWithFramesAsync(conn, w, ct);
     }
 
     /// <summary>
@@ -128,9 +130,10 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
     public async Task<IReadOnlyList<StoredWindow>> ReadUncompactedAsync(int limit, CancellationToken ct = default)
     {
         // Only committed queue rows are visible: a window whose transaction is still open is read by a later run.
-        await using var cmd = dataSource.CreateCommand($"SELECT {WindowColumns} FROM profile_rollup_queue q JOIN profile_window w ON w.id = q.window_id ORDER BY q.window_id LIMIT $1");
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand($"SELECT {WindowColumns} FROM profile_rollup_queue q JOIN profile_window w ON w.id = q.window_id ORDER BY q.window_id LIMIT $1", conn);
         Add(cmd, limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        return await WithFramesAsync(conn, null, await ReadWindowRowsAsync(cmd, ct), ct);
     }
 
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
@@ -166,7 +169,7 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
     /// Windows of a service (or one host) starting in [from, to): with <paramref name="queuedOnly"/> only those still
     /// queued for the rollup (not in the buckets yet), else all but quarantined ones.
     /// </summary>
-    private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string service, string? host,
+    private async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string service, string? host,
         DateTimeOffset from, DateTimeOffset to, bool queuedOnly, int limit, CancellationToken ct)
     {
         var which = queuedOnly
@@ -181,11 +184,11 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
         Add(cmd, service);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         Add(cmd, from.UtcDateTime, to.UtcDateTime, limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        return await WithFramesAsync(conn, tx, await ReadWindowRowsAsync(cmd, ct), ct);
     }
 
     /// <summary>Appends the buckets of one level for a service (host "" = whole service) starting in [from, to).</summary>
-    private static async Task QueryBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, BucketLevel level, string service, string host,
+    private async Task QueryBucketsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, BucketLevel level, string service, string host,
         DateTimeOffset from, DateTimeOffset to, List<StoredBucket> into, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
@@ -194,9 +197,13 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource) : 
             ORDER BY bucket_start
             """, conn, tx);
         Add(cmd, (short)level, service, host, from.UtcDateTime, to.UtcDateTime);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            into.Add(new StoredBucket(level, service, host, new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        var first = into.Count;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+                into.Add(new StoredBucket(level, service, host, new DateTimeOffset(r.GetDateTime(0), TimeSpan.Zero), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        }
+        await WithFramesAsync(conn, tx, into, first, ct);
     }
 
     public async Task<long> GetWatermarkAsync(CancellationToken ct = default)

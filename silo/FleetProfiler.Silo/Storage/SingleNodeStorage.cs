@@ -23,7 +23,7 @@ public static class SingleNodeStorage
             new SqliteReminderTable(grains, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         silo.Services.AddGrainStorage(StorageNames.Fleet, (sp, name) =>
             new SqliteGrainStorage(name, grains, sp.GetRequiredService<IGrainStorageSerializer>()));
-        silo.Services.AddSingleton<IProfileStore>(new SqliteProfileStore(Path.Combine(dataDirectory, "profiles.db"), synchronous));
+        silo.Services.AddSingleton<IProfileStore>(sp => new SqliteProfileStore(Path.Combine(dataDirectory, "profiles.db"), synchronous, sp.GetService<ServiceFrames>()));
         return silo;
     }
 }

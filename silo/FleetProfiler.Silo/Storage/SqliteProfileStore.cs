@@ -13,12 +13,16 @@ public sealed partial class SqliteProfileStore : IProfileStore
 
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly ServiceFrames _frames;
+    private readonly SemaphoreSlim _frameLock = new(1, 1);
     private readonly System.Threading.Channels.Channel<(StoredWindow, TaskCompletionSource<bool>)> _pending =
         System.Threading.Channels.Channel.CreateBounded<(StoredWindow, TaskCompletionSource<bool>)>(
             new System.Threading.Channels.BoundedChannelOptions(4096) { SingleReader = true });
 
-    public SqliteProfileStore(string databasePath, string synchronous)
+    /// <summary>Opens (or creates) the store; <paramref name="frames"/>: the frame dictionaries' cache and caps (defaults when null).</summary>
+    public SqliteProfileStore(string databasePath, string synchronous, ServiceFrames? frames = null)
     {
+        _frames = frames ?? new ServiceFrames();
         _synchronous = synchronous is "FULL" or "NORMAL" ? synchronous : throw new ArgumentException("FULL or NORMAL", nameof(synchronous));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
@@ -52,14 +56,15 @@ public sealed partial class SqliteProfileStore : IProfileStore
         AddServiceVersionColumn(conn);
         CreateRouteMinuteTable(conn);
         CreateQueueTables(conn);
+        CreateFrameTable(conn);
         _ = Task.Run(WriteLoopAsync);
     }
 
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Compressed on the caller's thread, not in the single writer.
-        await _pending.Writer.WriteAsync((w with { Tree = StoredTrees.Compact(w.Tree) }, done), ct);
+        // Encoded and compressed on the caller's thread, not in the single writer.
+        await _pending.Writer.WriteAsync((w with { Tree = await EncodeAsync(w, ct) }, done), ct);
         return await done.Task;
     }
 
@@ -122,7 +127,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = $"SELECT {WindowColumns} FROM profile_rollup_queue q JOIN profile_window w ON w.id = q.window_id ORDER BY q.window_id LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        return await WithFramesAsync(conn, null, await ReadWindowRowsAsync(cmd, ct), ct);
     }
 
     public async Task<IReadOnlyList<StoredBucket>> ReadBucketsAsync(BucketLevel level, string service, string host, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
@@ -158,7 +163,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
     /// Windows of a service (or one host) starting in [from, to): with <paramref name="queuedOnly"/> only those still
     /// queued for the rollup (not in the buckets yet), else all but quarantined ones.
     /// </summary>
-    private static async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(SqliteConnection conn, SqliteTransaction? tx, string service, string? host,
+    private async Task<IReadOnlyList<StoredWindow>> QueryWindowsAsync(SqliteConnection conn, SqliteTransaction? tx, string service, string? host,
         DateTimeOffset from, DateTimeOffset to, bool queuedOnly, int limit, CancellationToken ct)
     {
         await using var cmd = conn.CreateCommand();
@@ -177,11 +182,11 @@ public sealed partial class SqliteProfileStore : IProfileStore
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$limit", limit);
-        return await ReadWindowRowsAsync(cmd, ct);
+        return await WithFramesAsync(conn, tx, await ReadWindowRowsAsync(cmd, ct), ct);
     }
 
     /// <summary>Appends the buckets of one level for a service (host "" = whole service) starting in [from, to).</summary>
-    private static async Task QueryBucketsAsync(SqliteConnection conn, SqliteTransaction? tx, BucketLevel level, string service, string host,
+    private async Task QueryBucketsAsync(SqliteConnection conn, SqliteTransaction? tx, BucketLevel level, string service, string host,
         DateTimeOffset from, DateTimeOffset to, List<StoredBucket> into, CancellationToken ct)
     {
         await using var cmd = conn.CreateCommand();
@@ -196,9 +201,13 @@ public sealed partial class SqliteProfileStore : IProfileStore
         cmd.Parameters.AddWithValue("$host", host);
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            into.Add(new StoredBucket(level, service, host, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        var first = into.Count;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+                into.Add(new StoredBucket(level, service, host, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetInt32(1), r.GetDouble(2), (byte[])r.GetValue(3)));
+        }
+        await WithFramesAsync(conn, tx, into, first, ct);
     }
 
     public async Task<long> GetWatermarkAsync(CancellationToken ct = default)

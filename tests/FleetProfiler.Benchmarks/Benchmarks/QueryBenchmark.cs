@@ -153,7 +153,8 @@ public static class QueryBenchmark
 
     /// <summary>
     /// What the store keeps, from the silo's SQLite file (its WAL checkpointed by the reader): bytes per stored window
-    /// and bucket, beside the same windows in the plain encoding (the baseline: the store's encoding before compaction).
+    /// (alone, and with the service's frame dictionary amortised over the windows) and bucket, beside the same windows
+    /// in the plain encoding (the baseline: the store's encoding before compaction).
     /// </summary>
     private static string StoredBytes(SiloHost silo, long acked, IReadOnlyList<WindowBody> variants)
     {
@@ -171,9 +172,16 @@ public static class QueryBenchmark
         var windowBytes = Scalar("SELECT coalesce(sum(length(tree)), 0) FROM profile_window");
         var buckets = Scalar("SELECT count(*) FROM profile_bucket");
         var bucketBytes = Scalar("SELECT coalesce(sum(length(tree)), 0) FROM profile_bucket");
+        // The frame dictionary the rows name their frames in (its strings, line and id: what a row would otherwise carry).
+        var frames = Scalar("SELECT count(*) FROM profile_frame");
+        var frameBytes = Scalar("SELECT coalesce(sum(length(CAST(function AS BLOB)) + coalesce(length(CAST(file AS BLOB)), 0) + 8), 0) FROM profile_frame");
+        var selfContained = Scalar("SELECT count(*) FROM profile_window WHERE substr(tree, 6, 1) NOT IN (X'04', X'06')");
         var plain = variants.Average(v => FleetProfiler.Profiles.CallTreeCodec.Serialize(WindowTrees.Of(v)).Length);
         var perWindow = windows == 0 ? 0 : (double)windowBytes / windows;
-        return $"stored bytes: {windows:N0} windows, {perWindow / 1024:F1} KiB per window (plain encoding of the same windows {plain / 1024:F1} KiB: {plain / Math.Max(perWindow, 1):F1}x smaller); " +
+        var withDictionary = windows == 0 ? 0 : (double)(windowBytes + frameBytes) / windows;
+        return $"stored bytes: {windows:N0} windows, {perWindow / 1024:F1} KiB per window, {withDictionary / 1024:F1} KiB with the frame dictionary amortised over them " +
+            $"(plain encoding of the same windows {plain / 1024:F1} KiB: {plain / Math.Max(perWindow, 1):F1}x / {plain / Math.Max(withDictionary, 1):F1}x smaller; {selfContained:N0} windows self-contained); " +
+            $"frame dictionary {frames:N0} frames, {frameBytes / 1024.0:F0} KiB; " +
             $"{buckets:N0} buckets, {(buckets == 0 ? 0 : bucketBytes / 1024.0 / buckets):F1} KiB per bucket; per host-day at one window per 10 s: {perWindow * 8640 / 1048576:F0} MiB of windows; database file {new FileInfo(path).Length / 1048576.0:F0} MiB for {acked:N0} acked windows";
     }
 

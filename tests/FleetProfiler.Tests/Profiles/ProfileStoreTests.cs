@@ -48,6 +48,12 @@ public abstract class ProfileStoreTests : IAsyncLifetime
     /// <summary>Opens the store again, applying its schema (or self-upgrade) again.</summary>
     protected abstract Task<IProfileStore> ReopenAsync();
 
+    /// <summary>Another store on the same database with a frame cache of its own: another silo, or this one restarted.</summary>
+    protected abstract IProfileStore OpenAnother(ServiceFrames frames);
+
+    /// <summary>A number the database answers (a count).</summary>
+    protected abstract Task<long> ScalarAsync(string sql);
+
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
@@ -100,7 +106,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.True(await _store.TryAddWindowAsync(w));
         Assert.False(await _store.TryAddWindowAsync(w with { Tree = CallTreeCodec.Serialize(Tree(("b", 5))) }));
         var read = await _store.ReadWindowsAsync("s", "h", Day, Day.AddMinutes(1), 10);
-        Assert.Equal("a 1\n", Folded(CallTreeCodec.Deserialize(Assert.Single(read).Tree)));
+        Assert.Equal("a 1\n", Folded(Assert.Single(read).DecodeTree()));
     }
 
     private const string FallbackNote = "no TPL SetActivityId events in the window: attributed by thread, wrong after await";
@@ -267,17 +273,17 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         var minutes = await _store.ReadBucketsAsync(BucketLevel.Minute, "svc", "", Day, Day.AddDays(1));
         var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "svc", "", Day, Day.AddDays(1)));
         var mergedMinutes = new CallTree();
-        foreach (var m in minutes) mergedMinutes.MergeFrom(CallTreeCodec.Deserialize(m.Tree));
+        foreach (var m in minutes) mergedMinutes.MergeFrom(m.DecodeTree());
         Assert.Equal(9, minutes.Count);
-        Assert.Equal(Folded(mergedMinutes), Folded(CallTreeCodec.Deserialize(day.Tree)));
-        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(Folded(mergedMinutes), Folded(day.DecodeTree()));
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
         Assert.Equal(18, day.Windows);
 
         var hostHours = new CallTree();
         foreach (var host in new[] { "h1", "h2" })
         {
             foreach (var h in await _store.ReadBucketsAsync(BucketLevel.Hour, "svc", host, Day, Day.AddDays(1)))
-                hostHours.MergeFrom(CallTreeCodec.Deserialize(h.Tree));
+                hostHours.MergeFrom(h.DecodeTree());
         }
 
         Assert.Equal(Folded(all), Folded(hostHours));
@@ -296,7 +302,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.Equal([true, true, true, false], runs.Select(r => r.More));
         var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget", "", Day, Day.AddDays(1)));
         Assert.Equal(18, day.Windows);
-        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
 
         // Without a budget a run ends only on an empty queue (or its chunk limit).
         var more = await SeedDayAsync("budget2");
@@ -306,7 +312,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         var limited = await Rollup().RunAsync(maxChunks: 1);
         Assert.Equal(0, limited.Windows);
         Assert.False(limited.More);
-        Assert.Equal(Folded(more), Folded(CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget2", "", Day, Day.AddDays(1))).Tree)));
+        Assert.Equal(Folded(more), Folded(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "budget2", "", Day, Day.AddDays(1))).DecodeTree()));
     }
 
     [Fact]
@@ -334,7 +340,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
 
         var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "adapt", "", Day, Day.AddDays(1)));
         Assert.Equal(18, day.Windows);
-        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
     }
 
     [Fact]
@@ -370,7 +376,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         await AddAsync("cap", "h1", Day.AddMinutes(5), Tree(stacks));
         await Rollup().RunAsync();
 
-        var minute = CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Minute, "cap", "", Day, Day.AddDays(1))).Tree);
+        var minute = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Minute, "cap", "", Day, Day.AddDays(1))).DecodeTree();
         Assert.True(minute.NodeCount <= 100, $"{minute.NodeCount} nodes");
         Assert.Equal(stacks.Sum(s => s.Item2), minute.Total.CpuSamples);
         Assert.Contains(Frame.OtherName, Folded(minute));
@@ -394,7 +400,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         foreach (var level in new[] { BucketLevel.Minute, BucketLevel.Hour, BucketLevel.Day })
         {
             var bucket = Assert.Single(await _store.ReadBucketsAsync(level, "ival", "", Day, Day.AddDays(1)));
-            Assert.Equal(2.0, CallTreeCodec.Deserialize(bucket.Tree).Total.CpuSamples * bucket.SamplingIntervalMs / 1000, 9);
+            Assert.Equal(2.0, bucket.DecodeTree().Total.CpuSamples * bucket.SamplingIntervalMs / 1000, 9);
         }
     }
 
@@ -428,7 +434,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         await Rollup().RunAsync();
 
         async Task<SampleValues> Bucket(BucketLevel level, string host, DateTimeOffset start) =>
-            CallTreeCodec.Deserialize(Assert.Single(await _store.ReadBucketsAsync(level, service, host, start, start + level.Length())).Tree).Total;
+            Assert.Single(await _store.ReadBucketsAsync(level, service, host, start, start + level.Length())).DecodeTree().Total;
 
         // Minute 0: 40 + 5 + 25 KB (not the largest window, 30 KB); minute 1: 10 + 50 KB.
         Assert.Equal((70_000L, 4L), ((await Bucket(BucketLevel.Minute, "", m0)).InuseBytes, (await Bucket(BucketLevel.Minute, "", m0)).InuseCount));
@@ -547,7 +553,7 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.Equal(Folded(all), Folded(before.Tree));
         Assert.Equal(5, before.Windows);
         var stored = await _store.ReadWindowsAsync("old", null, Day, Day.AddDays(1), 10);
-        Assert.Equal([0, 1, 2], stored.Select(w => w.Tree[5]).ToArray());   // flags: plain and deflate kept, the new one Brotli
+        Assert.Equal([0, 1, 6], stored.Select(w => w.Tree[5]).ToArray());   // flags: plain and deflate kept, the new one Brotli with frame ids
         Assert.True(stored[2].Tree.Length < CallTreeCodec.Serialize(fresh).Length, $"{stored[2].Tree.Length} bytes stored");
 
         var result = await Rollup().RunAsync();
@@ -558,10 +564,145 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         Assert.Equal(5, after.Windows);
         var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "old", "", Day, Day.AddDays(1)));
         Assert.Equal(5, day.Windows);
-        Assert.Equal(2, day.Tree[5]);   // rewritten compact
-        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(day.Tree)));
+        Assert.Equal(2, day.Tree[5]);   // rewritten compact, self-contained: the old rows' frames are not in the dictionary
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
         var hour = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Hour, "old", "", Day.AddHours(7), Day.AddHours(8)));
         Assert.Equal(3, hour.Windows);
+    }
+
+    /// <summary>Stacks with long names from a pool, as a profiler reports them: what the frame dictionary is for.</summary>
+    private static CallTree NamedTree(int seed, int stacks = 40, string prefix = "")
+    {
+        var rng = new Random(seed);
+        var tree = new CallTree();
+        for (var s = 0; s < stacks; s++)
+        {
+            var frames = new Frame[8];
+            frames[0] = new Frame("System.Private.CoreLib!System.Threading.ThreadPoolWorkQueue.Dispatch()");
+            for (var d = 1; d < frames.Length; d++)
+            {
+                var f = rng.Next(30);
+                frames[d] = new Frame($"{prefix}Checkout.Api!Checkout.Api.Orders.Order{f}Handler.Handle{f}Async(System.Threading.CancellationToken)", $"src/Checkout.Api/Orders/Order{f}Handler.cs", 10 + f);
+            }
+            tree.Add(frames, SampleValues.Cpu(1 + rng.Next(9)));
+        }
+        return tree;
+    }
+
+    private static int CountFlagged(IEnumerable<byte[]> trees) => trees.Count(t => CallTreeCodec.UsesDictionary(t));
+
+    /// <summary>
+    /// Windows and the buckets the rollup writes name their frames by id in the service's dictionary (one row per
+    /// distinct frame, "[other]" first), are smaller than self-contained, and read the same through this store and
+    /// through another store on the same database whose cache starts empty (another silo, or a restart).
+    /// </summary>
+    [Fact]
+    public async Task Windows_and_buckets_name_their_frames_in_the_services_dictionary_and_another_silo_reads_them()
+    {
+        var all = new CallTree();
+        var minutes = new[] { 0, 1, 61 };
+        for (var i = 0; i < 6; i++)
+        {
+            var tree = NamedTree(i);
+            all.MergeFrom(tree);
+            await AddAsync("dict", i % 2 == 0 ? "h1" : "h2", Day.AddHours(3).AddMinutes(minutes[i % 3]).AddSeconds(i), tree);
+        }
+        var windows = await _store.ReadWindowsAsync("dict", null, Day, Day.AddDays(1), 100);
+        Assert.Equal(6, windows.Count);
+        Assert.All(windows, w => Assert.True(CallTreeCodec.UsesDictionary(w.Tree) && w.Frames is not null));
+        Assert.All(windows, w => Assert.True(w.Tree.Length * 2 < CallTreeCodec.SerializeCompact(w.DecodeTree()).Length, $"{w.Tree.Length} bytes with ids"));
+        Assert.Equal(CallTreeCodec.FramesUsed(all).Count + 1, await ScalarAsync("SELECT count(*) FROM profile_frame WHERE service = 'dict'"));
+        Assert.Equal(1, await ScalarAsync($"SELECT count(*) FROM profile_frame WHERE service = 'dict' AND id = 0 AND function = '{Frame.OtherName}'"));
+        var before = await Reader().ReadAsync("dict", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(before.Tree));
+
+        Assert.Equal(6, (await Rollup().RunAsync()).Windows);
+        foreach (var level in new[] { BucketLevel.Minute, BucketLevel.Hour, BucketLevel.Day })
+        {
+            var buckets = await _store.ReadBucketsAsync(level, "dict", "", Day, Day.AddDays(1));
+            Assert.NotEmpty(buckets);
+            Assert.Equal(buckets.Count, CountFlagged(buckets.Select(b => b.Tree)));
+        }
+        var day = Assert.Single(await _store.ReadBucketsAsync(BucketLevel.Day, "dict", "", Day, Day.AddDays(1)));
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
+
+        var other = OpenAnother(new ServiceFrames());
+        var fresh = new ProfileReader(other, _options, new Clock(() => DateTimeOffset.UtcNow));
+        var after = await fresh.ReadAsync("dict", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(Folded(all), Folded(after.Tree));
+        Assert.Equal(6, after.Windows);
+        Assert.Equal(Folded(all), Folded(CallTreeCodec.Deserialize(CallTreeCodec.Serialize(Assert.Single(await other.ReadBucketsAsync(BucketLevel.Day, "dict", "", Day, Day.AddDays(1))).DecodeTree()))));
+        Assert.All(await other.ReadWindowsAsync("dict", "h1", Day, Day.AddDays(1), 100), w => Assert.NotNull(w.DecodeTree()));
+    }
+
+    /// <summary>
+    /// A full dictionary takes no more frames: a window that brings new ones is stored self-contained (counted), one
+    /// whose frames are all known still uses ids, and everything reads and rolls up the same.
+    /// </summary>
+    [Fact]
+    public async Task Past_the_frame_cap_a_window_is_stored_self_contained_and_counted_and_still_reads_and_rolls_up()
+    {
+        var frames = new ServiceFrames(maxPerService: 6);
+        var store = OpenAnother(frames);
+        var first = Tree(("main;a;b", 3), ("main;c", 1));          // main, a, b, c and "[other]": 5 frames
+        var newFrames = Tree(("main;x;y", 2), ("main;z", 4));      // x, y, z more: past 6
+        var known = Tree(("main;a;c", 5));
+        var all = new CallTree();
+        long sequence = 0;
+        foreach (var tree in new[] { first, newFrames, known })
+        {
+            all.MergeFrom(tree);
+            Assert.True(await store.TryAddWindowAsync(new StoredWindow("capped", "h1", "agent-capped", ++sequence, 1, "p", Day.AddMinutes(sequence), Day.AddMinutes(sequence).AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(tree))));
+        }
+        Assert.Equal(1, frames.Fallbacks);
+        Assert.Equal(5, await ScalarAsync("SELECT count(*) FROM profile_frame WHERE service = 'capped'"));
+        var windows = await store.ReadWindowsAsync("capped", null, Day, Day.AddDays(1), 10);
+        Assert.Equal([true, false, true], windows.Select(w => CallTreeCodec.UsesDictionary(w.Tree)).ToArray());
+        Assert.Equal(Folded(all), Folded((await Reader().ReadAsync("capped", null, Day, Day.AddDays(1), 1000)).Tree));
+
+        var rollup = new ProfileRollup(store, _options, new Clock(() => DateTimeOffset.UtcNow.AddSeconds(1)), NullLogger<ProfileRollup>.Instance);
+        Assert.Equal(3, (await rollup.RunAsync()).Windows);
+        var day = Assert.Single(await store.ReadBucketsAsync(BucketLevel.Day, "capped", "", Day, Day.AddDays(1)));
+        Assert.False(CallTreeCodec.UsesDictionary(day.Tree));   // x, y and z have no ids: the bucket is self-contained
+        Assert.Equal(Folded(all), Folded(day.DecodeTree()));
+        var minute = Assert.Single(await store.ReadBucketsAsync(BucketLevel.Minute, "capped", "", Day.AddMinutes(1), Day.AddMinutes(2)));
+        Assert.True(CallTreeCodec.UsesDictionary(minute.Tree));
+        Assert.Equal(Folded(first), Folded(minute.DecodeTree()));
+    }
+
+    /// <summary>
+    /// Two silos (two stores with caches of their own on one database) storing windows that bring the same new frames
+    /// at the same time: each frame gets one id, ids stay dense, and every window reads back as stored.
+    /// </summary>
+    [Fact]
+    public async Task Two_writers_adding_the_same_new_frames_at_once_give_each_frame_one_id()
+    {
+        var writers = new[] { OpenAnother(new ServiceFrames()), OpenAnother(new ServiceFrames()) };
+        var expected = new CallTree();
+        var tasks = new List<Task<bool>>();
+        for (var k = 0; k < 12; k++)
+        {
+            // Window k of both writers: the same new frames (prefix k), different counts.
+            for (var writer = 0; writer < 2; writer++)
+            {
+                var tree = NamedTree(100 + k, stacks: 10 + writer, prefix: $"R{k}.");
+                expected.MergeFrom(tree);
+                var w = new StoredWindow("race", $"h{writer}", $"agent-race-{writer}", k, 1, "p", Day.AddMinutes(k), Day.AddMinutes(k).AddSeconds(10), "cpu", 1, CallTreeCodec.Serialize(tree));
+                var store = writers[writer];
+                tasks.Add(Task.Run(() => store.TryAddWindowAsync(w)));
+            }
+        }
+        Assert.All(await Task.WhenAll(tasks), Assert.True);
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM (SELECT function, coalesce(file, ''), line FROM profile_frame WHERE service = 'race' GROUP BY 1, 2, 3 HAVING count(*) > 1) AS d"));
+        var count = await ScalarAsync("SELECT count(*) FROM profile_frame WHERE service = 'race'");
+        Assert.Equal(count, await ScalarAsync("SELECT max(id) + 1 FROM profile_frame WHERE service = 'race'"));
+        Assert.Equal(CallTreeCodec.FramesUsed(expected).Count + 1, count);
+
+        var reader = new ProfileReader(OpenAnother(new ServiceFrames()), _options, new Clock(() => DateTimeOffset.UtcNow));
+        var read = await reader.ReadAsync("race", null, Day, Day.AddDays(1), 1000);
+        Assert.Equal(24, read.Windows);
+        Assert.Equal(Folded(expected), Folded(read.Tree));
+        Assert.Equal(24, CountFlagged((await _store.ReadWindowsAsync("race", null, Day, Day.AddDays(1), 100)).Select(w => w.Tree)));
     }
 
     [Fact]
@@ -604,6 +745,17 @@ public sealed class SqliteProfileStoreTests : ProfileStoreTests
 
     protected override Task DropServiceVersionColumnAsync() =>
         ExecuteAsync("DROP INDEX ix_profile_window_service_version; ALTER TABLE profile_window DROP COLUMN service_version;");
+
+    protected override IProfileStore OpenAnother(ServiceFrames frames) => new SqliteProfileStore(DatabasePath, "NORMAL", frames);
+
+    protected override async Task<long> ScalarAsync(string sql)
+    {
+        await using var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath}");
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
 
     protected override Task InsertRawBucketAsync(StoredBucket b) => ExecuteAsync(
         "INSERT INTO profile_bucket (level, service, host, bucket_start, windows, sampling_interval_ms, tree) VALUES ($p1, $p2, $p3, $p4, $p5, $p6, $p7)",
@@ -657,6 +809,14 @@ public sealed class PostgresProfileStoreTests : ProfileStoreTests
     {
         await TestPostgres.ApplyProfileStoreSchemaAsync(_source!);
         return new PostgresProfileStore(_source!);
+    }
+
+    protected override IProfileStore OpenAnother(ServiceFrames frames) => new PostgresProfileStore(_source!, frames);
+
+    protected override async Task<long> ScalarAsync(string sql)
+    {
+        await using var cmd = _source!.CreateCommand(sql);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
 
     protected override async Task InsertRawWindowAsync(StoredWindow w)

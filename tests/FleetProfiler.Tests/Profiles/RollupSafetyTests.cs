@@ -51,7 +51,7 @@ public abstract class RollupSafetyTests : IAsyncLifetime
     protected async Task<(int Windows, long Cpu)> DayBucketAsync(string service)
     {
         var day = Assert.Single(await Store.ReadBucketsAsync(BucketLevel.Day, service, "", Day, Day.AddDays(1)));
-        return (day.Windows, CallTreeCodec.Deserialize(day.Tree).Total.CpuSamples);
+        return (day.Windows, day.DecodeTree().Total.CpuSamples);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public abstract class RollupSafetyTests : IAsyncLifetime
         Assert.Equal((1, 1), (r.Windows, r.Quarantined));
         Assert.Contains(log.At(LogLevel.Error), l => l.Contains("quarantined minute bucket", StringComparison.Ordinal));
         var minute = Assert.Single(await Store.ReadBucketsAsync(BucketLevel.Minute, "badbucket", "", Day, Day.AddDays(1)));
-        Assert.Equal((1, 7L), (minute.Windows, CallTreeCodec.Deserialize(minute.Tree).Total.CpuSamples));
+        Assert.Equal((1, 7L), (minute.Windows, minute.DecodeTree().Total.CpuSamples));
         // The other levels were readable and keep both windows.
         Assert.Equal((2, 10L), await DayBucketAsync("badbucket"));
     }

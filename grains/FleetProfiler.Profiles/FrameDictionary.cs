@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+
+namespace FleetProfiler.Profiles;
+
+/// <summary>
+/// One service's frames numbered 0, 1, 2, … by the profile store, which keeps them in a table of their own so that
+/// stored trees name frames by id instead of carrying their strings (<see cref="CallTreeCodec.SerializeCompact(CallTree, Func{Frame, int})"/>).
+/// Append-only: an id, once given, never changes meaning. This is the silo's in-memory copy of the committed part of
+/// that table; it only ever holds frames whose rows are committed, so a tree encoded with its ids is always readable.
+/// Safe for any number of readers while one writer appends (appends are serialized).
+/// </summary>
+public sealed class FrameDictionary
+{
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<Frame, int> _ids = new();
+    // Strings shared by the frames (a function has a frame per line).
+    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private Frame[] _frames = new Frame[64];
+    private int _count;
+
+    /// <summary>Frames known: ids 0 to Count − 1.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The frame with id <paramref name="id"/>.</summary>
+    public Frame this[int id]
+    {
+        get
+        {
+            if ((uint)id >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(id), id, $"Frame id {id} is not in the dictionary ({Count} frames).");
+            return Volatile.Read(ref _frames)[id];
+        }
+    }
+
+    /// <summary>The id of <paramref name="frame"/>, or -1 when the dictionary does not have it.</summary>
+    public int IdOf(Frame frame) => _ids.TryGetValue(frame, out var id) ? id : -1;
+
+    /// <summary>
+    /// Records that ids <paramref name="firstId"/>, <paramref name="firstId"/> + 1, … are <paramref name="frames"/>
+    /// (committed rows). Ids already known are skipped (they must name the same frames); a gap (a first id past
+    /// <see cref="Count"/>) is not appended, since the frames before it are unknown: the next read from the store
+    /// catches up. Returns the frames appended.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A known id names another frame: the store and this copy disagree.</exception>
+    public int Append(int firstId, IReadOnlyList<Frame> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstId);
+        lock (_gate)
+        {
+            if (firstId > _count) return 0;
+            var appended = 0;
+            for (var i = 0; i < frames.Count; i++)
+            {
+                var id = firstId + i;
+                if (id < _count)
+                {
+                    if (_frames[id] != frames[i]) throw new InvalidOperationException($"Frame id {id} is '{_frames[id]}' here and '{frames[i]}' in the store.");
+                    continue;
+                }
+                var f = frames[i];
+                var frame = new Frame(Share(f.Function), f.File is null ? null : Share(f.File), f.Line);
+                if (_count == _frames.Length)
+                {
+                    var grown = new Frame[_count * 2];
+                    Array.Copy(_frames, grown, _count);
+                    Volatile.Write(ref _frames, grown);
+                }
+                _frames[_count] = frame;
+                _ids.TryAdd(frame, _count);
+                // Published last: a reader that sees the count sees the frame (and an array that holds it).
+                Volatile.Write(ref _count, _count + 1);
+                appended++;
+            }
+            return appended;
+        }
+    }
+
+    private string Share(string s)
+    {
+        if (_strings.TryGetValue(s, out var shared)) return shared;
+        _strings.Add(s, s);
+        return s;
+    }
+}
