@@ -74,7 +74,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         var intervalWeight = 0;
         foreach (var w in read.Windows)
         {
-            merged.MergeFrom(CallTreeCodec.Deserialize(w.Tree), GaugeMerge.Peak);
+            merged.MergeFrom(w.DecodeTree(), GaugeMerge.Peak);
             BoundMerge(merged);
             if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
         }

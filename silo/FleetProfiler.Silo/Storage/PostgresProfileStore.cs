@@ -87,17 +87,18 @@ public sealed partial class PostgresProfileStore(NpgsqlDataSource dataSource, Se
 
     public async Task<RangeRead> ReadVersionWindowsAsync(string service, string? host, string version, DateTimeOffset from, DateTimeOffset to, int maxWindows, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand($"""
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand($"""
             SELECT {WindowColumns} FROM profile_window w
             WHERE service = $1 AND service_version = $2 AND ($3::text IS NULL OR host = $3) AND window_start >= $4 AND window_start < $5
               AND NOT EXISTS (SELECT 1 FROM profile_quarantine x WHERE x.window_id = w.id)
             ORDER BY window_start, id
             LIMIT $6
-            """);
+            """, conn);
         Add(cmd, service, version);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)host ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         Add(cmd, from.UtcDateTime, to.UtcDateTime, maxWindows + 1);
-        var windows = (await ReadWindowRowsAsync(cmd, ct)).ToList();
+        var windows = (await WithFramesAsync(conn, null, await ReadWindowRowsAsync(cmd, ct), ct)).ToList();
         var truncated = windows.Count > maxWindows;
         if (truncated) windows.RemoveAt(windows.Count - 1);
         return new RangeRead([], windows, truncated);

@@ -346,7 +346,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
         cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$limit", maxWindows + 1);
-        var windows = (await ReadWindowRowsAsync(cmd, ct)).ToList();
+        var windows = (await WithFramesAsync(conn, null, await ReadWindowRowsAsync(cmd, ct), ct)).ToList();
         var truncated = windows.Count > maxWindows;
         if (truncated) windows.RemoveAt(windows.Count - 1);
         return new RangeRead([], windows, truncated);

@@ -180,6 +180,8 @@ public abstract class ProfileStoreTests : IAsyncLifetime
         var v1 = await _store.ReadVersionWindowsAsync(service, null, "1.0", from, to, 10);
         Assert.Equal([1L, 2L], v1.Windows.Select(w => w.Sequence));
         Assert.All(v1.Windows, w => Assert.Equal("1.0", w.ServiceVersion));
+        // Rows read by version decode through the service's frame dictionary like any other read.
+        Assert.Equal("main;fast 3\n", Folded(v1.Windows[0].DecodeTree()));
         Assert.Empty(v1.Buckets);
         Assert.False(v1.Truncated);
         Assert.Equal([2L], (await _store.ReadVersionWindowsAsync(service, "h2", "1.0", from, to, 10)).Windows.Select(w => w.Sequence));
