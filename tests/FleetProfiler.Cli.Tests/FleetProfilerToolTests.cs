@@ -53,7 +53,7 @@ public sealed class FleetProfilerToolTests
     [Theory]
     [InlineData(new[] { "profile", "--since", "1h" }, "--service is required")]
     [InlineData(new[] { "profile", "--service", "a", "--since", "90" }, "--since: '90' is not a duration")]
-    [InlineData(new[] { "profile", "--service", "a", "--format", "png" }, "--format: unknown value 'png' (tree, folded, pprof, speedscope, svg)")]
+    [InlineData(new[] { "profile", "--service", "a", "--format", "png" }, "--format: unknown value 'png' (tree, flame, folded, pprof, speedscope, svg)")]
     [InlineData(new[] { "top", "--service", "a", "--kind", "gc" }, "--kind: unknown value 'gc' (cpu, wall, alloc, inuse)")]
     [InlineData(new[] { "top", "--service", "a", "--order", "name" }, "--order: unknown value 'name' (self, total)")]
     [InlineData(new[] { "trigger", "--service", "a", "--host", "h", "--seconds", "601" }, "--seconds: '601' is not a whole number between 1 and 600")]

@@ -7,10 +7,10 @@ namespace FleetProfiler.Cli.Commands;
 /// <summary><c>fleetprofiler profile</c>: one merged profile of a selector over a range, in one format, to a file or stdout.</summary>
 public sealed class ProfileCommand : ToolCommand
 {
-    public static readonly string[] Formats = ["tree", "folded", "pprof", "speedscope", "svg"];
+    public static readonly string[] Formats = ["tree", "flame", "folded", "pprof", "speedscope", "svg"];
 
     public override string Name => "profile";
-    public override string Summary => "export a merged profile: tree, folded, pprof, speedscope or svg";
+    public override string Summary => "export a merged profile: tree, flame, folded, pprof, speedscope or svg";
 
     public override string Help => $$"""
         Usage: fleetprofiler profile --service S [--host H] [--endpoint E] [--since D | --from T [--to T]]
@@ -27,8 +27,9 @@ public sealed class ProfileCommand : ToolCommand
                              docs/live-memory.md; what it read and cannot see is printed on stderr)
           --types            alloc, inuse: show each allocated type as a leaf frame "[alloc] Type" under the code that
                              allocated it (default: that code, the allocation site, is the leaf)
-          --format F         folded (default; collapsed stacks), tree (JSON), pprof (gzipped profile.proto),
-                             speedscope (JSON) or svg (interactive flamegraph)
+          --format F         folded (default; collapsed stacks), tree (nested JSON), flame (compact JSON: parallel
+                             arrays, at most 50,000 nodes), pprof (gzipped profile.proto), speedscope (JSON) or
+                             svg (interactive flamegraph)
           --min-share X      tree/svg: hide frames under this share of the total, e.g. 0.001 (default 0 = keep all)
           -o, --output FILE  write to FILE ('-' = stdout, the default); pprof refuses a terminal stdout
         """;

@@ -8,7 +8,7 @@ namespace FleetProfiler.Gateway.Query;
 /// <summary>Turns a merged tree into the bytes of one export format.</summary>
 public static class ProfileRendering
 {
-    public static readonly string[] Formats = ["tree", "folded", "pprof", "speedscope", "svg"];
+    public static readonly string[] Formats = ["tree", "flame", "folded", "pprof", "speedscope", "svg"];
 
     public static string Format(string format)
     {
@@ -24,7 +24,8 @@ public static class ProfileRendering
         return format switch
         {
             "folded" => (Encoding.UTF8.GetBytes(FoldedFormat.Write(tree, kind)), "text/plain; charset=utf-8"),
-            "tree" => (Encoding.UTF8.GetBytes(TreeFormat.ToJson(TreeFormat.Build(tree, kind, new TreeOptions(MinShare: minShare)))), "application/json"),
+            "tree" => (TreeFormat.ToUtf8Json(TreeFormat.Build(tree, kind, new TreeOptions(MinShare: minShare))), "application/json"),
+            "flame" => (FlameTree.Build(tree, kind).ToUtf8Json(), "application/json"),
             "pprof" => (PprofEncoder.Encode(tree, kind, new PprofOptions { SamplingInterval = interval, Start = range.From, Duration = range.To - range.From }), "application/vnd.google.protobuf+gzip"),
             "speedscope" => (SpeedscopeFormat.ToUtf8Json(tree, kind, new SpeedscopeOptions { Name = title, SamplingInterval = interval }), "application/json"),
             "svg" => (Encoding.UTF8.GetBytes(FlameGraphSvg.Render(tree, kind, new FlameGraphOptions { Title = title, Unit = ProfileTypes.Of(kind).Unit })), "image/svg+xml"),

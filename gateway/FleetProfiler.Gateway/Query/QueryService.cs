@@ -39,7 +39,8 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         {
             Format = format,
             ContentType = contentType,
-            Data = ByteString.CopyFrom(data),
+            // The rendered bytes are this reply's own and never change: no copy.
+            Data = UnsafeByteOperations.UnsafeWrap(data),
             Windows = profile.Windows,
             Truncated = profile.Truncated,
             Total = tree.Total.Get(kind),
@@ -110,12 +111,13 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         var diff = ProfileDiff.Compute(treeA.WithoutAllocatedTypes(), treeB.WithoutAllocatedTypes(), kind);
         var (data, contentType) = format == "svg"
             ? (System.Text.Encoding.UTF8.GetBytes(FlameGraphSvg.RenderDiff(diff, new FlameGraphOptions { Title = $"{request.Kind} diff: A → B (red grew, blue shrank)" })), "image/svg+xml")
-            : (System.Text.Encoding.UTF8.GetBytes(TreeFormat.ToJson(TreeFormat.Build(diff))), "application/json");
+            : (TreeFormat.ToUtf8Json(TreeFormat.Build(diff)), "application/json");
         return new ProfileReply
         {
             Format = format,
             ContentType = contentType,
-            Data = ByteString.CopyFrom(data),
+            // The rendered bytes are this reply's own and never change: no copy.
+            Data = UnsafeByteOperations.UnsafeWrap(data),
             Windows = profileA.Windows + profileB.Windows,
             Truncated = profileA.Truncated || profileB.Truncated,
             Total = treeB.Total.Get(kind),

@@ -106,6 +106,19 @@ public sealed class FlameTree
         return FlameTreeBuilder.Build(diff.Tree, weight, before, after, maxNodes);
     }
 
+    /// <summary>The tree as one UTF-8 JSON object holding <see cref="WriteProperties"/>'s properties (the <c>flame</c> export format).</summary>
+    public byte[] ToUtf8Json()
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024 + Count * 48);
+        using (var json = new Utf8JsonWriter(output))
+        {
+            json.WriteStartObject();
+            WriteProperties(json);
+            json.WriteEndObject();
+        }
+        return output.WrittenSpan.ToArray();
+    }
+
     /// <summary>Writes the tree's properties (not the enclosing object), so callers can add their own beside them.</summary>
     public void WriteProperties(Utf8JsonWriter json)
     {

@@ -110,11 +110,18 @@ public static class TreeFormat
     }
 
     /// <summary><paramref name="root"/> as a JSON string (nesting limit raised for deep stacks).</summary>
-    public static string ToJson(TreeNode root)
+    public static string ToJson(TreeNode root) => System.Text.Encoding.UTF8.GetString(ToUtf8Json(root));
+
+    /// <summary>
+    /// <paramref name="root"/> as UTF-8 JSON bytes, written once into a buffer of the size it needs (no string in
+    /// between: a 24 h service tree is megabytes).
+    /// </summary>
+    public static byte[] ToUtf8Json(TreeNode root)
     {
-        using var output = new MemoryStream();
-        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { MaxDepth = 64 * 1024 }))
+        var output = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        // The writer's structure checks are redundant here (WriteJson balances every object and array).
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { MaxDepth = 64 * 1024, SkipValidation = true }))
             WriteJson(json, root);
-        return System.Text.Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length);
+        return output.WrittenSpan.ToArray();
     }
 }

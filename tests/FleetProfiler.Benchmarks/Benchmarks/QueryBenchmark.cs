@@ -30,12 +30,13 @@ public sealed record QuerySettings(int Hosts, int WindowsPerHost, int Queries, i
 /// <summary>
 /// Query: a simulated day (or <c>--days</c> days) of one service (default 200 hosts × 10 windows of 10 s spread
 /// over the past 24 h) ingested through the gateway as fast as it takes them, then GetProfile for that service over
-/// the 24 h in formats tree and pprof, interleaved, timed at the client (request to reply fully received).
+/// the 24 h in formats tree, flame (the compact tree) and pprof, interleaved, timed at the client (request to reply
+/// fully received).
 /// </summary>
 public static class QueryBenchmark
 {
     private const string Service = "checkout";
-    private static readonly string[] Formats = ["tree", "pprof"];
+    private static readonly string[] Formats = ["tree", "flame", "pprof"];
 
     public static async Task<string> RunAsync(QuerySettings s)
     {

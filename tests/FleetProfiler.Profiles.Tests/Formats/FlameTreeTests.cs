@@ -111,14 +111,7 @@ public class FlameTreeTests
     public void Json_has_one_array_per_field_and_a_string_table()
     {
         var f = FlameTree.Build(Sample(), ProfileKind.Cpu);
-        using var output = new MemoryStream();
-        using (var w = new Utf8JsonWriter(output))
-        {
-            w.WriteStartObject();
-            f.WriteProperties(w);
-            w.WriteEndObject();
-        }
-        using var doc = JsonDocument.Parse(output.ToArray());
+        using var doc = JsonDocument.Parse(f.ToUtf8Json());
         var root = doc.RootElement;
         Assert.Equal(5, root.GetProperty("nodes").GetInt32());
         Assert.Equal(100, root.GetProperty("rootTotal").GetInt64());
@@ -127,5 +120,7 @@ public class FlameTreeTests
         Assert.False(root.TryGetProperty("before", out _));
         var strings = root.GetProperty("strings").EnumerateArray().Select(s => s.GetString()).ToArray();
         Assert.Equal(strings.Length, strings.Distinct().Count());
+        Assert.Equal(["all", "main", "big", "leaf", "small"], root.GetProperty("name").EnumerateArray().Select(n => strings[n.GetInt32()]));
+        Assert.Equal([0L, 8, 0, 90, 2], root.GetProperty("self").EnumerateArray().Select(n => n.GetInt64()));
     }
 }

@@ -97,7 +97,7 @@ public sealed class AgentToQueryTests : IAsyncLifetime
 
         // Every format, each checked against the same total (the store is stable while no new window lands
         // in the range, so ask for a range that ends now and compare each against its own reply total).
-        foreach (var format in new[] { "folded", "pprof", "speedscope", "svg", "tree" })
+        foreach (var format in new[] { "folded", "pprof", "speedscope", "svg", "tree", "flame" })
         {
             var reply = await Query.GetProfileAsync(Request("cpu", format));
             Assert.True(reply.Total >= total, $"{format}: total went down");
@@ -133,6 +133,15 @@ public sealed class AgentToQueryTests : IAsyncLifetime
                     break;
                 case "svg":
                     Assert.Equal("svg", System.Xml.Linq.XDocument.Parse(reply.Data.ToStringUtf8()).Root!.Name.LocalName);
+                    break;
+                case "flame":
+                    using (var doc = JsonDocument.Parse(reply.Data.Memory))
+                    {
+                        // The compact tree: the root's width is the reply's total; folded rests keep it exact.
+                        Assert.Equal(reply.Total, doc.RootElement.GetProperty("rootTotal").GetInt64());
+                        Assert.Equal(doc.RootElement.GetProperty("nodes").GetInt32(), doc.RootElement.GetProperty("parent").GetArrayLength());
+                        Assert.Contains(doc.RootElement.GetProperty("strings").EnumerateArray(), s => s.GetString()!.EndsWith("PrimeSieve.cs", StringComparison.Ordinal));
+                    }
                     break;
                 case "tree":
                     // Real stacks nest deeper than System.Text.Json's default of 64.

@@ -76,6 +76,7 @@ public sealed class QueryServiceTests(PlatformFixture platform)
 
     [Theory]
     [InlineData("tree", "application/json")]
+    [InlineData("flame", "application/json")]
     [InlineData("folded", "text/plain; charset=utf-8")]
     [InlineData("pprof", "application/vnd.google.protobuf+gzip")]
     [InlineData("speedscope", "application/json")]
@@ -95,6 +96,20 @@ public sealed class QueryServiceTests(PlatformFixture platform)
                     var get = Child(Child(doc.RootElement, "Demo!Program.Main"), "Demo!Orders.Get");
                     Assert.Equal((10L, 0L), (get.GetProperty("total").GetInt64(), get.GetProperty("self").GetInt64()));
                     Assert.Equal(6, Child(get, "Demo!Json.Write").GetProperty("self").GetInt64());
+                }
+                break;
+            case "flame":
+                using (var doc = JsonDocument.Parse(reply.Data.Memory))
+                {
+                    // Parallel arrays in pre-order, heavier siblings first: all, Main, Get, Json.Write (6), Db.Query (4).
+                    var root = doc.RootElement;
+                    var strings = root.GetProperty("strings").EnumerateArray().Select(e => e.GetString()).ToList();
+                    var names = root.GetProperty("name").EnumerateArray().Select(e => strings[e.GetInt32()]).ToList();
+                    Assert.Equal(["all", "Demo!Program.Main", "Demo!Orders.Get", "Demo!Json.Write", "Demo!Db.Query"], names);
+                    Assert.Equal([10L, 10L, 10L, 6L, 4L], root.GetProperty("total").EnumerateArray().Select(e => e.GetInt64()));
+                    Assert.Equal([-1, 0, 1, 2, 2], root.GetProperty("parent").EnumerateArray().Select(e => e.GetInt32()));
+                    Assert.Equal([0L, 0L, 0L, 0L, 6L], root.GetProperty("offset").EnumerateArray().Select(e => e.GetInt64()));
+                    Assert.Equal(10, root.GetProperty("rootTotal").GetInt64());
                 }
                 break;
             case "folded":
