@@ -292,9 +292,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
                 : await grains.GetGrain<IEndpointGrain>(EndpointKey.Of(service, endpoint)).GetProfileAsync(range, host, MaxWindowsPerQuery);
         if (profile.Windows == 0)
         {
-            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
-            if (hosts.Count == 0) throw QueryArguments.NotFound($"{field}.service: unknown service '{service}'");
-            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"{field}.host: service '{service}' has no host '{host}'");
+            await EnsureKnownAsync(service, host, field + ".");
             throw QueryArguments.NotFound($"from/to: no profile data for '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O}");
         }
         var tree = CallTreeCodec.Deserialize(profile.Tree);
@@ -307,6 +305,17 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
     }
 
     /// <summary>
+    /// NOT_FOUND naming the field (after <paramref name="prefix"/>, e.g. "selector.") when no agent ever reported the
+    /// service, or the host is not one of its hosts; returns when both are known (the caller then says what is missing).
+    /// </summary>
+    private async Task EnsureKnownAsync(string service, string? host, string prefix)
+    {
+        var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
+        if (hosts.Count == 0) throw QueryArguments.NotFound($"{prefix}service: unknown service '{service}'");
+        if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"{prefix}host: service '{service}' has no host '{host}'");
+    }
+
+    /// <summary>
     /// The merged raw windows of one service version (a version labels raw windows only): NOT_FOUND names the version
     /// when the range holds none of its windows, with the versions that exist.
     /// </summary>
@@ -316,9 +325,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         var profile = await query.GetVersionProfileAsync(service, host, endpoint, version, range, MaxWindowsPerQuery);
         if (profile.Windows == 0)
         {
-            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
-            if (hosts.Count == 0) throw QueryArguments.NotFound($"{field}.service: unknown service '{service}'");
-            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"{field}.host: service '{service}' has no host '{host}'");
+            await EnsureKnownAsync(service, host, field + ".");
             var known = await query.GetVersionsAsync(service, host, 5);
             var names = known.Versions.Count == 0 ? "none stored (agents report a version from their service's main assembly or OTEL_RESOURCE_ATTRIBUTES service.version)" : string.Join(", ", known.Versions.Select(v => $"'{v.Version}'"));
             throw QueryArguments.NotFound($"{field}.version: no window of version '{version}' of '{service}'{(host is null ? "" : $" host '{host}'")} between {range.From:O} and {range.To:O} (versions are kept on raw windows, Profiles:WindowRetention; newest versions: {names})");
@@ -336,9 +343,7 @@ public sealed class QueryService(IGrainFactory grains, TriggerLimits triggerLimi
         var list = await grains.GetGrain<IProfileQueryGrain>(0).GetVersionsAsync(service, host, MaxVersionsListed);
         if (list.Versions.Count == 0 && list.UnversionedWindows == 0)
         {
-            var hosts = await grains.GetGrain<IServiceGrain>(service).GetHostsAsync();
-            if (hosts.Count == 0) throw QueryArguments.NotFound($"service: unknown service '{service}'");
-            if (host is not null && !hosts.Contains(host)) throw QueryArguments.NotFound($"host: service '{service}' has no host '{host}'");
+            await EnsureKnownAsync(service, host, "");
         }
         var reply = new ListVersionsReply
         {

@@ -48,13 +48,7 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         {
             foreach (var b in read.Buckets) MergeBucket(merged, b, ref windows, ref intervalSum, ref intervalWeight);
         }
-        foreach (var w in read.Windows)
-        {
-            merged.MergeFrom(w.DecodeTree(), GaugeMerge.Peak);
-            BoundMerge(merged);
-            windows++;
-            if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
-        }
+        MergeWindows(merged, read.Windows, ref windows, ref intervalSum, ref intervalWeight);
         if (!keepEndpoints) merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
         return new ProfileRead(merged, windows, read.Truncated, plan.Widened, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
@@ -72,18 +66,26 @@ public sealed class ProfileReader(IProfileStore store, ProfileStoreOptions optio
         var merged = new CallTree();
         double intervalSum = 0;
         var intervalWeight = 0;
-        foreach (var w in read.Windows)
-        {
-            merged.MergeFrom(w.DecodeTree(), GaugeMerge.Peak);
-            BoundMerge(merged);
-            if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
-        }
+        var windows = 0;
+        MergeWindows(merged, read.Windows, ref windows, ref intervalSum, ref intervalWeight);
         merged = endpoint is null ? merged.WithoutEndpoints() : merged.EndpointSubtree(endpoint);
         if (merged.NodeCount > options.QueryNodes) merged.Prune(options.QueryNodes);
         // What was read: from the first window's start to the last one's end (the range when there was none).
         var covered = read.Windows.Count == 0 ? (From: from, To: to) : (From: read.Windows[0].Start, To: read.Windows.Max(w => w.End));
         return new ProfileRead(merged, read.Windows.Count, read.Truncated, false, intervalWeight == 0 ? 0 : intervalSum / intervalWeight,
             covered.From, covered.To, 0, read.Windows.Count);
+    }
+
+    /// <summary>Merges raw windows into <paramref name="merged"/> (bounded after each), counting them and their sampling intervals.</summary>
+    private void MergeWindows(CallTree merged, IReadOnlyList<StoredWindow> rows, ref int windows, ref double intervalSum, ref int intervalWeight)
+    {
+        foreach (var w in rows)
+        {
+            merged.MergeFrom(w.DecodeTree(), GaugeMerge.Peak);
+            BoundMerge(merged);
+            windows++;
+            if (w.SamplingIntervalMs > 0) { intervalSum += w.SamplingIntervalMs; intervalWeight++; }
+        }
     }
 
     private void MergeBucket(CallTree merged, StoredBucket b, ref int windows, ref double intervalSum, ref int intervalWeight)
