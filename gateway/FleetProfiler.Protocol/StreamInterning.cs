@@ -331,6 +331,18 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
     public string? Expand(Batch wire, out Batch? expanded)
     {
         expanded = null;
+        if (Admit(wire) is { } error) return error;
+        expanded = ExpandAdmitted(wire);
+        return null;
+    }
+
+    /// <summary>
+    /// Checks an interned <paramref name="wire"/> batch against the dictionary and adds its new entries; returns the
+    /// reason it is refused (then the dictionary is unchanged). An admitted batch's ids are all ids of the dictionary,
+    /// until the next batch is admitted: <see cref="ExpandAdmitted"/> or the accessors below read them.
+    /// </summary>
+    public string? Admit(Batch wire)
+    {
         if (Check(wire, out var restart, out var bytes) is { } error) return error;
         if (restart)
         {
@@ -344,9 +356,24 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
         foreach (var l in wire.Locations) _locations.Add((l.Function, l.Line));
         foreach (var s in wire.Stacks) _stacks.Add([.. s.Locations]);
         Bytes = bytes;
-        expanded = Expand(wire);
         return null;
     }
+
+    public int Functions => _functions.Count;
+
+    public int Locations => _locations.Count;
+
+    /// <summary>The string with stream id <paramref name="id"/> (an id of an admitted batch).</summary>
+    public string StringAt(uint id) => _strings[(int)id];
+
+    /// <summary>The function with stream id <paramref name="id"/>: its name, file and original file as stream string ids.</summary>
+    public (uint Name, uint File, uint OriginalFile) FunctionAt(uint id) => _functions[(int)id];
+
+    /// <summary>The location with stream id <paramref name="id"/>: its function's stream id and its line.</summary>
+    public (uint Function, uint Line) LocationAt(uint id) => _locations[(int)id];
+
+    /// <summary>The stack with stream id <paramref name="id"/>: stream location ids, root first.</summary>
+    public ReadOnlySpan<uint> StackAt(uint id) => _stacks[(int)id];
 
     private string? Check(Batch wire, out bool restart, out long bytes)
     {
@@ -420,8 +447,8 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
     private static string Unknown(string field, uint id, long count, string table) =>
         $"{field} {id} is not an id of the stream's dictionary ({count} {table} with this batch's)";
 
-    /// <summary>The canonical self-contained batch of a checked interned batch whose entries are in the dictionary.</summary>
-    private Batch Expand(Batch wire)
+    /// <summary>The canonical self-contained batch of the batch admitted last (<see cref="Admit"/>).</summary>
+    public Batch ExpandAdmitted(Batch wire)
     {
         var b = wire.Clone();
         b.Interning = null;

@@ -32,6 +32,8 @@ public sealed class AgentSession
     private IAgentConnection? _reference;
     // The stream's interning dictionary (docs/protocol.md, "Stream interning"): lives and dies with the stream.
     private readonly StreamDictionary _dictionary;
+    // Translates the stream's interned windows straight from the dictionary (falls back to expanding them).
+    private readonly InternedWindowTranslator _translator = new();
 
     public AgentSession(IGrainFactory grains, IngestOptions options, TimeProvider clock, ILogger logger, Hello hello, Security.AgentGrant grant)
     {
@@ -106,13 +108,9 @@ public sealed class AgentSession
     /// </summary>
     private async Task<GatewayMessage> ApplyAsync(Batch batch)
     {
-        // An interned batch becomes the self-contained batch it stands for before anything else looks at it; its new
-        // entries join the dictionary whatever the batch's fate (the agent counts them as sent).
-        if (batch.Interning is not null)
-        {
-            if (_dictionary.Expand(batch, out var expanded) is { } error) return Invalid(batch, error);
-            batch = expanded!;
-        }
+        // An interned batch's new entries join the dictionary before anything else looks at it, whatever the batch's
+        // fate (the agent counts them as sent); its header is the self-contained batch's (see Prepare).
+        if (batch.Interning is not null && _dictionary.Admit(batch) is { } error) return Invalid(batch, error);
         try
         {
             return await TryApplyAsync(batch);
@@ -130,7 +128,7 @@ public sealed class AgentSession
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"batch for host '{batch.Host}' on the stream of host '{_hello.Host}'");
         if (!_grant.AllowsService(batch.Service))
             return Rejected(batch.Sequence, StatusCode.PermissionDenied, $"service: the key of agent '{_grant.AgentId}' may not write service '{batch.Service}'");
-        var prepared = PreparedBatch.Prepare(batch, _options.Limits, _clock.GetUtcNow(), DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch));
+        var prepared = Prepare(batch);
         if (prepared.Error is not null) return Invalid(batch, prepared.Error);
         if (batch.Sequence == _options.FailApplyOfSequence)
             throw new InvalidOperationException($"fault injected into batch {batch.Sequence} ({IngestOptions.Section}:FailApplyOfSequence)");
@@ -147,6 +145,19 @@ public sealed class AgentSession
             _ => throw new InvalidOperationException("a prepared batch carries one upload"),
         };
         return new GatewayMessage { Ack = new BatchAck { Sequence = batch.Sequence, Duplicate = outcome == ApplyOutcome.Duplicate } };
+    }
+
+    /// <summary>
+    /// The batch checked and translated. An interned window is translated straight from the stream's dictionary; any
+    /// other interned batch, or one that path cannot prove acceptable, first becomes the self-contained batch it stands for.
+    /// </summary>
+    private PreparedBatch Prepare(Batch batch)
+    {
+        var now = _clock.GetUtcNow();
+        var sender = DeliveryAgentId(_hello.AgentId, batch.SpoolEpoch);
+        if (batch.Interning is null) return PreparedBatch.Prepare(batch, _options.Limits, now, sender);
+        return _translator.TryPrepare(batch, _dictionary, _options.Limits, now, sender)
+            ?? PreparedBatch.Prepare(_dictionary.ExpandAdmitted(batch), _options.Limits, now, sender);
     }
 
     private GatewayMessage Invalid(Batch batch, string error)

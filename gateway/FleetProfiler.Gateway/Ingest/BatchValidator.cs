@@ -24,35 +24,11 @@ public static class BatchValidator
     {
         var size = b.CalculateSize();
         if (size > limits.MaxBatchBytes) return $"batch is {size} bytes, over max_batch_bytes ({limits.MaxBatchBytes})";
-        if (b.Sequence == 0) return "sequence must be positive";
-        if (string.IsNullOrWhiteSpace(b.Service)) return "service is required";
-        if (b.Service.Contains('/')) return "service may not contain '/'";
-        if (b.Service.Length > limits.MaxStringLength) return $"service is longer than max_string_length ({limits.MaxStringLength})";
-        if (b.ProcessName.Length > limits.MaxStringLength) return $"process_name is longer than max_string_length ({limits.MaxStringLength})";
-        if (ServiceVersionNames.Check(b.ServiceVersion) is { } badVersion) return $"service_version is {badVersion}";
-        if (b.WindowStart is null || b.WindowEnd is null) return "window_start and window_end are required";
-        if (WireTime.Problem(b.WindowStart) is { } badStart) return $"window_start {badStart}";
-        if (WireTime.Problem(b.WindowEnd) is { } badEnd) return $"window_end {badEnd}";
-        var start = b.WindowStart.ToDateTimeOffset();
-        var end = b.WindowEnd.ToDateTimeOffset();
-        if (end < start) return "window_end is before window_start";
-        if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
-        if (now is { } at)
-        {
-            if (end > at + limits.MaxClockSkew) return $"window_end {end:O} is in the future (more than max_clock_skew {limits.MaxClockSkew} after the gateway's clock {at:O})";
-            if (start < at - limits.MaxWindowAge) return $"window_start {start:O} is older than max_window_age ({limits.MaxWindowAge}): past the retention of raw windows";
-        }
-        if (b.Coverage?.ProcessStart is { } processStart && WireTime.Problem(processStart) is { } badProcessStart) return $"coverage.process_start {badProcessStart}";
-        foreach (var r in b.RouteMinutes)
-            if (r.Minute is not null && WireTime.Problem(r.Minute) is { } badMinute) return $"route_minutes.minute {badMinute}";
+        if (ValidateHeader(b, limits, now) is { } header) return header;
         if (b.Coverage is not null) return CoverageValidator.Validate(b, limits);
         if (b.HeapSnapshot is not null) return HeapSnapshotValidator.Validate(b, limits);
         if (b.RouteMinutes.Count > 0) return RouteMinuteValidator.Validate(b, limits);
-        if (b.Kinds.Count == 0) return "kinds is empty";
-        foreach (var k in b.Kinds)
-            if (!ProfileTypes.TryParse(k, out _)) return k == "coverage" ? "kind 'coverage' needs coverage (a CoverageRun)" : k == HeapSnapshotValidator.Kind ? "kind 'heap' needs heap_snapshot (a HeapSnapshot)" : $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";
-        if (!double.IsFinite(b.SamplingIntervalMs) || b.SamplingIntervalMs < 0 || b.SamplingIntervalMs > MaxSamplingIntervalMs)
-            return $"sampling_interval_ms must be a finite number in [0, {MaxSamplingIntervalMs}], not {b.SamplingIntervalMs}";
+        if (ValidateWindowFields(b) is { } window) return window;
 
         if (b.Strings.Count > limits.MaxStrings) return $"{b.Strings.Count} strings, over max_strings ({limits.MaxStrings})";
         if (b.Strings.Count == 0) return "strings is empty (index 0 must be the empty string)";
@@ -115,11 +91,49 @@ public static class BatchValidator
         return b.Attribution is null ? null : ValidateAttribution(b.Attribution, limits);
     }
 
+    /// <summary>The fields every batch has (sequence, service, process, version, window times), without its tables.</summary>
+    internal static string? ValidateHeader(Batch b, BatchLimits limits, DateTimeOffset? now)
+    {
+        if (b.Sequence == 0) return "sequence must be positive";
+        if (string.IsNullOrWhiteSpace(b.Service)) return "service is required";
+        if (b.Service.Contains('/')) return "service may not contain '/'";
+        if (b.Service.Length > limits.MaxStringLength) return $"service is longer than max_string_length ({limits.MaxStringLength})";
+        if (b.ProcessName.Length > limits.MaxStringLength) return $"process_name is longer than max_string_length ({limits.MaxStringLength})";
+        if (ServiceVersionNames.Check(b.ServiceVersion) is { } badVersion) return $"service_version is {badVersion}";
+        if (b.WindowStart is null || b.WindowEnd is null) return "window_start and window_end are required";
+        if (WireTime.Problem(b.WindowStart) is { } badStart) return $"window_start {badStart}";
+        if (WireTime.Problem(b.WindowEnd) is { } badEnd) return $"window_end {badEnd}";
+        var start = b.WindowStart.ToDateTimeOffset();
+        var end = b.WindowEnd.ToDateTimeOffset();
+        if (end < start) return "window_end is before window_start";
+        if (end - start > limits.MaxWindow) return $"window is longer than max_window ({limits.MaxWindow})";
+        if (now is { } at)
+        {
+            if (end > at + limits.MaxClockSkew) return $"window_end {end:O} is in the future (more than max_clock_skew {limits.MaxClockSkew} after the gateway's clock {at:O})";
+            if (start < at - limits.MaxWindowAge) return $"window_start {start:O} is older than max_window_age ({limits.MaxWindowAge}): past the retention of raw windows";
+        }
+        if (b.Coverage?.ProcessStart is { } processStart && WireTime.Problem(processStart) is { } badProcessStart) return $"coverage.process_start {badProcessStart}";
+        foreach (var r in b.RouteMinutes)
+            if (r.Minute is not null && WireTime.Problem(r.Minute) is { } badMinute) return $"route_minutes.minute {badMinute}";
+        return null;
+    }
+
+    /// <summary>The fields of a profile window besides its tables: kinds and sampling interval.</summary>
+    internal static string? ValidateWindowFields(Batch b)
+    {
+        if (b.Kinds.Count == 0) return "kinds is empty";
+        foreach (var k in b.Kinds)
+            if (!ProfileTypes.TryParse(k, out _)) return k == "coverage" ? "kind 'coverage' needs coverage (a CoverageRun)" : k == HeapSnapshotValidator.Kind ? "kind 'heap' needs heap_snapshot (a HeapSnapshot)" : $"unknown kind '{Truncate(k)}' (expected {ProfileTypes.NameList})";
+        if (!double.IsFinite(b.SamplingIntervalMs) || b.SamplingIntervalMs < 0 || b.SamplingIntervalMs > MaxSamplingIntervalMs)
+            return $"sampling_interval_ms must be a finite number in [0, {MaxSamplingIntervalMs}], not {b.SamplingIntervalMs}";
+        return null;
+    }
+
     /// <summary>Largest sampling interval accepted (one sample a minute); beyond it the figure is not a sampling interval.</summary>
     public const double MaxSamplingIntervalMs = 60_000;
 
     /// <summary>Checked per-column sums of a batch's sample values, each bounded by a maximum.</summary>
-    private struct ValueSums(long max)
+    internal struct ValueSums(long max)
     {
         private long _cpu, _wall, _allocBytes, _allocCount, _inuseBytes, _inuseCount;
 
@@ -155,7 +169,7 @@ public static class BatchValidator
 
     private static readonly HashSet<string> AttributionMethods = ["timeline", "threads", "none"];
 
-    private static string? ValidateAttribution(Attribution a, BatchLimits limits)
+    internal static string? ValidateAttribution(Attribution a, BatchLimits limits)
     {
         if (!AttributionMethods.Contains(a.Method)) return $"attribution.method must be timeline, threads or none, not '{Truncate(a.Method)}'";
         if (a.Requests < 0) return "attribution.requests is negative";

@@ -39,9 +39,15 @@ public sealed record PreparedBatch(
         var tree = BatchTranslator.ToTree(batch);
         if (tree.NodeCount > limits.MaxWindowNodes)
             return new($"stacks: the window's call tree has {tree.NodeCount} nodes (distinct stack paths), over max_window_nodes ({limits.MaxWindowNodes})");
+        return OfWindow(batch, tree, BatchTranslator.SourcePaths(batch), sender);
+    }
+
+    /// <summary>The upload of a window batch whose call tree is translated and within max_window_nodes (its header fields are read here).</summary>
+    internal static PreparedBatch OfWindow(Batch batch, CallTree tree, IReadOnlyList<SourcePath>? sourcePaths, string sender)
+    {
         var window = new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), dropped, BatchTranslator.SourcePaths(batch),
+            batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), (int)Math.Min(batch.DroppedWindows, int.MaxValue), sourcePaths,
             AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "", batch.ServiceVersion);
         return new(null, Window: window, WindowTotal: tree.Total);
     }
