@@ -36,9 +36,8 @@ public sealed class InternedWindowTranslator
     public PreparedBatch? TryPrepare(Batch wire, StreamDictionary dictionary, BatchLimits limits, DateTimeOffset now, string sender)
     {
         if (wire.Interning is null || wire.Coverage is not null || wire.HeapSnapshot is not null || wire.RouteMinutes.Count > 0) return null;
-        if (wire.Samples.Count > limits.MaxSamples || BatchValidator.ValidateHeader(wire, limits, now) is not null || BatchValidator.ValidateWindowFields(wire) is not null
-            || (wire.Attribution is { } attribution && BatchValidator.ValidateAttribution(attribution, limits) is not null))
-            return null;
+        if (wire.Samples.Count > limits.MaxSamples || BatchValidator.ValidateHeader(wire, limits, now) is not null || BatchValidator.ValidateWindowFields(wire) is not null) return null;
+        if (wire.Attribution is { } attribution && BatchValidator.ValidateAttribution(attribution, limits) is not null) return null;
         var walk = new Walk(dictionary, limits);
         try
         {
