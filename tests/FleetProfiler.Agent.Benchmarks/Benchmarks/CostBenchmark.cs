@@ -8,17 +8,32 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 
 /// <param name="BaselineAgent">Another agent build (e.g. main's, copied aside) run interleaved with this one: ratios against it.</param>
 /// <param name="Environment">Extra variables for this build's runs only (<c>--env K=V,K=V</c>): runtime knobs to try.</param>
+/// <param name="Daemon">
+/// <c>--daemon</c>: also measure the agent as it runs in production, a daemon taking scheduled windows (see
+/// <see cref="DaemonCostBenchmark"/>); the one-shot runs of the same kinds are the in-run comparison.
+/// </param>
+/// <param name="Windows">Daemon mode: steady windows measured per kind, after <paramref name="WarmupWindows"/>.</param>
+/// <param name="Every">Daemon mode: the schedule's period in seconds (one window per period at a jittered start).</param>
 public sealed record CostSettings(int Runs, int Seconds, int Load, IReadOnlyList<string> Kinds, string? BaselineAgent,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment, bool Daemon = false, int Windows = 5, int WarmupWindows = 3, int Every = 15)
 {
-    public static CostSettings Read(CommandLineOptions options) => new(
-        options.Int("runs", 3, 1, 50),
-        options.Int("seconds", 10, 1, 600),
-        options.Int("load", 4, 0, 64),
-        (options.String("kinds") ?? "cpu,alloc").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null,
-        (options.String("env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
+    public static CostSettings Read(CommandLineOptions options)
+    {
+        var daemon = options.Flag("daemon");
+        var seconds = options.Int("seconds", 10, 1, 600);
+        return new(
+            options.Int("runs", 3, 1, 50),
+            seconds,
+            options.Int("load", 4, 0, 64),
+            (options.String("kinds") ?? (daemon ? "cpu,alloc,coverage" : "cpu,alloc")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null,
+            (options.String("env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
+            daemon,
+            options.Int("windows", 5, 1, 100),
+            options.Int("warmup-windows", 3, 0, 50),
+            options.Int("every", seconds + 5, seconds + 2, 3600));
+    }
 }
 
 /// <summary>
@@ -29,10 +44,14 @@ public static partial class CostBenchmark
 {
     public const long TargetPeakBytes = 64L * 1024 * 1024;
 
-    private sealed record Run(string Kind, bool Baseline, double CpuSeconds, long PeakBytes, double WallSeconds, double? SelfReportedMB, double? WindowCpuSeconds, string Window);
+    internal sealed record Run(string Kind, bool Baseline, double CpuSeconds, long PeakBytes, double WallSeconds, double? SelfReportedMB, double? WindowCpuSeconds, string Window);
 
     public static async Task<string> RunAsync(CostSettings settings)
     {
+        if (settings.Daemon)
+        {
+            return await DaemonCostBenchmark.RunAsync(settings);
+        }
         Log.Result($"# demo with --load {settings.Load}; agent --once --seconds {settings.Seconds}; kinds {string.Join(", ", settings.Kinds)} interleaved, {settings.Runs} runs each"
             + (settings.BaselineAgent is null ? "" : $"; baseline agent {settings.BaselineAgent} interleaved")
             + (settings.Environment.Count == 0 ? "" : $"; this build with {string.Join(" ", settings.Environment.Select(kv => $"{kv.Key}={kv.Value}"))}"));
@@ -89,11 +108,11 @@ public static partial class CostBenchmark
         return $"agent cost per {settings.Seconds} s window (median of {settings.Runs}): {string.Join("; ", headline)}; {verdict}";
     }
 
-    private static void Row(string label, List<Run> runs) =>
+    internal static void Row(string label, List<Run> runs) =>
         Log.Result(string.Create(CultureInfo.InvariantCulture,
             $"{label,-15} {Stats.Spread(runs.Select(r => r.CpuSeconds).ToList()),-36} {Stats.Spread(runs.Select(r => r.PeakBytes / 1048576.0).ToList(), "F1"),-30} {Stats.Median(runs.Select(r => r.WallSeconds)),7:F1} {Stats.Median(runs.Select(r => r.WindowCpuSeconds ?? double.NaN)),28:F2}"));
 
-    private static async Task<Run> MeasureAsync(DemoProcess demo, string kind, int seconds, string? agentDll, IReadOnlyDictionary<string, string>? environment)
+    internal static async Task<Run> MeasureAsync(DemoProcess demo, string kind, int seconds, string? agentDll, IReadOnlyDictionary<string, string>? environment)
     {
         var childrenCpuBefore = Libc.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
@@ -118,10 +137,13 @@ public static partial class CostBenchmark
         var log = string.Join("\n", agent.StderrLines);
         var self = SelfReport().Match(log);
         var window = WindowLine().Match(log);
+        var coverage = CoverageLine().Match(log);
         return new Run(kind, agentDll is not null, cpu, peak, wall,
             self.Success ? double.Parse(self.Groups[1].Value, CultureInfo.InvariantCulture) : null,
-            self.Success ? double.Parse(self.Groups[2].Value, CultureInfo.InvariantCulture) : null,
-            window.Success ? window.Groups[1].Value : "no window line in the agent's log");
+            self.Success ? double.Parse(self.Groups[2].Value, CultureInfo.InvariantCulture)
+                : coverage.Success ? double.Parse(coverage.Groups[2].Value, CultureInfo.InvariantCulture) : null,
+            window.Success ? window.Groups[1].Value
+                : coverage.Success ? coverage.Groups[1].Value : "no window line in the agent's log");
     }
 
     // OneShotCommand: "Agent peak RSS {PeakMB:F1} MB (VmHWM), CPU {Cpu:F2} s for this window"
@@ -130,5 +152,9 @@ public static partial class CostBenchmark
 
     // WindowCollector: "Window of pid N: 38 stacks, 1387 cpu / 15295 wall samples, 0.0 MB allocated (est.), ..."
     [GeneratedRegex(@"Window of pid \d+: ([^,]+ stacks, [^,]+ samples, [0-9.]+ MB allocated)")]
-    private static partial Regex WindowLine();
+    internal static partial Regex WindowLine();
+
+    // CoverageCollector: "Coverage of demo (pid N): … 95 methods: 41 live, 2 dead-certain, 52 dead-probable; … trace 3380 KB; …; agent CPU 0.23 s"
+    [GeneratedRegex(@"Coverage of .* \(pid \d+\): .*?(\d+ methods: [^;]+); .*?agent CPU ([0-9.]+) s")]
+    internal static partial Regex CoverageLine();
 }
