@@ -13,6 +13,17 @@ public static class AgentResources
     public static string Describe() =>
         $"rss {ResidentBytes() / 1048576.0:F1} MB (peak {PeakResidentBytes() / 1048576.0:F1}, anon {ReadStatus("RssAnon:") / 1048576.0:F1}, file {ReadStatus("RssFile:") / 1048576.0:F1}), GC heap {GC.GetTotalMemory(false) / 1048576.0:F1} MB, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F1} MB";
 
+    /// <summary>
+    /// After a window (or a coverage run, or start-up): collects its dead data and gives the memory back to the OS, the
+    /// GC's free space (Aggressive decommits it) and the C library's free pages (<see cref="NativeHeap.Trim"/>), rather
+    /// than carry them as RSS into the idle time until the next window.
+    /// </summary>
+    public static void ReleaseMemory()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        NativeHeap.Trim();
+    }
+
     private static long ReadStatus(string field)
     {
         try

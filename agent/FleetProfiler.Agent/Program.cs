@@ -16,6 +16,9 @@ if (args.Any(a => a is "-h" or "--help"))
     return ExitCodes.Ok;
 }
 
+// Before the host starts its threads: at most two C-library heaps, not one per thread that ever allocated (NativeHeap).
+NativeHeap.LimitArenas(2);
+
 var normalizedArgs = OneShotOptions.NormalizeArgs(args);
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {

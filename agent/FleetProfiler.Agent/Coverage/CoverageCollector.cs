@@ -94,6 +94,8 @@ public sealed class CoverageCollector(ProcessDiscovery discovery, TraceDirectory
         finally
         {
             _oneAtATime.Release();
+            // The rundown (thousands of methods) and the modules' metadata are dead now: not carried until the next run.
+            AgentResources.ReleaseMemory();
             if (!agentOptions.KeepTraceFiles)
             {
                 try

@@ -75,7 +75,7 @@ public sealed class TargetRegistry(
                 _firstScan.TrySetResult();
                 // Start-up garbage (configuration, DI, the first descriptions) is dead now: give its memory back to the
                 // OS once, so the idle daemon's RSS is what it uses, not the start-up's high-water mark.
-                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                AgentResources.ReleaseMemory();
             }
 
             try

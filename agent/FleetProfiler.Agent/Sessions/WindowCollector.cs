@@ -123,9 +123,8 @@ public sealed class WindowCollector(
         }
         finally
         {
-            // A window leaves MBs of dead trace data: collect it now and give the memory back to the OS (Aggressive
-            // decommits the free space), rather than carry it as RSS into the idle time until the next window.
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            // A window leaves MBs of dead trace data, managed and native: give the memory back to the OS now.
+            AgentResources.ReleaseMemory();
             if (!agentOptions.KeepTraceFiles)
             {
                 TryDelete(tracePath);

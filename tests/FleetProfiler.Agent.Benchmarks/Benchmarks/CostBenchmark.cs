@@ -14,8 +14,10 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 /// </param>
 /// <param name="Windows">Daemon mode: steady windows measured per kind, after <paramref name="WarmupWindows"/>.</param>
 /// <param name="Every">Daemon mode: the schedule's period in seconds (one window per period at a jittered start).</param>
+/// <param name="Agent">Daemon mode: the build measured as "this build" (<c>--agent DLL</c>; default this repository's Release build).</param>
 public sealed record CostSettings(int Runs, int Seconds, int Load, IReadOnlyList<string> Kinds, string? BaselineAgent,
-    IReadOnlyDictionary<string, string> Environment, bool Daemon = false, int Windows = 5, int WarmupWindows = 3, int Every = 15)
+    IReadOnlyDictionary<string, string> Environment, bool Daemon = false, int Windows = 5, int WarmupWindows = 3, int Every = 15,
+    string? Agent = null)
 {
     public static CostSettings Read(CommandLineOptions options)
     {
@@ -32,7 +34,8 @@ public sealed record CostSettings(int Runs, int Seconds, int Load, IReadOnlyList
             daemon,
             options.Int("windows", 5, 1, 100),
             options.Int("warmup-windows", 3, 0, 50),
-            options.Int("every", seconds + 5, seconds + 2, 3600));
+            options.Int("every", seconds + 5, seconds + 2, 3600),
+            daemon && options.String("agent") is { } agent ? Path.GetFullPath(agent) : null);
     }
 }
 
@@ -71,7 +74,7 @@ public static partial class CostBenchmark
                 : i % 2 == 0 ? [(k, true), (k, false)] : [(k, false), (k, true)]))
             {
                 var run = await MeasureAsync(demo, kind, settings.Seconds, baseline ? settings.BaselineAgent : null,
-                    baseline ? null : settings.Environment);
+                    baseline ? null : settings.Environment, baseline);
                 runs.Add(run);
                 Log.Info(string.Create(CultureInfo.InvariantCulture,
                     $"run {i + 1}/{settings.Runs} {kind,-5}{(baseline ? " baseline" : "")}: CPU {run.CpuSeconds:F2} s, peak RSS {run.PeakBytes / 1048576.0:F1} MB, {run.WallSeconds:F1} s start to exit " +
@@ -112,7 +115,8 @@ public static partial class CostBenchmark
         Log.Result(string.Create(CultureInfo.InvariantCulture,
             $"{label,-15} {Stats.Spread(runs.Select(r => r.CpuSeconds).ToList()),-36} {Stats.Spread(runs.Select(r => r.PeakBytes / 1048576.0).ToList(), "F1"),-30} {Stats.Median(runs.Select(r => r.WallSeconds)),7:F1} {Stats.Median(runs.Select(r => r.WindowCpuSeconds ?? double.NaN)),28:F2}"));
 
-    internal static async Task<Run> MeasureAsync(DemoProcess demo, string kind, int seconds, string? agentDll, IReadOnlyDictionary<string, string>? environment)
+    internal static async Task<Run> MeasureAsync(DemoProcess demo, string kind, int seconds, string? agentDll, IReadOnlyDictionary<string, string>? environment,
+        bool baseline)
     {
         var childrenCpuBefore = Libc.ChildrenCpuSeconds();
         var clock = Stopwatch.StartNew();
@@ -138,7 +142,7 @@ public static partial class CostBenchmark
         var self = SelfReport().Match(log);
         var window = WindowLine().Match(log);
         var coverage = CoverageLine().Match(log);
-        return new Run(kind, agentDll is not null, cpu, peak, wall,
+        return new Run(kind, baseline, cpu, peak, wall,
             self.Success ? double.Parse(self.Groups[1].Value, CultureInfo.InvariantCulture) : null,
             self.Success ? double.Parse(self.Groups[2].Value, CultureInfo.InvariantCulture)
                 : coverage.Success ? double.Parse(coverage.Groups[2].Value, CultureInfo.InvariantCulture) : null,

@@ -48,11 +48,16 @@ public static partial class DaemonCostBenchmark
         Log.Result($"# demo with --load {settings.Load}; per kind ({string.Join(", ", settings.Kinds)}) a fresh agent daemon with one schedule: a {settings.Seconds} s window every {settings.Every} s (jittered start), "
             + $"{settings.WarmupWindows} warm-up + {settings.Windows} measured windows; private TMPDIR, gateway unreachable (windows stay in the spool), request metrics on; "
             + $"one-shot (--once) {settings.Runs} runs per kind on the same demo first"
+            + (settings.Agent is null ? "" : $"; this build: {settings.Agent}")
             + (settings.BaselineAgent is null ? "" : $"; baseline agent {settings.BaselineAgent} interleaved")
             + (settings.Environment.Count == 0 ? "" : $"; this build with {string.Join(" ", settings.Environment.Select(kv => $"{kv.Key}={kv.Value}"))}"));
         if (settings.BaselineAgent is not null && !File.Exists(settings.BaselineAgent))
         {
             throw new InvalidOperationException($"--baseline-agent {settings.BaselineAgent}: no such file");
+        }
+        if (settings.Agent is not null && !File.Exists(settings.Agent))
+        {
+            throw new InvalidOperationException($"--agent {settings.Agent}: no such file");
         }
         using var tmp = new TempDirectory("fleetprofiler-cost-daemon");
         var shared = new Dictionary<string, string> { ["TMPDIR"] = tmp.Path };
@@ -66,7 +71,7 @@ public static partial class DaemonCostBenchmark
         {
             foreach (var (kind, baseline) in Builds(settings, i))
             {
-                var run = await CostBenchmark.MeasureAsync(demo, kind, settings.Seconds, baseline ? settings.BaselineAgent : null, baseline ? shared : mine);
+                var run = await CostBenchmark.MeasureAsync(demo, kind, settings.Seconds, baseline ? settings.BaselineAgent : settings.Agent, baseline ? shared : mine, baseline);
                 oneShot.Add(run);
                 Log.Info(string.Create(CultureInfo.InvariantCulture,
                     $"one-shot {i + 1}/{settings.Runs} {kind,-8}{(baseline ? " baseline" : "")}: CPU {run.CpuSeconds:F2} s, peak RSS {run.PeakBytes / 1048576.0:F1} MB ({run.WindowCpuSeconds?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} s in the collector; {run.Window})"));
@@ -79,7 +84,7 @@ public static partial class DaemonCostBenchmark
             foreach (var (kind, baseline) in Builds(settings, k).Where(b => b.Kind == settings.Kinds[k]))
             {
                 phases.Add(await MeasureDaemonAsync(demo.Pid, kind, baseline ? "baseline" : "this build",
-                    baseline ? settings.BaselineAgent! : Repo.AgentDll, baseline ? shared : mine, settings, tmp.Path));
+                    baseline ? settings.BaselineAgent! : settings.Agent ?? Repo.AgentDll, baseline ? shared : mine, settings, tmp.Path));
             }
         }
 
