@@ -104,8 +104,32 @@ public static class CallTreeCodec
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(idOf);
+        FrameTable frames = tree.Frames;
+        ReadOnlySpan<long> keys = tree.Keys;
+        var ids = new int[frames.Count];
+        var seen = new bool[frames.Count];
+        Array.Fill(ids, -1);
+        for (int i = 1; i < keys.Length; i++)
+        {
+            int f = (int)keys[i];
+            if (seen[f]) continue;
+            seen[f] = true;
+            if ((ids[f] = idOf(frames[f])) < 0) return SerializeCompact(tree);
+        }
+        return SerializeCompact(tree, ids);
+    }
+
+    /// <summary>
+    /// As <see cref="SerializeCompact(CallTree, Func{Frame, int})"/> with the ids already looked up, indexed like the
+    /// tree's frame table (<see cref="FrameDictionary.IdsOf(CallTree, out int)"/>): self-contained when a frame a node uses has id -1.
+    /// </summary>
+    public static byte[] SerializeCompact(CallTree tree, int[] frameIds)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(frameIds);
+        if (frameIds.Length != tree.Frames.Count) throw new ArgumentException($"{frameIds.Length} frame ids for a frame table of {tree.Frames.Count}", nameof(frameIds));
         var body = new ByteWriter(tree.NodeCount * 6 + 256);
-        if (!TryWriteDictionaryBody(tree, idOf, body)) return SerializeCompact(tree);
+        if (!TryWriteDictionaryBody(tree, frameIds, body)) return SerializeCompact(tree);
         return Frame(HasGauges(tree) ? CurrentVersion : CountersOnlyVersion, body.WrittenSpan, FlagDictionary);
     }
 
@@ -308,21 +332,19 @@ public static class CallTreeCodec
     }
 
     /// <summary>The columns of a dictionary body (see the remarks); false when some used frame has no id.</summary>
-    private static bool TryWriteDictionaryBody(CallTree tree, Func<Frame, int> idOf, ByteWriter w)
+    private static bool TryWriteDictionaryBody(CallTree tree, int[] dictionaryId, ByteWriter w)
     {
-        FrameTable frames = tree.Frames;
         ReadOnlySpan<long> keys = tree.Keys;
         ReadOnlySpan<SampleValues> self = tree.Self;
-        int[] dictionaryId = new int[frames.Count];
-        Array.Fill(dictionaryId, -1);
+        var seen = new bool[dictionaryId.Length];
         var used = new List<int>();
         for (int i = 1; i < keys.Length; i++)
         {
             int f = (int)keys[i];
-            if (dictionaryId[f] >= 0) continue;
-            int id = idOf(frames[f]);
+            if (seen[f]) continue;
+            seen[f] = true;
+            int id = dictionaryId[f];
             if (id < 0) return false;
-            dictionaryId[f] = id;
             used.Add(id);
         }
         used.Sort();

@@ -12,7 +12,7 @@ namespace FleetProfiler.Profiles;
 public sealed class FrameDictionary
 {
     private readonly Lock _gate = new();
-    private readonly ConcurrentDictionary<Frame, int> _ids = new();
+    private readonly ConcurrentDictionary<Frame, int> _ids = new(FrameComparer.Instance);
     // Strings shared by the frames (a function has a frame per line).
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private Frame[] _frames = new Frame[64];
@@ -33,6 +33,40 @@ public sealed class FrameDictionary
 
     /// <summary>The id of <paramref name="frame"/>, or -1 when the dictionary does not have it.</summary>
     public int IdOf(Frame frame) => _ids.TryGetValue(frame, out var id) ? id : -1;
+
+    /// <summary>
+    /// The ids of the frames <paramref name="tree"/>'s nodes use, indexed like its frame table (one lookup per used
+    /// frame): -1 for a frame no node uses and for one the dictionary does not have; <paramref name="missing"/> counts
+    /// the latter. What <see cref="CallTreeCodec.SerializeCompact(CallTree, int[])"/> takes.
+    /// </summary>
+    public int[] IdsOf(CallTree tree, out int missing) => IdsOf(tree, null, out missing);
+
+    /// <summary>
+    /// As <see cref="IdsOf(CallTree, out int)"/>, adding to <paramref name="missingFrames"/> the frame-table index of
+    /// each used frame the dictionary does not have, in order of first use.
+    /// </summary>
+    public int[] IdsOf(CallTree tree, List<int>? missingFrames, out int missing)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var frames = tree.Frames;
+        ReadOnlySpan<long> keys = tree.Keys;
+        var ids = new int[frames.Count];
+        var seen = new bool[frames.Count];
+        missing = 0;
+        Array.Fill(ids, -1);
+        for (int i = 1; i < keys.Length; i++)
+        {
+            int f = (int)keys[i];
+            if (seen[f]) continue;
+            seen[f] = true;
+            if ((ids[f] = IdOf(frames[f])) < 0)
+            {
+                missing++;
+                missingFrames?.Add(f);
+            }
+        }
+        return ids;
+    }
 
     /// <summary>
     /// Records that ids <paramref name="firstId"/>, <paramref name="firstId"/> + 1, … are <paramref name="frames"/>
@@ -80,5 +114,26 @@ public sealed class FrameDictionary
         if (_strings.TryGetValue(s, out var shared)) return shared;
         _strings.Add(s, s);
         return s;
+    }
+
+    /// <summary>
+    /// Frame equality with XxHash3 over the names' characters, seeded per process (crafted names cannot force
+    /// collisions): the store looks up every frame of every window it writes, and profile names are long, where the
+    /// default string hash is several times slower.
+    /// </summary>
+    private sealed class FrameComparer : IEqualityComparer<Frame>
+    {
+        public static readonly FrameComparer Instance = new();
+        private static readonly long Seed = Random.Shared.NextInt64();
+
+        public bool Equals(Frame a, Frame b) => a.Line == b.Line && string.Equals(a.Function, b.Function) && string.Equals(a.File, b.File);
+
+        public int GetHashCode(Frame f)
+        {
+            ulong h = System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.Function.AsSpan()), Seed);
+            if (f.File is not null) h = (h * 0x9E3779B97F4A7C15) ^ System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.File.AsSpan()), Seed);
+            h = (h * 0x9E3779B97F4A7C15) ^ (uint)f.Line;
+            return (int)(h ^ (h >> 32));
+        }
     }
 }

@@ -231,4 +231,31 @@ public class FrameDictionaryCodecTests
         blob.AddRange(crc);
         return blob.ToArray();
     }
+
+    [Fact]
+    public void Ids_looked_up_once_give_the_same_bytes_and_name_what_is_missing()
+    {
+        var tree = Realistic();
+        var dictionary = DictionaryOf(tree);
+        int[] ids = dictionary.IdsOf(tree, out int missing);
+        Assert.Equal(0, missing);
+        Assert.Equal(tree.Frames.Count, ids.Length);
+        var used = CallTreeCodec.FramesUsed(tree).ToHashSet();
+        for (int f = 0; f < ids.Length; f++)
+            Assert.Equal(used.Contains(tree.Frames[f]) ? dictionary.IdOf(tree.Frames[f]) : -1, ids[f]);
+        Assert.Equal(CallTreeCodec.SerializeCompact(tree, dictionary.IdOf), CallTreeCodec.SerializeCompact(tree, ids));
+        Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(CallTreeCodec.Deserialize(CallTreeCodec.SerializeCompact(tree, ids), dictionary)));
+
+        // A dictionary without two of the used frames: counted, -1, and the tree is written self-contained.
+        var partial = new FrameDictionary();
+        var all = CallTreeCodec.FramesUsed(tree);
+        partial.Append(0, [.. all.Take(all.Count - 2)]);
+        int[] some = partial.IdsOf(tree, out int absent);
+        Assert.Equal(2, absent);
+        Assert.Equal(2, some.Count(id => id < 0) - (tree.Frames.Count - all.Count));
+        byte[] bytes = CallTreeCodec.SerializeCompact(tree, some);
+        Assert.False(CallTreeCodec.UsesDictionary(bytes));
+        Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(CallTreeCodec.Deserialize(bytes)));
+        Assert.Throws<ArgumentException>(() => CallTreeCodec.SerializeCompact(tree, new int[ids.Length + 1]));
+    }
 }

@@ -23,12 +23,13 @@ public sealed partial class PostgresProfileStore
         try { tree = CallTreeCodec.Deserialize(w.Tree); }
         catch (ProfileDataException) { return await TryAddWindowAsync(conn, null, w, ct); } // kept as is; the rollup quarantines it
 
-        var dictionary = _frames.Of(w.Service);
+        // One lookup per frame the tree uses; the slow path (new frames) only while the service's stacks are new.
+        var ids = _frames.Of(w.Service).IdsOf(tree, out var missing);
         // Another silo may have added them: catch up first, then add what is still missing.
-        if (ServiceFrames.Missing(tree, dictionary).Count > 0) dictionary = await CatchUpAsync(conn, null, w.Service, ct);
-        if (ServiceFrames.Missing(tree, dictionary).Count > 0) dictionary = await AddFramesAsync(conn, w.Service, tree, ct);
+        if (missing > 0) ids = (await CatchUpAsync(conn, null, w.Service, ct)).IdsOf(tree, out missing);
+        if (missing > 0) ids = (await AddFramesAsync(conn, w.Service, tree, ct)).IdsOf(tree, out _);
         // Self-contained when some frame still has no id (the dictionary is full).
-        return await TryAddWindowAsync(conn, null, w with { Tree = CallTreeCodec.SerializeCompact(tree, dictionary.IdOf) }, ct);
+        return await TryAddWindowAsync(conn, null, w with { Tree = CallTreeCodec.SerializeCompact(tree, ids) }, ct);
     }
 
     /// <summary>

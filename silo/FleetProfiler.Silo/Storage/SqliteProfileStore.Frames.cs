@@ -25,76 +25,95 @@ public sealed partial class SqliteProfileStore
 
     /// <summary>
     /// The bytes to store for a window, encoded on the caller's thread (not in the single writer): with frame ids when
-    /// its service's dictionary has (or now takes) every frame it uses, self-contained when the dictionary is off or
-    /// full, the bytes as given when they are not a call tree (the rollup quarantines them).
+    /// its service's dictionary has every frame it uses, self-contained when the dictionary is off or full, the bytes
+    /// as given when they are not a call tree (the rollup quarantines them). A window that brings new frames comes back
+    /// with its tree instead: the writer gives them ids in the transaction that stores the window (<see cref="FramesToAdd"/>).
     /// </summary>
-    private async Task<byte[]> EncodeAsync(StoredWindow w, CancellationToken ct)
+    private (byte[] Bytes, CallTree? NewFrames) Encode(StoredWindow w)
     {
-        if (!_frames.Enabled) return StoredTrees.Compact(w.Tree);
+        if (!_frames.Enabled) return (StoredTrees.Compact(w.Tree), null);
         CallTree tree;
         try { tree = CallTreeCodec.Deserialize(w.Tree); }
-        catch (ProfileDataException) { return w.Tree; }
+        catch (ProfileDataException) { return (w.Tree, null); }
         var dictionary = _frames.Of(w.Service);
-        if (ServiceFrames.Missing(tree, dictionary).Count > 0) dictionary = await AddFramesAsync(w.Service, tree, ct);
-        // Self-contained when some frame still has no id (the dictionary is full).
-        return CallTreeCodec.SerializeCompact(tree, dictionary.IdOf);
+        // One lookup per frame the tree uses.
+        var ids = dictionary.IdsOf(tree, out var missing);
+        if (missing == 0) return (CallTreeCodec.SerializeCompact(tree, ids), null);
+        if (!_frames.Fits(dictionary.Count, missing))
+        {
+            _frames.CountFallback(w.Service, dictionary.Count, missing);
+            return (CallTreeCodec.SerializeCompact(tree), null);
+        }
+        return (w.Tree, tree);
     }
 
     /// <summary>
-    /// Gives the tree's new frames the next ids, in a transaction of their own committed before the window that uses
-    /// them is written (a window that then fails leaves frames nobody names yet, which is harmless). One addition at a
-    /// time in this store, and under the database's write lock (BEGIN IMMEDIATE) against any other store on the file;
-    /// the cache learns the frames once committed. Past the cap nothing is added (counted, logged once).
+    /// The frames one write transaction adds, per service. The writer's transaction holds the database's write lock
+    /// (BEGIN IMMEDIATE) from its start, so catching the dictionary up from the table inside it and numbering new frames
+    /// from there cannot race another store on the file; the rows are inserted before the windows that name them, in
+    /// the same transaction, and the cache learns them only after the commit (<see cref="Publish"/>). No caller thread
+    /// ever waits on SQLite's lock for a frame.
     /// </summary>
-    private async Task<FrameDictionary> AddFramesAsync(string service, CallTree tree, CancellationToken ct)
+    private sealed class FramesToAdd(ServiceFrames frames)
     {
-        var full = _frames.Of(service);
-        if (full.Count >= _frames.MaxPerService)
+        private readonly Dictionary<string, (FrameDictionary Dictionary, int First, List<Frame> Frames, Dictionary<Frame, int> Ids)> _services = new(StringComparer.Ordinal);
+
+        /// <summary>The window's tree with frame ids, giving the frames it is the first to use the next ids; self-contained when the dictionary is full.</summary>
+        public async Task<byte[]> EncodeAsync(SqliteProfileStore store, SqliteConnection conn, SqliteTransaction tx, string service, CallTree tree)
         {
-            _frames.CountFallback(service, full.Count, ServiceFrames.Missing(tree, full).Count);
-            return full;
-        }
-        await _frameLock.WaitAsync(ct);
-        try
-        {
-            // The addition before ours may have brought them (many windows of a new service arrive at once).
-            if (ServiceFrames.Missing(tree, full).Count == 0) return full;
-            await using var conn = Open();
-            await using var tx = conn.BeginTransaction();
-            var dictionary = await CatchUpAsync(conn, tx, service, ct);
-            var missing = ServiceFrames.Missing(tree, dictionary);
-            if (missing.Count == 0) return dictionary;
-            var first = dictionary.Count;
+            if (!_services.TryGetValue(service, out var s))
+            {
+                var caught = await store.CatchUpAsync(conn, tx, service, CancellationToken.None);
+                _services[service] = s = (caught, caught.Count, [], []);
+            }
+            var missingFrames = new List<int>();
+            var ids = s.Dictionary.IdsOf(tree, missingFrames, out _);
+            if (missingFrames.Count == 0) return CallTreeCodec.SerializeCompact(tree, ids);
+            var table = tree.Frames;
+            var fresh = new List<(int Index, Frame Frame)>();
+            foreach (var f in missingFrames)
+            {
+                if (s.Ids.TryGetValue(table[f], out var staged)) ids[f] = staged;
+                else fresh.Add((f, table[f]));
+            }
             // "[other]" first in every dictionary: pruned buckets use it.
-            if (first == 0 && !missing.Contains(Frame.Other)) missing.Insert(0, Frame.Other);
-            if (!_frames.Fits(first, missing.Count))
+            var other = s.First == 0 && s.Frames.Count == 0 && !fresh.Exists(x => x.Frame == Frame.Other) ? 1 : 0;
+            var count = s.First + s.Frames.Count;
+            if (!frames.Fits(count, fresh.Count + other))
             {
-                _frames.CountFallback(service, first, missing.Count);
-                return dictionary;
+                frames.CountFallback(service, count, fresh.Count);
+                return CallTreeCodec.SerializeCompact(tree);
             }
-            await using (var cmd = conn.CreateCommand())
+            if (fresh.Count == 0) return CallTreeCodec.SerializeCompact(tree, ids);
+            if (other == 1) fresh.Insert(0, (-1, Frame.Other));
+            using var cmd = conn.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO profile_frame (service, id, function, file, line) VALUES ($service, $id, $function, $file, $line)";
+            cmd.Parameters.AddWithValue("$service", service);
+            var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+            var function = cmd.Parameters.Add("$function", SqliteType.Text);
+            var file = cmd.Parameters.Add("$file", SqliteType.Text);
+            var line = cmd.Parameters.Add("$line", SqliteType.Integer);
+            foreach (var (index, frame) in fresh)
             {
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO profile_frame (service, id, function, file, line) VALUES ($service, $id, $function, $file, $line)";
-                cmd.Parameters.AddWithValue("$service", service);
-                var id = cmd.Parameters.Add("$id", SqliteType.Integer);
-                var function = cmd.Parameters.Add("$function", SqliteType.Text);
-                var file = cmd.Parameters.Add("$file", SqliteType.Text);
-                var line = cmd.Parameters.Add("$line", SqliteType.Integer);
-                for (var i = 0; i < missing.Count; i++)
-                {
-                    id.Value = first + i;
-                    function.Value = missing[i].Function;
-                    file.Value = (object?)missing[i].File ?? DBNull.Value;
-                    line.Value = missing[i].Line;
-                    await cmd.ExecuteNonQueryAsync(ct);
-                }
+                var next = s.First + s.Frames.Count;
+                id.Value = next;
+                function.Value = frame.Function;
+                file.Value = (object?)frame.File ?? DBNull.Value;
+                line.Value = frame.Line;
+                cmd.ExecuteNonQuery();
+                s.Frames.Add(frame);
+                s.Ids[frame] = next;
+                if (index >= 0) ids[index] = next;
             }
-            await tx.CommitAsync(ct);
-            _frames.Append(dictionary, first, missing);
-            return dictionary;
+            return CallTreeCodec.SerializeCompact(tree, ids);
         }
-        finally { _frameLock.Release(); }
+
+        /// <summary>After the commit: the cache learns the frames the transaction added.</summary>
+        public void Publish()
+        {
+            foreach (var (dictionary, first, added, _) in _services.Values) frames.Append(dictionary, first, added);
+        }
     }
 
     /// <summary>

@@ -14,9 +14,10 @@ public sealed partial class SqliteProfileStore : IProfileStore
     private readonly string _connectionString;
     private readonly string _synchronous;
     private readonly ServiceFrames _frames;
-    private readonly SemaphoreSlim _frameLock = new(1, 1);
-    private readonly System.Threading.Channels.Channel<(StoredWindow, TaskCompletionSource<bool>)> _pending =
-        System.Threading.Channels.Channel.CreateBounded<(StoredWindow, TaskCompletionSource<bool>)>(
+    // A window whose frames all have ids arrives encoded; one that brings new frames arrives with its tree, which the
+    // writer encodes after giving the frames ids in the same transaction (FramesToAdd).
+    private readonly System.Threading.Channels.Channel<(StoredWindow, FleetProfiler.Profiles.CallTree?, TaskCompletionSource<bool>)> _pending =
+        System.Threading.Channels.Channel.CreateBounded<(StoredWindow, FleetProfiler.Profiles.CallTree?, TaskCompletionSource<bool>)>(
             new System.Threading.Channels.BoundedChannelOptions(4096) { SingleReader = true });
 
     /// <summary>Opens (or creates) the store; <paramref name="frames"/>: the frame dictionaries' cache and caps (defaults when null).</summary>
@@ -63,8 +64,9 @@ public sealed partial class SqliteProfileStore : IProfileStore
     public async Task<bool> TryAddWindowAsync(StoredWindow w, CancellationToken ct = default)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Encoded and compressed on the caller's thread, not in the single writer.
-        await _pending.Writer.WriteAsync((w with { Tree = await EncodeAsync(w, ct) }, done), ct);
+        // Encoded and compressed on the caller's thread, not in the single writer (unless it brings new frames).
+        var (bytes, newFrames) = Encode(w);
+        await _pending.Writer.WriteAsync((w with { Tree = bytes }, newFrames, done), ct);
         return await done.Task;
     }
 
@@ -74,12 +76,13 @@ public sealed partial class SqliteProfileStore : IProfileStore
     /// </summary>
     private async Task WriteLoopAsync()
     {
-        var batch = new List<(StoredWindow Window, TaskCompletionSource<bool> Done)>(MaxGroup);
+        var batch = new List<(StoredWindow Window, FleetProfiler.Profiles.CallTree? NewFrames, TaskCompletionSource<bool> Done)>(MaxGroup);
         while (await _pending.Reader.WaitToReadAsync())
         {
             batch.Clear();
             while (batch.Count < MaxGroup && _pending.Reader.TryRead(out var item)) batch.Add(item);
             var results = new bool[batch.Count];
+            var added = new FramesToAdd(_frames);
             try
             {
                 using var conn = Open();
@@ -98,6 +101,7 @@ public sealed partial class SqliteProfileStore : IProfileStore
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var w = batch[i].Window;
+                    if (batch[i].NewFrames is { } tree) w = w with { Tree = await added.EncodeAsync(this, conn, tx, w.Service, tree) };
                     object[] values = [w.Service, w.Host, w.AgentId, w.Sequence, w.ProcessId, w.ProcessName, w.Start.ToUnixTimeMilliseconds(), w.End.ToUnixTimeMilliseconds(), w.Kinds, w.SamplingIntervalMs, w.Tree, now, w.AttributionMethod, w.AttributionNote, w.ServiceVersion];
                     for (var j = 0; j < p.Length; j++) p[j].Value = values[j];
                     results[i] = cmd.ExecuteNonQuery() == 1;
@@ -105,10 +109,12 @@ public sealed partial class SqliteProfileStore : IProfileStore
                     if (results[i] && w.SourcePaths is { Count: > 0 } paths) WriteSourcePaths(conn, tx, w.Service, paths, now);
                 }
                 tx.Commit();
+                // Only now, committed, do the new frames enter the cache.
+                added.Publish();
             }
             catch (Exception e)
             {
-                foreach (var (_, done) in batch) done.TrySetException(e);
+                foreach (var (_, _, done) in batch) done.TrySetException(e);
                 continue;
             }
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
