@@ -15,7 +15,8 @@ public sealed class StatusCommand : ToolCommand
         Usage: fleetprofiler status
 
         Prints the mode and cluster, a table of silos (ADDRESS, NAME, STATUS, STARTED, GENERATION)
-        and a table of services (SERVICE, HOSTS, and the first host names), and the profile rollup's
+        and a table of services (SERVICE, HOSTS, and the first host names), this gateway's ingest (agent
+        streams, batches applied and waiting for a slot of Ingest:MaxBatchesInFlight), and the profile rollup's
         health (last success, failures in a row, watermark). Exits 5 when the rollup is unhealthy (it failed
         its threshold of runs in a row: buckets are stale and retention does not delete), naming the last error.
         """;
@@ -50,6 +51,12 @@ public sealed class StatusCommand : ToolCommand
         services.WriteTo(output);
         await output.WriteLineAsync($"{Formatting.Quantity(reply.Silos.Count, "silo")}, {Formatting.Quantity(reply.Services.Count, "service")}, {Formatting.Quantity(reply.HostCount, "host")}");
         await output.WriteLineAsync();
+        if (reply.Ingest is { } i)
+        {
+            await output.WriteLineAsync($"ingest   {Formatting.Quantity(i.AgentStreams, "agent stream")}; {i.BatchesInFlight} of {i.MaxBatchesInFlight} batch slot(s) in use, " +
+                $"{i.BatchesWaiting} stream(s) waiting for one; peak {i.PeakBatchesInFlight}; {Formatting.Count(i.BatchesAdmitted)} batch(es) admitted, " +
+                $"{Formatting.Count(i.BatchesAdmittedAfterWaiting)} after waiting");
+        }
         return await WriteRollupAsync(reply.Rollup, context);
     }
 

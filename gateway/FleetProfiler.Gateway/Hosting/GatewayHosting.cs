@@ -38,6 +38,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(ingest);
         builder.Services.AddSingleton<AgentStreams>();
+        builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddFleetSecurity();
         builder.Services.AddSingleton(cluster);

@@ -20,6 +20,7 @@ public sealed class AgentSession
 
     private readonly IGrainFactory _grains;
     private readonly IngestOptions _options;
+    private readonly IngestAdmission _admission;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Hello _hello;
@@ -35,8 +36,9 @@ public sealed class AgentSession
     // Translates the stream's interned windows straight from the dictionary (falls back to expanding them).
     private readonly InternedWindowTranslator _translator = new();
 
-    public AgentSession(IGrainFactory grains, IngestOptions options, TimeProvider clock, ILogger logger, Hello hello, Security.AgentGrant grant)
+    public AgentSession(IGrainFactory grains, IngestOptions options, IngestAdmission admission, TimeProvider clock, ILogger logger, Hello hello, Security.AgentGrant grant)
     {
+        _admission = admission;
         _grant = grant;
         _grains = grains;
         _options = options;
@@ -76,7 +78,10 @@ public sealed class AgentSession
             switch (message.BodyCase)
             {
                 case AgentMessage.BodyOneofCase.Batch:
-                    var reply = await ApplyAsync(message.Batch);
+                    GatewayMessage reply;
+                    // Gateway-wide bound on batches in flight: until a slot is free this stream reads nothing more.
+                    using (await _admission.EnterAsync(ct))
+                        reply = await ApplyAsync(message.Batch);
                     if (reply.BodyCase == GatewayMessage.BodyOneofCase.Ack && message.Batch.Sequence == _options.WithholdAckOfSequence)
                     {
                         _logger.LogWarning("Batch {Sequence} of agent {Agent} is stored; its ack is withheld ({Section}:WithholdAckOfSequence)",

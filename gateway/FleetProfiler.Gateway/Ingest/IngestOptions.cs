@@ -20,6 +20,15 @@ public sealed class IngestOptions
     public int MaxStreams { get; set; } = 10_000;
 
     /// <summary>
+    /// Batches this gateway applies at once, over all streams (<see cref="IngestAdmission"/>): a batch is expanded,
+    /// translated and stored only with a slot, so the memory of batches in flight is bounded by this count (each at most
+    /// a self-contained window of max_batch_bytes and its call tree) however far the silos fall behind. Over it a stream
+    /// waits for a slot and reads nothing more meanwhile: the agents' writes stop (HTTP/2 flow control) and their
+    /// batches wait in their spools. Enough to keep a silo's cores busy; the ack latency grows instead of the memory.
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = 64;
+
+    /// <summary>
     /// Fault injection for crash tests, never for production: the batch with this sequence is applied (durably stored)
     /// and its ack is not sent, so a test can kill the platform between the two deterministically.
     /// </summary>
@@ -31,11 +40,18 @@ public sealed class IngestOptions
     /// </summary>
     public ulong? FailApplyOfSequence { get; set; }
 
+    /// <summary>
+    /// Fault injection for tests, never for production: the first batch admitted keeps its slot (applied only then)
+    /// until this many other batches wait for one, so a test sees <see cref="MaxBatchesInFlight"/> hold deterministically.
+    /// </summary>
+    public int? HoldFirstAdmissionUntilWaiting { get; set; }
+
     public void Validate()
     {
         if (MaxHelloServices <= 0) throw new StartupException($"{Section}:MaxHelloServices must be positive.");
         if (HelloTimeout <= TimeSpan.Zero) throw new StartupException($"{Section}:HelloTimeout must be positive.");
         if (MaxStreamsPerAgent <= 0 || MaxStreams <= 0) throw new StartupException($"{Section}:MaxStreamsPerAgent and MaxStreams must be positive.");
+        if (MaxBatchesInFlight <= 0) throw new StartupException($"{Section}:MaxBatchesInFlight must be positive.");
         Limits.Validate();
     }
 }

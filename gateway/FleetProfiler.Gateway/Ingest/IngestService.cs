@@ -13,6 +13,7 @@ public sealed class IngestService(
     IGrainFactory grains,
     IngestOptions options,
     AgentStreams streams,
+    IngestAdmission admission,
     TimeProvider clock,
     ILogger<IngestService> logger) : Protocol.V1.Ingest.IngestBase
 {
@@ -23,7 +24,7 @@ public sealed class IngestService(
         using var total = streams.EnterTotal();
         var hello = await ReadHelloAsync(requests, grant, context.CancellationToken);
         using var own = streams.EnterAgent(hello.AgentId);
-        await new AgentSession(grains, options, clock, logger, hello, grant).RunAsync(requests, responses, context.CancellationToken);
+        await new AgentSession(grains, options, admission, clock, logger, hello, grant).RunAsync(requests, responses, context.CancellationToken);
     }
 
     /// <summary>The first message, within the hello deadline: a hello for the agent id and a host the key was issued for.</summary>

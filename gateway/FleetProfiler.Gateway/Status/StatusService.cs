@@ -9,7 +9,8 @@ using Orleans.Runtime;
 namespace FleetProfiler.Gateway.Status;
 
 /// <summary>Reads cluster state from grains: silos from the management grain, services and hosts from the fleet directory.</summary>
-public sealed class StatusService(IGrainFactory grains, ClusterDescription cluster) : Protocol.V1.Status.StatusBase
+public sealed class StatusService(IGrainFactory grains, ClusterDescription cluster, Ingest.IngestAdmission admission, Ingest.AgentStreams streams)
+    : Protocol.V1.Status.StatusBase
 {
     private const int DefaultHostsPerService = 100;
     private const int MaxHostsPerService = 10_000;
@@ -44,6 +45,7 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
             ClusterId = cluster.ClusterId,
             ServiceId = cluster.ServiceId,
             GatewayVersion = typeof(StatusService).Assembly.GetName().Version?.ToString() ?? "",
+            Ingest = ToStatus(admission.Status, streams.Count),
         };
 
         var silos = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
@@ -72,6 +74,17 @@ public sealed class StatusService(IGrainFactory grains, ClusterDescription clust
         }
         return reply;
     }
+
+    private static IngestStatus ToStatus(Ingest.IngestAdmissionStatus a, int streams) => new()
+    {
+        MaxBatchesInFlight = a.MaxBatchesInFlight,
+        BatchesInFlight = a.BatchesInFlight,
+        BatchesWaiting = a.BatchesWaiting,
+        PeakBatchesInFlight = a.PeakBatchesInFlight,
+        BatchesAdmitted = a.BatchesAdmitted,
+        BatchesAdmittedAfterWaiting = a.BatchesAdmittedAfterWaiting,
+        AgentStreams = streams,
+    };
 
     private static RollupStatus ToStatus(RollupHealth h)
     {

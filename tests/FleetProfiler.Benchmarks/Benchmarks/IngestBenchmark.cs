@@ -108,6 +108,7 @@ public static class IngestBenchmark
             var latencies = counters.SortedLatencies();
             var (rss, hwm) = silo.Memory();
             var generatorRss = Process.GetCurrentProcess().WorkingSet64 / 1048576.0;
+            Log.Result(await AdmissionAsync(silo));
             var rollups = File.ReadLines(silo.LogPath).Count(l => l.Contains("Rollup compacted", StringComparison.Ordinal));
             Log.Result($"machine: load average {LoadAverage()} at the end (2 cores; other processes on the machine count); rollup runs completed during the run: {rollups}");
             var result = new IngestResult(batches, (end.Samples - start.Samples) / elapsed, (end.Bytes - start.Bytes) / elapsed / 1048576.0,
@@ -136,6 +137,17 @@ public static class IngestBenchmark
             await silo.DisposeAsync();
             silo.DeleteData();
         }
+    }
+
+    /// <summary>The gateway's admission of batches (Ingest:MaxBatchesInFlight) as its status reports it; a silo of an older build reports none.</summary>
+    private static async Task<string> AdmissionAsync(SiloHost silo)
+    {
+        using var channel = Fleet.Channel(silo.GrpcAddress);
+        var reply = await new Status.StatusClient(channel).GetStatusAsync(new GetStatusRequest());
+        return reply.Ingest is not { } i
+            ? "gateway admission: not reported (a build without Ingest:MaxBatchesInFlight: every stream's batch is applied at once)"
+            : $"gateway admission: peak {i.PeakBatchesInFlight} of {i.MaxBatchesInFlight} batches in flight, {i.BatchesWaiting} streams waiting now; " +
+              $"{i.BatchesAdmitted:N0} batches admitted, {i.BatchesAdmittedAfterWaiting:N0} after waiting for a slot; {i.AgentStreams} agent streams";
     }
 
     private static void Report(IngestResult r, SiloHost silo, IngestCounters c)

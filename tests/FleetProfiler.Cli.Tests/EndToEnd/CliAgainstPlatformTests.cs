@@ -183,6 +183,7 @@ public sealed class CliAgainstPlatformTests(SeededPlatform platform)
         Assert.Contains("mode     single-node", status.Out);
         Assert.Contains("Active", status.Out);
         Assert.Contains(status.Out.Split('\n'), l => l.StartsWith(Service + " ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(SeededPlatform.Host));
+        Assert.Contains(status.Out.Split('\n'), l => l.StartsWith("ingest   ", StringComparison.Ordinal) && l.Contains(" of 64 batch slot(s) in use", StringComparison.Ordinal));
     }
 
     [Fact]
