@@ -50,7 +50,7 @@ public sealed class AgentSession
     }
 
     /// <summary>Serves the stream until the agent ends it or the call is cancelled; always detaches from every host grain.</summary>
-    public async Task RunAsync(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, CancellationToken ct)
+    public async Task RunAsync(IAsyncStreamReader<ReceivedMessage> requests, IServerStreamWriter<GatewayMessage> responses, CancellationToken ct)
     {
         _reference = _grains.CreateObjectReference<IAgentConnection>(_connection);
         var writer = WriteLoopAsync(responses, ct);
@@ -70,17 +70,29 @@ public sealed class AgentSession
         }
     }
 
-    private async Task ReadLoopAsync(IAsyncStreamReader<AgentMessage> requests, CancellationToken ct)
+    private async Task ReadLoopAsync(IAsyncStreamReader<ReceivedMessage> requests, CancellationToken ct)
     {
         while (await requests.MoveNext(ct))
         {
-            var message = requests.Current;
+            // Gateway-wide bound on batches in flight: until a slot is free this stream reads nothing more, and its
+            // message waits as the bytes it came in. Other messages give the slot back once parsed.
+            var slot = await _admission.EnterAsync(ct);
+            AgentMessage message;
+            try
+            {
+                message = requests.Current.Parse();
+            }
+            catch
+            {
+                slot.Dispose();
+                throw;
+            }
+            if (message.BodyCase != AgentMessage.BodyOneofCase.Batch) slot.Dispose();
             switch (message.BodyCase)
             {
                 case AgentMessage.BodyOneofCase.Batch:
                     GatewayMessage reply;
-                    // Gateway-wide bound on batches in flight: until a slot is free this stream reads nothing more.
-                    using (await _admission.EnterAsync(ct))
+                    using (slot)
                         reply = await ApplyAsync(message.Batch);
                     if (reply.BodyCase == GatewayMessage.BodyOneofCase.Ack && message.Batch.Sequence == _options.WithholdAckOfSequence)
                     {

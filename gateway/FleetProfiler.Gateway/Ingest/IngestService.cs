@@ -6,7 +6,9 @@ namespace FleetProfiler.Gateway.Ingest;
 /// <summary>
 /// The agents' bidirectional stream, for agent keys only: a hello (checked here against what the key grants), then an
 /// <see cref="AgentSession"/> serves the rest: batches applied in order and acknowledged once durable, commands back to
-/// the agent. See docs/protocol.md and docs/security.md.
+/// the agent. See docs/protocol.md and docs/security.md. Bound through <see cref="IngestServiceBase"/> rather than the
+/// generated base class, so that requests arrive as bytes (<see cref="ReceivedMessage"/>) and a batch is parsed only
+/// once admitted.
 /// </summary>
 [Authorize(Policy = FleetPolicies.Agent)]
 public sealed class IngestService(
@@ -15,9 +17,9 @@ public sealed class IngestService(
     AgentStreams streams,
     IngestAdmission admission,
     TimeProvider clock,
-    ILogger<IngestService> logger) : Protocol.V1.Ingest.IngestBase
+    ILogger<IngestService> logger) : IngestServiceBase
 {
-    public override async Task Connect(IAsyncStreamReader<AgentMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context)
+    public override async Task Connect(IAsyncStreamReader<ReceivedMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context)
     {
         var grant = AgentGrant.Of(context.GetHttpContext().User)
             ?? throw new RpcException(new Grpc.Core.Status(StatusCode.PermissionDenied, "an agent key is required"));
@@ -28,7 +30,7 @@ public sealed class IngestService(
     }
 
     /// <summary>The first message, within the hello deadline: a hello for the agent id and a host the key was issued for.</summary>
-    private async Task<Hello> ReadHelloAsync(IAsyncStreamReader<AgentMessage> requests, AgentGrant grant, CancellationToken ct)
+    private async Task<Hello> ReadHelloAsync(IAsyncStreamReader<ReceivedMessage> requests, AgentGrant grant, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.HelloTimeout);
@@ -43,9 +45,10 @@ public sealed class IngestService(
         }
         if (!any)
             throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "the stream ended before a hello"));
-        if (requests.Current.BodyCase != AgentMessage.BodyOneofCase.Hello)
+        var first = requests.Current.Parse();
+        if (first.BodyCase != AgentMessage.BodyOneofCase.Hello)
             throw new RpcException(new Grpc.Core.Status(StatusCode.FailedPrecondition, "the first message must be a hello"));
-        var hello = requests.Current.Hello;
+        var hello = first.Hello;
         // The hello's names are stored (host state) and logged: bounded like a batch's strings.
         foreach (var (field, value) in new[] { ("agent_id", hello.AgentId), ("host", hello.Host), ("agent_version", hello.AgentVersion) })
         {
@@ -70,4 +73,20 @@ public sealed class IngestService(
         }
         return hello;
     }
+}
+
+/// <summary>
+/// <c>fleetprofiler.v1.Ingest</c> bound as the generated base class binds it, with <see cref="ReceivedMessage.Connect"/>
+/// in place of the generated method (gRPC looks up the override of <see cref="Connect"/> on the service type).
+/// </summary>
+[BindServiceMethod(typeof(IngestServiceBase), nameof(BindService))]
+public abstract class IngestServiceBase
+{
+    /// <summary>The service as the proto declares it (gRPC reflection reads it from here).</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Protocol.V1.Ingest.Descriptor;
+
+    public abstract Task Connect(IAsyncStreamReader<ReceivedMessage> requests, IServerStreamWriter<GatewayMessage> responses, ServerCallContext context);
+
+    public static void BindService(ServiceBinderBase binder, IngestServiceBase? service) =>
+        binder.AddMethod(ReceivedMessage.Connect, service is null ? null : service.Connect);
 }
