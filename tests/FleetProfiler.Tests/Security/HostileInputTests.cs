@@ -1,4 +1,5 @@
 using FleetProfiler.Protocol.V1;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -125,6 +126,32 @@ public sealed class HostileInputTests(PlatformFixture platform)
         var e = await Assert.ThrowsAsync<RpcException>(async () => { while (await call.ResponseStream.MoveNext(deadline.Token)) { } });
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        var (next, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
+        await using var _ = next;
+        await next.SendAckedAsync(TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;after", 1)));
+        Assert.Equal(new Dictionary<string, long> { ["main;after"] = 1 }, await Ingest.IngestServiceTests.FoldedAsync(platform, service));
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_an_agent_message_end_their_stream_invalid_argument_and_the_gateway_serves_the_next()
+    {
+        var service = NewService();
+        // Ingest/Connect with raw request bytes: the gateway parses a message only once it is admitted.
+        var connect = new Method<byte[], GatewayMessage>(MethodType.DuplexStreaming, "fleetprofiler.v1.Ingest", "Connect",
+            Marshallers.Create(b => b, b => b), Marshallers.Create((GatewayMessage m) => m.ToByteArray(), GatewayMessage.Parser.ParseFrom));
+        using var call = platform.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(connect, null,
+            new CallOptions(new Metadata { { "authorization", FleetProfiler.Protocol.ApiKeys.BearerHeader(PlatformFixture.TokenC) } }));
+        await call.RequestStream.WriteAsync(TestBatches.Hello("agent-c", "host-c", PlatformFixture.TokenC, service).ToByteArray());
+        using var deadline = new CancellationTokenSource(TestTimeouts.Step);
+        Assert.True(await call.ResponseStream.MoveNext(deadline.Token));
+        Assert.Equal(GatewayMessage.BodyOneofCase.Welcome, call.ResponseStream.Current.BodyCase);
+
+        // Field 2 (batch), length-delimited, claiming 100 bytes where 2 follow.
+        try { await call.RequestStream.WriteAsync([0x12, 100, 1, 2]); } catch (RpcException) { }
+        var e = await Assert.ThrowsAsync<RpcException>(async () => { while (await call.ResponseStream.MoveNext(deadline.Token)) { } });
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("not an AgentMessage", e.Status.Detail);
         var (next, _) = await AgentStream.ConnectAsync(platform.Channel, "agent-c", "host-c", PlatformFixture.TokenC, service);
         await using var _ = next;
         await next.SendAckedAsync(TestBatches.Cpu(NewSequence(), service, "host-c", TestBatches.Epoch, ("main;after", 1)));
