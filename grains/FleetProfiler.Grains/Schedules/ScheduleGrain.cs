@@ -114,6 +114,8 @@ public sealed class ScheduleGrain(
     {
         var schedule = state.State.Schedules[kind];
         var number = ++state.State.NextRun;
+        // Written before any command goes out: a crash after sending must not hand the same run id out again.
+        await state.WriteStateAsync();
         var runId = $"{kind}-{number}";
         var hosts = await GrainFactory.GetGrain<IServiceGrain>(Service).GetHostsAsync();
         var chosen = await ChooseConnectedAsync(ScheduleRules.HostOrder(hosts, options.EffectiveSeed, Service, kind, number), schedule.Hosts);
