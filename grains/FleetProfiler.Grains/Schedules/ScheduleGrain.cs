@@ -114,7 +114,11 @@ public sealed class ScheduleGrain(
     {
         var schedule = state.State.Schedules[kind];
         var number = ++state.State.NextRun;
-        // Written before any command goes out: a crash after sending must not hand the same run id out again.
+        // The run is counted before any command goes out: a crash after sending must neither hand the same run id
+        // out again nor leave a run that reached agents uncounted.
+        var at = clock.GetUtcNow();
+        schedule.LastRunAt = at;
+        schedule.Runs++;
         await state.WriteStateAsync();
         var runId = $"{kind}-{number}";
         var hosts = await GrainFactory.GetGrain<IServiceGrain>(Service).GetHostsAsync();
@@ -130,7 +134,7 @@ public sealed class ScheduleGrain(
         {
             Id = runId,
             Kind = kind,
-            At = clock.GetUtcNow(),
+            At = at,
             Trigger = trigger,
             Requested = schedule.Hosts,
             KnownHosts = hosts.Count,
@@ -138,12 +142,9 @@ public sealed class ScheduleGrain(
             Hosts = [.. outcomes],
             Note = note,
         };
-        schedule.LastRunAt = run.At;
-        schedule.Runs++;
         var runs = history.State.Runs;
         runs.Add(run);
         if (runs.Count > options.MaxHistory) runs.RemoveRange(0, runs.Count - options.MaxHistory);
-        await state.WriteStateAsync();
         await history.WriteStateAsync();
         logger.LogInformation("Scheduled {Kind} run {Run} of {Service} ({Trigger}): {Chosen} of {Requested} host(s) chosen{Note}",
             kind, runId, Service, trigger, chosen.Count, schedule.Hosts, note.Length == 0 ? "" : "; " + note);
