@@ -1,10 +1,26 @@
 namespace FleetProfiler.Profiles;
 
 /// <summary>Growable little-endian byte buffer with LEB128 varints, for <see cref="CallTreeCodec"/>.</summary>
-internal sealed class ByteWriter(int capacity = 256)
+internal sealed class ByteWriter : IDisposable
 {
-    private byte[] _buffer = new byte[Math.Max(capacity, 16)];
+    private byte[] _buffer;
     private int _length;
+    private readonly bool _pooled;
+
+    public ByteWriter(int capacity = 256) => _buffer = new byte[Math.Max(capacity, 16)];
+
+    private ByteWriter(byte[] rented)
+    {
+        _buffer = rented;
+        _pooled = true;
+    }
+
+    /// <summary>
+    /// A writer over buffers of the shared array pool, given back by <see cref="Dispose"/>: for a body that is copied
+    /// out (framed, compressed) before it is dropped. A window's body is ~300 KB: allocated, it lands on the large object
+    /// heap for every window.
+    /// </summary>
+    public static ByteWriter Rent(int capacity) => new(System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 16)));
 
     public int Length => _length;
 
@@ -52,11 +68,29 @@ internal sealed class ByteWriter(int capacity = 256)
         _length += System.Text.Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_length));
     }
 
+    /// <summary>Gives a pooled buffer back; the writer is empty and unusable after.</summary>
+    public void Dispose()
+    {
+        if (!_pooled || _buffer.Length == 0) return;
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _length = 0;
+    }
+
     private void Ensure(int more)
     {
         if (_length + more <= _buffer.Length) return;
-        long size = Math.Max((long)_buffer.Length * 2, (long)_length + more);
-        Array.Resize(ref _buffer, (int)Math.Min(size, Array.MaxLength));
+        if (_pooled && _buffer.Length == 0) throw new ObjectDisposedException(nameof(ByteWriter));
+        long size = Math.Min(Math.Max((long)_buffer.Length * 2, (long)_length + more), Array.MaxLength);
+        if (!_pooled)
+        {
+            Array.Resize(ref _buffer, (int)size);
+            return;
+        }
+        var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent((int)size);
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace FleetProfiler.Profiles;
@@ -61,35 +62,22 @@ public static class CallTreeCodec
     {
         ArgumentNullException.ThrowIfNull(tree);
         // Nodes take ~4-6 bytes; frames bring their names (typically 60-120 UTF-8 bytes): size once, no regrowth.
-        var body = new ByteWriter(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
+        using var body = ByteWriter.Rent(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
         var version = HasGauges(tree) ? CurrentVersion : CountersOnlyVersion;
         WriteBody(tree, body);
+        if (!compress) return Framed(version, 0, body.Length, body.WrittenSpan);
 
-        var output = new ByteWriter(compress ? body.Length / 3 + 64 : body.Length + 32);
-        output.WriteBytes(Magic);
-        output.WriteByte(version);
-        output.WriteByte(compress ? FlagDeflate : (byte)0);
-        output.WriteVarint((uint)body.Length);
-        if (compress)
-        {
-            using var compressed = new MemoryStream(body.Length / 3 + 64);
-            using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-                deflate.Write(body.WrittenSpan);
-            output.WriteBytes(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
-        }
-        else
-        {
-            output.WriteBytes(body.WrittenSpan);
-        }
-        output.WriteUInt32LittleEndian(Crc32.Compute(output.WrittenSpan));
-        return output.WrittenSpan.ToArray();
+        using var compressed = new MemoryStream(body.Length / 3 + 64);
+        using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            deflate.Write(body.WrittenSpan);
+        return Framed(version, FlagDeflate, body.Length, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
     }
 
     /// <summary>Encodes <paramref name="tree"/> with a Brotli-compressed body: the form the profile store keeps.</summary>
     public static byte[] SerializeCompact(CallTree tree)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        var body = new ByteWriter(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
+        using var body = ByteWriter.Rent(tree.NodeCount * 6 + tree.Frames.Count * 96 + 256);
         WriteBody(tree, body);
         return Frame(HasGauges(tree) ? CurrentVersion : CountersOnlyVersion, body.WrittenSpan);
     }
@@ -128,7 +116,7 @@ public static class CallTreeCodec
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(frameIds);
         if (frameIds.Length != tree.Frames.Count) throw new ArgumentException($"{frameIds.Length} frame ids for a frame table of {tree.Frames.Count}", nameof(frameIds));
-        var body = new ByteWriter(tree.NodeCount * 6 + 256);
+        using var body = ByteWriter.Rent(tree.NodeCount * 6 + 256);
         if (!TryWriteDictionaryBody(tree, frameIds, body)) return SerializeCompact(tree);
         return Frame(HasGauges(tree) ? CurrentVersion : CountersOnlyVersion, body.WrittenSpan, FlagDictionary);
     }
@@ -179,16 +167,32 @@ public static class CallTreeCodec
             // Plain when compression does not pay, or pays beyond what the decoder accepts as honest.
             bool keep = written < body.Length && (long)written * MaxDeflateRatio + 64 >= body.Length;
             ReadOnlySpan<byte> payload = keep ? compressed.AsSpan(0, written) : body;
-            var output = new ByteWriter(payload.Length + 20);
-            output.WriteBytes(Magic);
-            output.WriteByte(version);
-            output.WriteByte((byte)(bodyFlags | (keep ? FlagBrotli : 0)));
-            output.WriteVarint((uint)body.Length);
-            output.WriteBytes(payload);
-            output.WriteUInt32LittleEndian(Crc32.Compute(output.WrittenSpan));
-            return output.WrittenSpan.ToArray();
+            return Framed(version, (byte)(bodyFlags | (keep ? FlagBrotli : 0)), body.Length, payload);
         }
         finally { ArrayPool<byte>.Shared.Return(compressed); }
+    }
+
+    /// <summary>Magic, version, flags, the body's length, <paramref name="payload"/> and the checksum, in one array of the exact size.</summary>
+    private static byte[] Framed(byte version, byte flags, int bodyLength, ReadOnlySpan<byte> payload)
+    {
+        uint length = (uint)bodyLength;
+        int lengthBytes = BitOperations.Log2(length | 1) / 7 + 1;
+        int size = Magic.Length + 2 + lengthBytes + payload.Length + CrcLength;
+        var output = GC.AllocateUninitializedArray<byte>(size);
+        Magic.CopyTo(output);
+        int at = Magic.Length;
+        output[at++] = version;
+        output[at++] = flags;
+        while (length >= 0x80)
+        {
+            output[at++] = (byte)(length | 0x80);
+            length >>= 7;
+        }
+        output[at++] = (byte)length;
+        payload.CopyTo(output.AsSpan(at));
+        at += payload.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(at), Crc32.Compute(output.AsSpan(0, at)));
+        return output;
     }
 
     /// <summary>Decodes bytes written by <see cref="Serialize"/> into a tree with its own frame table.</summary>
@@ -374,7 +378,7 @@ public static class CallTreeCodec
         byte maxMask = version == CountersOnlyVersion ? (byte)0xF : (byte)0x3F;
         int known = dictionary.Count;
         int frameCount = r.ReadInt(Math.Min(known, r.Remaining), "Frame count");
-        var frames = new FrameTable();
+        var frames = new FrameTable(frameCount, frameCount);
         var frameMap = new int[frameCount];
         long id = -1;
         for (int i = 0; i < frameCount; i++)
@@ -455,8 +459,9 @@ public static class CallTreeCodec
         var strings = new string[stringCount];
         for (int i = 0; i < stringCount; i++) strings[i] = r.ReadUtf8(limits.MaxStringBytes);
 
-        var frames = new FrameTable();
         int frameCount = r.ReadInt(r.Remaining / 3, "Frame count");
+        // Sized once: both counts are bounded by the bytes left.
+        var frames = new FrameTable(frameCount, stringCount);
         var frameMap = new int[frameCount];
         for (int i = 0; i < frameCount; i++)
         {

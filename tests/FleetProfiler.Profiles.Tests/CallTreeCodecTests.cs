@@ -23,6 +23,19 @@ public class CallTreeCodecTests
         Assert.Equal(tree.NodeCount, decoded.NodeCount);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(40)]
+    [InlineData(400)]
+    public void Bodies_past_the_first_buffer_round_trip_in_every_encoding(int frames)
+    {
+        // Names far longer than the 96 bytes a frame is sized for: the pooled body grows; the lengths take 1-3 varint bytes.
+        var tree = new CallTree();
+        for (int i = 0; i < frames; i++) tree.Add([new Frame("Main"), new Frame(new string((char)('a' + i % 26), 300 + i), $"src/{i}.cs", i)], SampleValues.Cpu(i + 1));
+        foreach (var bytes in new[] { CallTreeCodec.Serialize(tree), CallTreeCodec.Serialize(tree, compress: true), CallTreeCodec.SerializeCompact(tree) })
+            Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(CallTreeCodec.Deserialize(bytes)));
+    }
+
     [Fact]
     public void Only_frames_in_use_are_written()
     {

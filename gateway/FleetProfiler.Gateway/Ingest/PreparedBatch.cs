@@ -47,7 +47,7 @@ public sealed record PreparedBatch(
     {
         var window = new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, CallTreeCodec.Serialize(tree), (int)Math.Min(batch.DroppedWindows, int.MaxValue), sourcePaths,
+            batch.SamplingIntervalMs, TreeHandoff.Encode(tree), (int)Math.Min(batch.DroppedWindows, int.MaxValue), sourcePaths,
             AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "", batch.ServiceVersion);
         return new(null, Window: window, WindowTotal: tree.Total);
     }

@@ -20,7 +20,7 @@ public sealed partial class PostgresProfileStore
     {
         if (!_frames.Enabled) return await TryAddWindowAsync(conn, null, w, ct);
         CallTree tree;
-        try { tree = CallTreeCodec.Deserialize(w.Tree); }
+        try { tree = TreeHandoff.Decode(w.Tree); } // the gateway's own tree when it is in this process
         catch (ProfileDataException) { return await TryAddWindowAsync(conn, null, w, ct); } // kept as is; the rollup quarantines it
 
         // One lookup per frame the tree uses; the slow path (new frames) only while the service's stacks are new.

@@ -33,7 +33,7 @@ public sealed partial class SqliteProfileStore
     {
         if (!_frames.Enabled) return (StoredTrees.Compact(w.Tree), null);
         CallTree tree;
-        try { tree = CallTreeCodec.Deserialize(w.Tree); }
+        try { tree = TreeHandoff.Decode(w.Tree); } // the gateway's own tree when it is in this process
         catch (ProfileDataException) { return (w.Tree, null); }
         var dictionary = _frames.Of(w.Service);
         // One lookup per frame the tree uses.
