@@ -350,6 +350,7 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
             _functions.Clear();
             _locations.Clear();
             _stacks.Clear();
+            Generation++;
         }
         _strings.AddRange(wire.Strings);
         foreach (var f in wire.Functions) _functions.Add((f.Name, f.File, f.OriginalFile));
@@ -360,6 +361,9 @@ public sealed class StreamDictionary(long maxDictionaryBytes, int maxStringLengt
     }
 
     public int Functions => _functions.Count;
+
+    /// <summary>Dictionaries this stream has started (batches with all bases 0): ids keep their meaning within one.</summary>
+    public int Generation { get; private set; }
 
     public int Locations => _locations.Count;
 

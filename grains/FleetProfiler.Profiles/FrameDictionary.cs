@@ -45,25 +45,50 @@ public sealed class FrameDictionary
     /// As <see cref="IdsOf(CallTree, out int)"/>, adding to <paramref name="missingFrames"/> the frame-table index of
     /// each used frame the dictionary does not have, in order of first use.
     /// </summary>
-    public int[] IdsOf(CallTree tree, List<int>? missingFrames, out int missing)
+    public int[] IdsOf(CallTree tree, List<int>? missingFrames, out int missing) => IdsOf(tree, missingFrames, out missing, null);
+
+    /// <summary>
+    /// As <see cref="IdsOf(CallTree, List{int}?, out int)"/>, taking the ids of frames with a key in <paramref name="hint"/>
+    /// from what its source remembered instead of looking them up, and remembering those found.
+    /// </summary>
+    public int[] IdsOf(CallTree tree, List<int>? missingFrames, out int missing, FrameIdHint? hint)
     {
         ArgumentNullException.ThrowIfNull(tree);
+        if (hint is null) return Look(tree, missingFrames, out missing, null, null);
+        var known = hint.Known;
+        lock (known.Gate)
+        {
+            if (!ReferenceEquals(known.Dictionary, this)) known.StartOver(this);
+            return Look(tree, missingFrames, out missing, known, hint.Keys);
+        }
+    }
+
+    private int[] Look(CallTree tree, List<int>? missingFrames, out int missing, KnownFrameIds? known, int[]? keys)
+    {
         var frames = tree.Frames;
-        ReadOnlySpan<long> keys = tree.Keys;
+        ReadOnlySpan<long> nodes = tree.Keys;
         var ids = new int[frames.Count];
         var seen = new bool[frames.Count];
         missing = 0;
         Array.Fill(ids, -1);
-        for (int i = 1; i < keys.Length; i++)
+        for (int i = 1; i < nodes.Length; i++)
         {
-            int f = (int)keys[i];
+            int f = (int)nodes[i];
             if (seen[f]) continue;
             seen[f] = true;
-            if ((ids[f] = IdOf(frames[f])) < 0)
+            int key = keys is not null && f < keys.Length ? keys[f] : -1;
+            if (key >= 0 && known!.TryGet(key, out int id))
             {
-                missing++;
-                missingFrames?.Add(f);
+                ids[f] = id;
+                continue;
             }
+            if ((ids[f] = IdOf(frames[f])) >= 0)
+            {
+                if (key >= 0) known!.Remember(key, ids[f]);
+                continue;
+            }
+            missing++;
+            missingFrames?.Add(f);
         }
         return ids;
     }

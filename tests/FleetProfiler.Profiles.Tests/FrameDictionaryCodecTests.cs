@@ -258,4 +258,53 @@ public class FrameDictionaryCodecTests
         Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(CallTreeCodec.Deserialize(bytes)));
         Assert.Throws<ArgumentException>(() => CallTreeCodec.SerializeCompact(tree, new int[ids.Length + 1]));
     }
+
+    [Fact]
+    public void A_hint_gives_the_same_ids_remembers_the_found_ones_and_takes_them_without_a_lookup()
+    {
+        var tree = Sample();
+        var dictionary = DictionaryOf(tree);
+        var known = new KnownFrameIds();
+        // Keys 10, 11, …: one per frame of the table.
+        var keys = Enumerable.Range(10, tree.Frames.Count).ToArray();
+        var hint = new FrameIdHint(known, keys);
+        Assert.Equal(dictionary.IdsOf(tree, out _), dictionary.IdsOf(tree, null, out int missing, hint));
+        Assert.Equal(0, missing);
+        Assert.Equal(tree.Frames.Count, known.Count);
+
+        // The next window of the source: a key remembered is taken as it is (keys name the same frame in every window,
+        // so a lookup would find the same id), shown here with a frame the dictionary does not have.
+        var next = new CallTree();
+        next.Add([new Frame("not!InTheDictionary()")], SampleValues.Cpu(1));
+        int rememberedKey = keys[tree.Frames.Count - 1];
+        int[] ids = dictionary.IdsOf(next, null, out missing, new FrameIdHint(known, [rememberedKey]));
+        Assert.Equal((0, dictionary.IdsOf(tree, out _)[tree.Frames.Count - 1]), (missing, ids[0]));
+
+        // Without a key, or with a key not remembered, the frame is looked up: missing, and not remembered.
+        var missingFrames = new List<int>();
+        Assert.Equal(-1, dictionary.IdsOf(next, missingFrames, out missing, new FrameIdHint(known, [-1]))[0]);
+        Assert.Equal((1, 0), (missing, missingFrames.Single()));
+        Assert.Equal(-1, dictionary.IdsOf(next, null, out missing, new FrameIdHint(known, [3]))[0]);
+        Assert.Equal((1, tree.Frames.Count), (missing, known.Count));
+
+        // Another dictionary (a store that started over) forgets what was remembered for the first.
+        var other = DictionaryOf(tree);
+        other.Append(other.Count, [new Frame("not!InTheDictionary()")]);
+        Assert.Equal(other.Count - 1, other.IdsOf(next, null, out missing, new FrameIdHint(known, [rememberedKey]))[0]);
+        Assert.Equal((0, 1), (missing, known.Count));
+    }
+
+    [Fact]
+    public void Keys_past_the_bound_are_looked_up_and_never_remembered()
+    {
+        var tree = Sample();
+        var dictionary = DictionaryOf(tree);
+        var known = new KnownFrameIds();
+        var keys = Enumerable.Repeat(KnownFrameIds.MaxKey, tree.Frames.Count).ToArray();
+        Assert.Equal(dictionary.IdsOf(tree, out _), dictionary.IdsOf(tree, null, out int missing, new FrameIdHint(known, keys)));
+        Assert.Equal((0, 0), (missing, known.Count));
+        keys[0] = KnownFrameIds.MaxKey - 1;
+        dictionary.IdsOf(tree, null, out _, new FrameIdHint(known, keys));
+        Assert.Equal(1, known.Count);
+    }
 }

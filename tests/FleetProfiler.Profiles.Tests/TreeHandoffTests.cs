@@ -11,6 +11,10 @@ public class TreeHandoffTests
         var bytes = TreeHandoff.Encode(tree);
         Assert.Equal(CallTreeCodec.Serialize(tree), bytes);
         Assert.Same(tree, TreeHandoff.Decode(bytes));
+        // Taken once: a second decoding of the same array decodes the bytes.
+        var again = TreeHandoff.Decode(bytes);
+        Assert.NotSame(tree, again);
+        Assert.Equal(TestTrees.Canonical(tree), TestTrees.Canonical(again));
     }
 
     [Fact]

@@ -29,6 +29,10 @@ public sealed class InternedWindowTranslator
     // the sum of its stacks' lengths (~3x the nodes on the benchmark workload, ~1 MB of arrays per window).
     private int _lastNodes;
 
+    // The store's memory of this stream's frames (by stream location id), for the dictionary generation it was made in.
+    private KnownFrameIds _known = new();
+    private int _knownGeneration = -1;
+
     /// <summary>
     /// The prepared window of <paramref name="wire"/>, a batch <paramref name="dictionary"/> admitted last
     /// (<see cref="StreamDictionary.Admit"/>), or null when it must go the reference way.
@@ -42,10 +46,16 @@ public sealed class InternedWindowTranslator
         try
         {
             if (!walk.Run(wire)) return null;
-            var tree = walk.Translate(wire, _lastNodes);
+            var tree = walk.Translate(wire, _lastNodes, out var keys);
             if (tree.NodeCount > limits.MaxWindowNodes) return null;
             _lastNodes = tree.NodeCount;
-            return PreparedBatch.OfWindow(wire, tree, walk.SourcePaths(), sender);
+            if (dictionary.Generation != _knownGeneration)
+            {
+                // A new dictionary: its location ids name other frames.
+                _known = new KnownFrameIds();
+                _knownGeneration = dictionary.Generation;
+            }
+            return PreparedBatch.OfWindow(wire, tree, walk.SourcePaths(), sender, new FrameIdHint(_known, keys));
         }
         finally
         {
@@ -162,7 +172,7 @@ public sealed class InternedWindowTranslator
         }
 
         /// <summary>The window's call tree, built as <see cref="BatchTranslator.ToTree"/> builds the expanded batch's.</summary>
-        public CallTree Translate(Batch wire, int lastNodes)
+        public CallTree Translate(Batch wire, int lastNodes, out int[] keys)
         {
             var presized = (int)Math.Min(_nodes, MaxPresizedNodes);
             if (lastNodes > 0) presized = Math.Min(presized, lastNodes + lastNodes / 4 + 64);
@@ -197,6 +207,10 @@ public sealed class InternedWindowTranslator
                     }
                     tree.Add(path.AsSpan(0, length), new SampleValues(sample.CpuSamples, sample.WallSamples, sample.AllocBytes, sample.AllocCount, sample.InuseBytes, sample.InuseCount));
                 }
+                // Each location's frame keyed by its stream id (the same frame in every window of this dictionary).
+                keys = new int[frames.Count];
+                Array.Fill(keys, -1);
+                for (var i = 0; i < _locationCount; i++) keys[locationFrames[i]] = (int)_locationOrder[i];
                 return tree;
             }
             finally

@@ -42,12 +42,15 @@ public sealed record PreparedBatch(
         return OfWindow(batch, tree, BatchTranslator.SourcePaths(batch), sender);
     }
 
-    /// <summary>The upload of a window batch whose call tree is translated and within max_window_nodes (its header fields are read here).</summary>
-    internal static PreparedBatch OfWindow(Batch batch, CallTree tree, IReadOnlyList<SourcePath>? sourcePaths, string sender)
+    /// <summary>
+    /// The upload of a window batch whose call tree is translated and within max_window_nodes (its header fields are
+    /// read here); the store of this silo gets the tree itself and <paramref name="hint"/> (<see cref="TreeHandoff"/>).
+    /// </summary>
+    internal static PreparedBatch OfWindow(Batch batch, CallTree tree, IReadOnlyList<SourcePath>? sourcePaths, string sender, FrameIdHint? hint = null)
     {
         var window = new ProfileWindowUpload(sender, (long)batch.Sequence, batch.Pid, batch.ProcessName,
             batch.WindowStart.ToDateTimeOffset(), batch.WindowEnd.ToDateTimeOffset(), string.Join(',', batch.Kinds),
-            batch.SamplingIntervalMs, TreeHandoff.Encode(tree), (int)Math.Min(batch.DroppedWindows, int.MaxValue), sourcePaths,
+            batch.SamplingIntervalMs, TreeHandoff.Encode(tree, hint), (int)Math.Min(batch.DroppedWindows, int.MaxValue), sourcePaths,
             AttributionMethods.Of(batch.Attribution?.Method), batch.Attribution?.Note ?? "", batch.ServiceVersion);
         return new(null, Window: window, WindowTotal: tree.Total);
     }

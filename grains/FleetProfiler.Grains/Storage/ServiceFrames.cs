@@ -71,10 +71,6 @@ public sealed class ServiceFrames(int maxPerService = ServiceFrames.DefaultMaxPe
                 service, count, MaxPerService, newFrames);
         }
     }
-
-    /// <summary>The frames of <paramref name="tree"/> its service's dictionary (and <paramref name="pending"/>) does not have yet.</summary>
-    public static List<Frame> Missing(CallTree tree, FrameDictionary dictionary, IReadOnlyDictionary<Frame, int>? pending = null) =>
-        [.. CallTreeCodec.FramesUsed(tree).Where(f => dictionary.IdOf(f) < 0 && (pending is null || !pending.ContainsKey(f)))];
 }
 
 /// <summary>Decoding stored rows: a row that names frames in its service's dictionary carries it (set by the store when read).</summary>

@@ -20,11 +20,13 @@ public sealed partial class PostgresProfileStore
     {
         if (!_frames.Enabled) return await TryAddWindowAsync(conn, null, w, ct);
         CallTree tree;
-        try { tree = TreeHandoff.Decode(w.Tree); } // the gateway's own tree when it is in this process
+        FrameIdHint? hint;
+        try { tree = TreeHandoff.Decode(w.Tree, out hint); } // the gateway's own tree when it is in this process
         catch (ProfileDataException) { return await TryAddWindowAsync(conn, null, w, ct); } // kept as is; the rollup quarantines it
 
-        // One lookup per frame the tree uses; the slow path (new frames) only while the service's stacks are new.
-        var ids = _frames.Of(w.Service).IdsOf(tree, out var missing);
+        // One lookup per frame the tree uses that its stream has not brought before; the slow path (new frames) only
+        // while the service's stacks are new.
+        var ids = _frames.Of(w.Service).IdsOf(tree, null, out var missing, hint);
         // Another silo may have added them: catch up first, then add what is still missing.
         if (missing > 0) ids = (await CatchUpAsync(conn, null, w.Service, ct)).IdsOf(tree, out missing);
         if (missing > 0) ids = (await AddFramesAsync(conn, w.Service, tree, ct)).IdsOf(tree, out _);
@@ -43,14 +45,16 @@ public sealed partial class PostgresProfileStore
         var full = _frames.Of(service);
         if (full.Count >= _frames.MaxPerService)
         {
-            _frames.CountFallback(service, full.Count, ServiceFrames.Missing(tree, full).Count);
+            full.IdsOf(tree, out var notIn);
+            _frames.CountFallback(service, full.Count, notIn);
             return full;
         }
         await _frameLock.WaitAsync(ct);
         try
         {
             // The addition before ours may have brought them (many windows of a new service arrive at once).
-            if (ServiceFrames.Missing(tree, full).Count == 0) return full;
+            full.IdsOf(tree, out var stillMissing);
+            if (stillMissing == 0) return full;
             await using var tx = await conn.BeginTransactionAsync(ct);
             await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('fleetprofiler.profile_frame:' || $1, 0))", conn, tx))
             {
@@ -59,7 +63,7 @@ public sealed partial class PostgresProfileStore
             }
             // Under the lock, READ COMMITTED: every frame another silo committed is visible now.
             var dictionary = await CatchUpAsync(conn, tx, service, ct);
-            var missing = ServiceFrames.Missing(tree, dictionary);
+            var missing = MissingFrom(dictionary, tree);
             if (missing.Count == 0) return dictionary;
             var first = dictionary.Count;
             if (first == 0 && !missing.Contains(Frame.Other)) missing.Insert(0, Frame.Other); // pruned buckets use it
@@ -82,6 +86,14 @@ public sealed partial class PostgresProfileStore
             return dictionary;
         }
         finally { _frameLock.Release(); }
+    }
+
+    /// <summary>The frames <paramref name="tree"/> uses that <paramref name="dictionary"/> does not have, in order of first use.</summary>
+    private static List<Frame> MissingFrom(FrameDictionary dictionary, CallTree tree)
+    {
+        var indexes = new List<int>();
+        dictionary.IdsOf(tree, indexes, out _);
+        return indexes.ConvertAll(i => tree.Frames[i]);
     }
 
     /// <summary>

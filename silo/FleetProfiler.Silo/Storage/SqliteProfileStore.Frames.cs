@@ -33,11 +33,12 @@ public sealed partial class SqliteProfileStore
     {
         if (!_frames.Enabled) return (StoredTrees.Compact(w.Tree), null);
         CallTree tree;
-        try { tree = TreeHandoff.Decode(w.Tree); } // the gateway's own tree when it is in this process
+        FrameIdHint? hint;
+        try { tree = TreeHandoff.Decode(w.Tree, out hint); } // the gateway's own tree when it is in this process
         catch (ProfileDataException) { return (w.Tree, null); }
         var dictionary = _frames.Of(w.Service);
-        // One lookup per frame the tree uses.
-        var ids = dictionary.IdsOf(tree, out var missing);
+        // One lookup per frame the tree uses that its stream has not brought before.
+        var ids = dictionary.IdsOf(tree, null, out var missing, hint);
         if (missing == 0) return (CallTreeCodec.SerializeCompact(tree, ids), null);
         if (!_frames.Fits(dictionary.Count, missing))
         {

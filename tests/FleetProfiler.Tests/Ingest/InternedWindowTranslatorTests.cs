@@ -1,5 +1,6 @@
 using FleetProfiler.Benchmarks.Workload;
 using FleetProfiler.Gateway.Ingest;
+using FleetProfiler.Profiles;
 using FleetProfiler.Protocol;
 using FleetProfiler.Protocol.V1;
 using Xunit.Abstractions;
@@ -23,6 +24,10 @@ public sealed class InternedWindowTranslatorTests(ITestOutputHelper output)
         private readonly StreamInterner _agent = new(limits.MaxDictionaryBytes);
         private readonly StreamDictionary _direct = Gateway(limits), _reference = Gateway(limits);
         private readonly InternedWindowTranslator _translator = new();
+
+        public StreamDictionary Dictionary => _direct;
+
+        public StreamInterner Agent => _agent;
 
         public (PreparedBatch? Direct, PreparedBatch Reference) Send(Batch batch)
         {
@@ -65,6 +70,38 @@ public sealed class InternedWindowTranslatorTests(ITestOutputHelper output)
             AssertSameUpload(direct, reference);
             Assert.True(reference.Window!.Tree.Length > 100_000, $"a benchmark window's tree is {reference.Window.Tree.Length} bytes");
         }
+    }
+
+    [Fact]
+    public void The_store_gets_each_frame_keyed_by_its_stream_location_and_one_memory_per_dictionary()
+    {
+        var factory = new WindowFactory(new StackPool("svc00", seed: 1000));
+        var rng = new Random(11);
+        var stream = new Stream(new BatchLimits());
+        var memories = new List<KnownFrameIds>();
+        for (ulong sequence = 1; sequence <= 4; sequence++)
+        {
+            if (sequence == 4) stream.Agent.Reset(); // the agent starts a new dictionary: its ids name other frames
+            var (direct, reference) = stream.Send(BenchmarkWindow(factory, rng, sequence));
+            AssertSameUpload(direct, reference);
+            var tree = TreeHandoff.Decode(direct!.Window!.Tree, out var hint);
+            Assert.NotNull(hint);
+            Assert.Equal(tree.Frames.Count, hint.Keys.Length);
+            var keyed = 0;
+            for (var f = 0; f < hint.Keys.Length; f++)
+            {
+                if (hint.Keys[f] < 0) continue;
+                keyed++;
+                var (function, line) = stream.Dictionary.LocationAt((uint)hint.Keys[f]);
+                var (name, file, _) = stream.Dictionary.FunctionAt(function);
+                Assert.Equal(new Frame(stream.Dictionary.StringAt(name), file == 0 ? null : stream.Dictionary.StringAt(file), (int)line), tree.Frames[f]);
+            }
+            Assert.True(keyed > 1000, $"{keyed} of {tree.Frames.Count} frames keyed");
+            memories.Add(hint.Known);
+        }
+        Assert.Equal(2, memories.Distinct().Count());
+        Assert.Same(memories[0], memories[2]);
+        Assert.NotSame(memories[2], memories[3]);
     }
 
     /// <summary>One labelled sample (its endpoint strings last, as in a canonical walk) whose function has a build path.</summary>
