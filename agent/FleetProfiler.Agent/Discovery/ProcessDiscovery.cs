@@ -99,12 +99,28 @@ public sealed class ProcessDiscovery(IOptions<AgentOptions> options, ILogger<Pro
             // Field 3 of /proc/PID/stat is the state; the command name before it is in parentheses and may contain spaces.
             var stat = File.ReadAllText($"/proc/{processId}/stat");
             var state = stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
-            return state is not ('Z' or 'X' or 'x');
+            return state is not ('Z' or 'X' or 'x') && IsThreadGroupLeader(processId);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// False when <paramref name="id"/> is a thread of another process: a thread id has a /proc entry too (readable,
+    /// though not listed), so a stale socket in /tmp whose pid is now some process's thread is not a live process.
+    /// </summary>
+    private static bool IsThreadGroupLeader(int id)
+    {
+        foreach (var line in File.ReadLines($"/proc/{id}/status"))
+        {
+            if (line.StartsWith("Tgid:", StringComparison.Ordinal))
+            {
+                return int.TryParse(line.AsSpan(5).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var tgid) && tgid == id;
+            }
+        }
+        return true;
     }
 
     /// <summary>The process name; for <c>dotnet app.dll</c> hosts, the app dll's name instead of "dotnet".</summary>

@@ -65,4 +65,16 @@ public sealed class ServiceFilterTests
         // The test host publishes its own diagnostics socket in the temp directory (other processes come and go there).
         Assert.Contains(Environment.ProcessId, DiagnosticsDirectoryWatcher.PublishedProcesses());
     }
+
+    [Fact]
+    public void A_thread_of_a_live_process_is_not_a_live_process()
+    {
+        // A stale diagnostics socket in /tmp whose pid is now some process's thread id: /proc/TID is readable, but no
+        // process runs there (the agent warned "has no diagnostics socket" for its own threads' ids).
+        Assert.True(ProcessDiscovery.ProcessExists(Environment.ProcessId));
+        if (!OperatingSystem.IsLinux()) return;
+        var threads = Directory.GetDirectories("/proc/self/task").Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture)).Where(t => t != Environment.ProcessId).ToList();
+        Assert.NotEmpty(threads);
+        Assert.All(threads, t => Assert.False(ProcessDiscovery.ProcessExists(t), $"thread {t} of pid {Environment.ProcessId}"));
+    }
 }
