@@ -57,6 +57,9 @@ public static class CallTreeCodec
     private const int HeaderMin = 4 + 1 + 1 + 1;
     private const int CrcLength = 4;
 
+    /// <summary>Most frames (and strings) a decoded table is sized for before it grows: ~3× a realistic window's.</summary>
+    private const int PresizedFrames = 1 << 16;
+
     /// <summary>Encodes <paramref name="tree"/>; with <paramref name="compress"/> the body is deflated (fastest level).</summary>
     public static byte[] Serialize(CallTree tree, bool compress = false)
     {
@@ -378,7 +381,7 @@ public static class CallTreeCodec
         byte maxMask = version == CountersOnlyVersion ? (byte)0xF : (byte)0x3F;
         int known = dictionary.Count;
         int frameCount = r.ReadInt(Math.Min(known, r.Remaining), "Frame count");
-        var frames = new FrameTable(frameCount, frameCount);
+        var frames = new FrameTable(Math.Min(frameCount, PresizedFrames), Math.Min(frameCount, PresizedFrames));
         var frameMap = new int[frameCount];
         long id = -1;
         for (int i = 0; i < frameCount; i++)
@@ -460,8 +463,9 @@ public static class CallTreeCodec
         for (int i = 0; i < stringCount; i++) strings[i] = r.ReadUtf8(limits.MaxStringBytes);
 
         int frameCount = r.ReadInt(r.Remaining / 3, "Frame count");
-        // Sized once: both counts are bounded by the bytes left.
-        var frames = new FrameTable(frameCount, stringCount);
+        // Sized once for real windows; a larger declared count grows the table as frames are read, so garbage that
+        // declares many cannot make it allocate ahead of the bytes it holds.
+        var frames = new FrameTable(Math.Min(frameCount, PresizedFrames), Math.Min(stringCount, PresizedFrames));
         var frameMap = new int[frameCount];
         for (int i = 0; i < frameCount; i++)
         {
