@@ -54,6 +54,14 @@ public sealed class DiagnosticsDirectoryWatcher : IDisposable
         return pids;
     }
 
+    /// <summary>
+    /// Whether <see cref="Directory"/> holds a socket of <paramref name="pid"/> with <paramref name="key"/>: the runtime
+    /// names its socket <c>dotnet-diagnostic-{pid}-{key}-socket</c> with its start time (field 22 of /proc/PID/stat) as
+    /// the key, so a socket of the pid with another key was left by an earlier process that had the same pid.
+    /// </summary>
+    public static bool HasSocket(int pid, long key) =>
+        !OperatingSystem.IsWindows() && File.Exists(Path.Combine(Directory, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dotnet-diagnostic-{pid}-{key}-socket")));
+
     /// <summary>The pid of <c>dotnet-diagnostic-{pid}-{key}-socket</c> (both decimal), else null.</summary>
     internal static int? PidOfSocketName(string name)
     {

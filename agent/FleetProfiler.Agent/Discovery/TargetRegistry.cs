@@ -152,10 +152,12 @@ public sealed class TargetRegistry(
             }
             catch (TargetUnavailableException e)
             {
-                // Stale sockets of dead processes are common in /tmp: debug only. A live process we cannot reach
-                // (permissions) or a configured pid deserves one clear line.
+                // Stale sockets of dead processes are common in /tmp: debug only, also when another process now has
+                // their pid (its start time is not the socket's key). A live process we cannot reach (permissions)
+                // or a configured pid deserves one clear line.
                 var alive = ProcessDiscovery.ProcessExists(pid);
-                ReportOnce(pid, "unavailable", configured || alive ? LogLevel.Warning : LogLevel.Debug, $"cannot profile pid {pid}: {e.Message}");
+                var itsSocket = configured || OperatingSystem.IsWindows() || DiagnosticsDirectoryWatcher.HasSocket(pid, startTime);
+                ReportOnce(pid, "unavailable", configured || (alive && itsSocket) ? LogLevel.Warning : LogLevel.Debug, $"cannot profile pid {pid}: {e.Message}");
                 // A live process we may not reach stays so until it restarts; a configured pid may still appear.
                 if (alive && !configured && ProcessDiscovery.IsAccessDenied(e.InnerException))
                 {

@@ -77,4 +77,18 @@ public sealed class ServiceFilterTests
         Assert.NotEmpty(threads);
         Assert.All(threads, t => Assert.False(ProcessDiscovery.ProcessExists(t), $"thread {t} of pid {Environment.ProcessId}"));
     }
+
+    [Fact]
+    public void A_socket_is_a_processs_own_only_with_its_start_time_as_the_key()
+    {
+        // The runtime names this test host's socket with its start time; a socket of the same pid with another key
+        // was left by an earlier process (the agent logs it at debug, not as a live process it cannot profile).
+        if (!OperatingSystem.IsLinux()) return;
+        var pid = Environment.ProcessId;
+        var start = TargetRegistry.ProcessStartTime(pid);
+        Assert.True(start > 0);
+        Assert.True(DiagnosticsDirectoryWatcher.HasSocket(pid, start), $"no dotnet-diagnostic-{pid}-{start}-socket in {DiagnosticsDirectoryWatcher.Directory}");
+        Assert.False(DiagnosticsDirectoryWatcher.HasSocket(pid, start + 1));
+        Assert.False(DiagnosticsDirectoryWatcher.HasSocket(pid + 1_000_000, start));
+    }
 }
