@@ -33,7 +33,7 @@ public sealed record CodecLimits(int MaxNodes = 20_000_000, int MaxBodyBytes = 5
 /// compressed length, checked before the body is allocated (a decompression bomb is refused); the writer stores a body
 /// that compresses better than that (or not at all) uncompressed, so whatever it writes decodes.
 /// Flags bit 2 (since the profile store kept a frame dictionary per service): the body names frames by id in the
-/// service's <see cref="FrameDictionary"/> and carries no strings (<see cref="SerializeCompact(CallTree, Func{Frame, int})"/>),
+/// service's <see cref="FrameDictionary"/> and carries no strings (<see cref="SerializeCompact(CallTree, int[])"/>),
 /// in columns: used frame count, their dictionary ids ascending (the first, then each gap − 1), node count, then per
 /// node in id order the parent offsets, the frame indices (into the used frames), the value masks, and the values.
 /// Such bytes decode only with that dictionary (<see cref="Deserialize(ReadOnlySpan{byte}, FrameDictionary?, CodecLimits?)"/>).
@@ -87,32 +87,10 @@ public static class CallTreeCodec
 
     /// <summary>
     /// Encodes <paramref name="tree"/> for the profile store with frames named by their ids in a service's frame
-    /// dictionary (flags bit 2, body Brotli-compressed): <paramref name="idOf"/> gives a frame's id, or -1 when the
-    /// dictionary does not have it. When any frame the tree uses has no id, the tree is written self-contained
-    /// (<see cref="SerializeCompact(CallTree)"/>), which <see cref="UsesDictionary"/> tells apart.
-    /// </summary>
-    public static byte[] SerializeCompact(CallTree tree, Func<Frame, int> idOf)
-    {
-        ArgumentNullException.ThrowIfNull(tree);
-        ArgumentNullException.ThrowIfNull(idOf);
-        FrameTable frames = tree.Frames;
-        ReadOnlySpan<long> keys = tree.Keys;
-        var ids = new int[frames.Count];
-        var seen = new bool[frames.Count];
-        Array.Fill(ids, -1);
-        for (int i = 1; i < keys.Length; i++)
-        {
-            int f = (int)keys[i];
-            if (seen[f]) continue;
-            seen[f] = true;
-            if ((ids[f] = idOf(frames[f])) < 0) return SerializeCompact(tree);
-        }
-        return SerializeCompact(tree, ids);
-    }
-
-    /// <summary>
-    /// As <see cref="SerializeCompact(CallTree, Func{Frame, int})"/> with the ids already looked up, indexed like the
-    /// tree's frame table (<see cref="FrameDictionary.IdsOf(CallTree, out int)"/>): self-contained when a frame a node uses has id -1.
+    /// dictionary (flags bit 2, body Brotli-compressed), the ids already looked up and indexed like the tree's frame
+    /// table (<see cref="FrameDictionary.IdsOf(CallTree, out int)"/>). When a frame a node uses has id -1 (the
+    /// dictionary does not have it), the tree is written self-contained (<see cref="SerializeCompact(CallTree)"/>),
+    /// which <see cref="UsesDictionary"/> tells apart.
     /// </summary>
     public static byte[] SerializeCompact(CallTree tree, int[] frameIds)
     {

@@ -4,7 +4,7 @@ namespace FleetProfiler.Profiles;
 
 /// <summary>
 /// One service's frames numbered 0, 1, 2, … by the profile store, which keeps them in a table of their own so that
-/// stored trees name frames by id instead of carrying their strings (<see cref="CallTreeCodec.SerializeCompact(CallTree, Func{Frame, int})"/>).
+/// stored trees name frames by id instead of carrying their strings (<see cref="CallTreeCodec.SerializeCompact(CallTree, int[])"/>).
 /// Append-only: an id, once given, never changes meaning. This is the silo's in-memory copy of the committed part of
 /// that table; it only ever holds frames whose rows are committed, so a tree encoded with its ids is always readable.
 /// Safe for any number of readers while one writer appends (appends are serialized).

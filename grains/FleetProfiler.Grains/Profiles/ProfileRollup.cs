@@ -100,7 +100,7 @@ public sealed class ProfileRollup(IProfileStore store, ProfileStoreOptions optio
                 }
                 var cap = options.NodesFor(key.Level);
                 if (merged.NodeCount > cap) merged.Prune(cap);
-                var encoded = dictionaries.TryGetValue(key.Service, out var frames) ? CallTreeCodec.SerializeCompact(merged, frames.IdOf) : CallTreeCodec.SerializeCompact(merged);
+                var encoded = dictionaries.TryGetValue(key.Service, out var frames) ? CallTreeCodec.SerializeCompact(merged, frames.IdsOf(merged, out _)) : CallTreeCodec.SerializeCompact(merged);
                 upserts.Add(new StoredBucket(key.Level, key.Service, key.Host, key.Start, count, interval.Mean, encoded));
             }
 

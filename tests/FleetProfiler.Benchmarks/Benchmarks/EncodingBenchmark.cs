@@ -41,7 +41,7 @@ public static class EncodingBenchmark
             {
                 var tree = CallTreeCodec.Deserialize(b);
                 if (CallTreeCodec.FramesUsed(tree).Any(f => dictionary.IdOf(f) < 0)) throw new InvalidOperationException("a frame is missing");
-                CallTreeCodec.SerializeCompact(tree, dictionary.IdOf);
+                CallTreeCodec.SerializeCompact(tree, dictionary.IdsOf(tree, out _));
             }
             twice.Add(t1.Elapsed.TotalMilliseconds / trees.Count);
             var t2 = Stopwatch.StartNew();
@@ -59,7 +59,7 @@ public static class EncodingBenchmark
         now.Sort();
         double plain = 0, compact = 0, ids = 0;
         var encode = Stopwatch.StartNew();
-        var encoded = trees.Select(t => CallTreeCodec.SerializeCompact(t, dictionary.IdOf)).ToList();
+        var encoded = trees.Select(t => CallTreeCodec.SerializeCompact(t, dictionary.IdsOf(t, out _))).ToList();
         var encodeMs = encode.Elapsed.TotalMilliseconds / trees.Count;
         var decode = Stopwatch.StartNew();
         foreach (var e in encoded) CallTreeCodec.Deserialize(e, dictionary);

@@ -105,7 +105,7 @@ public sealed class InternedWindowTranslatorTests(ITestOutputHelper output)
     }
 
     /// <summary>One labelled sample (its endpoint strings last, as in a canonical walk) whose function has a build path.</summary>
-    private static Batch Labelled(ulong sequence)
+    internal static Batch Labelled(ulong sequence)
     {
         var labelled = TestBatches.Cpu(sequence, "orders", "host-a", TestBatches.Epoch, ("main;parse", 5)).WithEndpoints("GET /items/{id}");
         // A build path for the first function, at its place in the canonical order (after the function's file).

@@ -106,22 +106,8 @@ public sealed class StreamInterningTests
         var agent = new StreamInterner(Cap);
         var gateway = Gateway();
         var alloc = TestBatches.Alloc(1, "orders", "host-a", TestBatches.Epoch, ("main;parse", "System.String", 4096, 3), ("main;load", "System.Byte[]", 100, 1));
-        // One sample, so the endpoint strings come last in the batch as in a canonical walk.
-        var labelled = TestBatches.Cpu(2, "orders", "host-a", TestBatches.Epoch, ("main;parse", 5)).WithEndpoints("GET /items/{id}");
-        // A build path for the first function, at its place in the canonical order (after the function's file).
-        labelled.Strings.Insert(3, "/build/src/main.cs");
-        foreach (var f in labelled.Functions)
-        {
-            if (f.Name >= 3) f.Name++;
-            if (f.File >= 3) f.File++;
-        }
-        foreach (var l in labelled.Samples[0].Labels)
-        {
-            l.Key++;
-            l.Value++;
-        }
-        labelled.Functions[0].OriginalFile = 3;
-        Assert.Null(BatchValidator.Validate(labelled, new BatchLimits()));
+        // One sample, so the endpoint strings come last in the batch as in a canonical walk; a build path on its function.
+        var labelled = InternedWindowTranslatorTests.Labelled(2);
 
         foreach (var original in new[] { alloc, labelled })
         {
