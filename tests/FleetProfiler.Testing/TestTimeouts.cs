@@ -28,6 +28,9 @@ public static class TestTimeouts
     /// <summary><c>dotnet pack</c> or <c>dotnet tool install</c> from a local source.</summary>
     public static readonly TimeSpan DotnetTool = TimeSpan.FromMinutes(3);
 
+    /// <summary>A Native AOT publish of the agent (restore of the ILCompiler package, ILC, the native link).</summary>
+    public static readonly TimeSpan AotPublish = TimeSpan.FromMinutes(10);
+
     /// <summary>How often <see cref="Eventually"/> probes.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 }

@@ -11,8 +11,9 @@ public static class AgentDaemon
     /// Starts the daemon with <paramref name="settings"/> (keys under <c>Agent:</c>) over sensible test defaults and
     /// waits until its signal handlers are registered (signals sent before that would kill it).
     /// </summary>
+    /// <param name="executable">A native agent (the Native AOT build) instead of <c>dotnet</c> with the build's DLL.</param>
     public static async Task<ChildProcess> StartAsync(string spoolDirectory, string gatewayUrl, IReadOnlyDictionary<string, string>? settings = null,
-        string? runAs = null)
+        string? runAs = null, string? executable = null)
     {
         var all = new Dictionary<string, string>
         {
@@ -38,7 +39,7 @@ public static class AgentDaemon
         var args = all.Select(kv => $"--Agent:{kv.Key}={kv.Value}").ToList();
         if (runAs is null)
         {
-            var agent = ChildProcess.StartDotnet("agent", Repo.AgentDll, args);
+            var agent = executable is null ? ChildProcess.StartDotnet("agent", Repo.AgentDll, args) : ChildProcess.Start("agent (native)", executable, args);
             await agent.WaitForLineAsync("Application started", TestTimeouts.ProcessStart);
             return agent;
         }
