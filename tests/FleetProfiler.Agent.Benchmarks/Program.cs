@@ -10,7 +10,7 @@ const string Usage = """
                 throughput of the demo's GET /cpu: no session vs agent cpu window vs dotnet-trace (same providers), per sampling rate (ms)
       cost      [--runs 3] [--seconds 10] [--load 4] [--kinds cpu,alloc] [--baseline-agent DLL] [--env K=V,...]
                 agent CPU seconds and peak RSS per one-shot window on the demo under its built-in load
-      cost --daemon [--kinds cpu,alloc,coverage] [--windows 5] [--warmup-windows 3] [--every 15] [--runs 3] [--seconds 10] [--load 4] [--agent DLL] [--baseline-agent DLL] [--env K=V,...]
+      cost --daemon [--kinds cpu,alloc,coverage] [--windows 5] [--warmup-windows 3] [--every 15] [--runs 3] [--seconds 10] [--load 4] [--agent DLL|EXE] [--baseline-agent DLL|EXE] [--env K=V,...]
                 the same per window of the agent daemon on a schedule (CPU per window and between windows, VmHWM, VmRSS), against one-shot runs in the same run
       metrics   [--reps 6] [--seconds 5] [--clients 4] [--path /rare]
                 throughput of a demo endpoint: no agent vs an agent whose only session is the request-metrics session
@@ -24,7 +24,7 @@ const string Usage = """
                 throughput of the dead-code test service: no session vs a coverage window vs coverlet SingleHit vs coverlet default; cost per hour of coverage
       inuse     [--reps 5] [--seconds 5] [--clients 4] [--path /alloc]
                 throughput of an allocating demo endpoint: no session vs an agent alloc window vs an agent inuse window
-      idle      [--intervals 3] [--seconds 30] [--warmup 15] [--load 1] [--baseline-agent DLL]
+      idle      [--intervals 3] [--seconds 30] [--warmup 15] [--load 1] [--agent DLL|EXE] [--baseline-agent DLL|EXE]
                 CPU share and RSS of the idle agent daemon: one target, the request-metrics session, no trigger
       heap      [--sizes 100,300] [--reps 3] [--dotnet-gcdump <path>]
                 pause of a heap snapshot per 100 MB of live heap: agent --once --kind heap vs dotnet-gcdump collect on the same target

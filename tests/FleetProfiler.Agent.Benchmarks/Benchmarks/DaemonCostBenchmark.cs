@@ -144,9 +144,9 @@ public static partial class DaemonCostBenchmark
         var spool = Path.Combine(workDirectory, $"spool-{kind}-{(label == "baseline" ? "baseline" : "this")}");
         var total = settings.WarmupWindows + settings.Windows;
         var tracker = new WindowTracker(kind, total);
-        await using var agent = ChildProcess.Start($"agent daemon ({kind}, {label})", Repo.DotnetHost,
+        await using var agent = AgentProcess.Start($"agent daemon ({kind}, {label})", agentDll,
         [
-            agentDll, "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
+            "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
             "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}", "--Agent:Include:0=demo",
             $"--Agent:Schedules:0:Kind={kind}", $"--Agent:Schedules:0:Seconds={settings.Seconds}",
             $"--Agent:Schedules:0:Every={TimeSpan.FromSeconds(settings.Every).ToString("c", CultureInfo.InvariantCulture)}",

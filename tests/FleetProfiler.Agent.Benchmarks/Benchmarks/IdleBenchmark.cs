@@ -11,8 +11,9 @@ namespace FleetProfiler.Agent.Benchmarks.Benchmarks;
 /// the agent's only diagnostics socket is the demo's (a quiet host).
 /// </param>
 /// <param name="Environment">Extra variables for this build's agent only (<c>--env K=V,K=V</c>): runtime knobs to try.</param>
+/// <param name="Agent">This build's agent (<c>--agent</c>: a .dll, or the Native AOT executable); null: the repository's Release build.</param>
 public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Load, string? BaselineAgent, bool SharedTmp,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment, string? Agent = null)
 {
     public static IdleSettings Read(CommandLineOptions options) => new(
         options.Int("intervals", 3, 1, 50),
@@ -22,7 +23,8 @@ public sealed record IdleSettings(int Intervals, int Seconds, int Warmup, int Lo
         options.String("baseline-agent") is { } dll ? Path.GetFullPath(dll) : null,
         options.Flag("shared-tmp"),
         (options.String("env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""));
+            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : ""),
+        options.String("agent") is { } agent ? Path.GetFullPath(agent) : null);
 }
 
 /// <summary>
@@ -53,7 +55,7 @@ public static class IdleBenchmark
         var shared = tmp is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["TMPDIR"] = tmp.Path };
         await using var demo = await BenchmarkDemo.StartAsync(samplingRateMs: null, settings.Load, shared);
         var baseline = settings.BaselineAgent is null ? null : await MeasureAsync(demo.Pid, settings.BaselineAgent, "baseline", settings, shared);
-        var current = await MeasureAsync(demo.Pid, Repo.AgentDll, "this build", settings,
+        var current = await MeasureAsync(demo.Pid, settings.Agent ?? Repo.AgentDll, "this build", settings,
             new Dictionary<string, string>(shared.Concat(settings.Environment)));
         var versus = baseline is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $" ({Stats.Median(current.Percent) / Stats.Median(baseline.Percent):F2}x and {Stats.Median(current.RssMB) / Stats.Median(baseline.RssMB):F2}x of baseline {Stats.Median(baseline.Percent):F3} %, {Stats.Median(baseline.RssMB):F1} MB)");
@@ -69,9 +71,9 @@ public static class IdleBenchmark
         var spool = Path.Combine(Path.GetTempPath(), $"fleetprofiler-idle-bench-{Environment.ProcessId}");
         try
         {
-            await using var agent = ChildProcess.Start($"agent (idle, {label})", Repo.DotnetHost,
+            await using var agent = AgentProcess.Start($"agent (idle, {label})", agentDll,
             [
-                agentDll, "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
+                "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
                 "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}",
                 "--Agent:Include:0=demo", "--Agent:RequestMetrics:Enabled=true",
             ], environment);

@@ -6,11 +6,20 @@ namespace FleetProfiler.Agent.Benchmarks.Targets;
 /// <summary>The agent in one-shot mode: one window, folded stacks on stdout (discarded), logs on stderr.</summary>
 public static class AgentWindow
 {
-    /// <param name="agentDll">Another build of the agent (a baseline); null: this repository's Release build.</param>
+    /// <param name="agentDll">Another build of the agent (a baseline, or a Native AOT executable); null: this repository's Release build.</param>
     public static ChildProcess Start(int pid, string kind, int seconds, string? agentDll = null, IReadOnlyDictionary<string, string>? environment = null) =>
-        ChildProcess.Start($"agent ({kind})", Repo.DotnetHost,
-            [agentDll ?? Repo.AgentDll, "--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", kind,
-             "--seconds", seconds.ToString(CultureInfo.InvariantCulture)], environment);
+        AgentProcess.Start($"agent ({kind})", agentDll ?? Repo.AgentDll,
+            ["--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", kind, "--seconds", seconds.ToString(CultureInfo.InvariantCulture)],
+            environment);
+}
+
+/// <summary>An agent build as a process: a .dll through the dotnet host, anything else (the Native AOT executable) as is.</summary>
+public static class AgentProcess
+{
+    public static ChildProcess Start(string name, string agent, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        agent.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? ChildProcess.Start(name, Repo.DotnetHost, [agent, .. args], environment)
+            : ChildProcess.Start(name, agent, args, environment);
 }
 
 /// <summary>
