@@ -40,7 +40,7 @@ internal static unsafe class EventStacks
     /// <summary>False when this TraceEvent build does not have the field we read (a different version): use TraceLog.</summary>
     public static bool Available => RecordField is not null;
 
-    /// <summary>Where the field was found (bytes from the object's first field), or -1 (no event yet) / -2 (ambiguous: reflection).</summary>
+    /// <summary>Where the field was found (bytes from the object's first field), or -1 (no event yet) / -2 (not found or ambiguous: reflection).</summary>
     internal static int Offset => Volatile.Read(ref _offset);
 
     /// <summary>The event's stack addresses, leaf first; empty when it has none.</summary>
@@ -83,7 +83,8 @@ internal static unsafe class EventStacks
 
     /// <summary>
     /// The one pointer-aligned slot among TraceEvent's own fields (laid out first, before any subclass's) that holds
-    /// <paramref name="record"/>; <see cref="Ambiguous"/> when several do, and reflection then stays the way to read it.
+    /// <paramref name="record"/>; <see cref="Ambiguous"/> when none or several do, and reflection then stays the way to
+    /// read it (slower, still right).
     /// </summary>
     internal static int Locate(TraceEvent e, byte* record)
     {
