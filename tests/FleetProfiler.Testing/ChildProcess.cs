@@ -105,6 +105,13 @@ public sealed class ChildProcess : IAsyncDisposable
         string? workingDirectory = null) =>
         Start(name, Repo.DotnetHost, [Repo.RequireBuilt(dll), .. args], environment, workingDirectory);
 
+    /// <summary>
+    /// Starts a build of one of our programs: a .dll through <see cref="StartDotnet"/>, anything else (a Native AOT
+    /// executable) as is.
+    /// </summary>
+    public static ChildProcess StartProgram(string name, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? StartDotnet(name, program, args, environment) : Start(name, program, args, environment);
+
     /// <summary>Disposes <paramref name="owned"/> (say, the directory the process runs from) once the process is gone.</summary>
     public void DisposeWith(IDisposable owned) => _owned.Add(owned);
 

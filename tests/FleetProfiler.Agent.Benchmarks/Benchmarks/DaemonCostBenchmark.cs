@@ -144,7 +144,7 @@ public static partial class DaemonCostBenchmark
         var spool = Path.Combine(workDirectory, $"spool-{kind}-{(label == "baseline" ? "baseline" : "this")}");
         var total = settings.WarmupWindows + settings.Windows;
         var tracker = new WindowTracker(kind, total);
-        await using var agent = AgentProcess.Start($"agent daemon ({kind}, {label})", agentDll,
+        await using var agent = ChildProcess.StartProgram($"agent daemon ({kind}, {label})", agentDll,
         [
             "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
             "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}", "--Agent:Include:0=demo",

@@ -71,7 +71,7 @@ public static class IdleBenchmark
         var spool = Path.Combine(Path.GetTempPath(), $"fleetprofiler-idle-bench-{Environment.ProcessId}");
         try
         {
-            await using var agent = AgentProcess.Start($"agent (idle, {label})", agentDll,
+            await using var agent = ChildProcess.StartProgram($"agent (idle, {label})", agentDll,
             [
                 "--Agent:AgentId=bench", "--Agent:Host=bench", "--Agent:Token=bench-token-0123456789",
                 "--Agent:GatewayUrl=http://127.0.0.1:1", $"--Agent:SpoolDirectory={spool}",

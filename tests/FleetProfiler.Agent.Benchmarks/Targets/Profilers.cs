@@ -8,18 +8,9 @@ public static class AgentWindow
 {
     /// <param name="agentDll">Another build of the agent (a baseline, or a Native AOT executable); null: this repository's Release build.</param>
     public static ChildProcess Start(int pid, string kind, int seconds, string? agentDll = null, IReadOnlyDictionary<string, string>? environment = null) =>
-        AgentProcess.Start($"agent ({kind})", agentDll ?? Repo.AgentDll,
+        ChildProcess.StartProgram($"agent ({kind})", agentDll ?? Repo.AgentDll,
             ["--once", "--pid", pid.ToString(CultureInfo.InvariantCulture), "--kind", kind, "--seconds", seconds.ToString(CultureInfo.InvariantCulture)],
             environment);
-}
-
-/// <summary>An agent build as a process: a .dll through the dotnet host, anything else (the Native AOT executable) as is.</summary>
-public static class AgentProcess
-{
-    public static ChildProcess Start(string name, string agent, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
-        agent.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? ChildProcess.Start(name, Repo.DotnetHost, [agent, .. args], environment)
-            : ChildProcess.Start(name, agent, args, environment);
 }
 
 /// <summary>

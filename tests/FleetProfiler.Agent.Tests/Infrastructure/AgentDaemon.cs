@@ -39,7 +39,7 @@ public static class AgentDaemon
         var args = all.Select(kv => $"--Agent:{kv.Key}={kv.Value}").ToList();
         if (runAs is null)
         {
-            var agent = executable is null ? ChildProcess.StartDotnet("agent", Repo.AgentDll, args) : ChildProcess.Start("agent (native)", executable, args);
+            var agent = ChildProcess.StartProgram("agent", executable ?? Repo.AgentDll, args);
             await agent.WaitForLineAsync("Application started", TestTimeouts.ProcessStart);
             return agent;
         }
